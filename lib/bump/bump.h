@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump.h - the bump allocator's public API.
+ *
+ * bump is a userspace network page_pool whose per-buffer state lives in a
+ * descriptor outside the data page (see doc/design.md):
+ *
+ *   region (lib/mem)   packet memory: hugepages, NUMA-placed, locked
+ *   arena              descriptor table + buddy page allocator over a region
+ *   pool               one per RX queue: owner alloc cache, recycle ring,
+ *                      DMA mapping, frags, stats, deferred destroy
+ *
+ * Threading: a pool has one owner thread (its creator, or whoever calls
+ * bump_pool_set_owner()).  Only the owner allocates and calls bump_pool_put*;
+ * any thread may call bump_put*, bump_get and the query functions.
+ *
+ * Errors: functions that can fail return a negative errno (or NULL) and leave
+ * a message saying what to do in bump_last_error() (bump_log.h).
+ */
+#ifndef BUMP_H
+#define BUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bump_common.h"
+#include "bump_dma.h"
+#include "bump_log.h"
+#include "bump_mem.h"
+#include "bump_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Arenas ----------------------------------------------------------- */
+
+struct bump_arena_params {
+	const char *name;            /* copied */
+	struct bump_region *region;  /* the packet memory; must outlive the arena */
+	unsigned page_shift;         /* page size of a buffer (0: 12, i.e. 4 KiB) */
+};
+
+int bump_arena_create(const struct bump_arena_params *params, struct bump_arena **out);
+/* -EBUSY (nothing freed) while a pool, live or detached, still uses the arena. */
+int bump_arena_destroy(struct bump_arena *arena);
+/* Pages free in the arena. */
+uint32_t bump_arena_free_pages(const struct bump_arena *arena);
+const char *bump_arena_name(const struct bump_arena *arena);
+
+/* ---- Pools ------------------------------------------------------------ */
+
+struct bump_pool_params {
+	const char *name;            /* copied */
+	struct bump_arena *arena;
+	unsigned order;              /* buffers of 2^order pages (0..BUMP_MAX_ORDER) */
+	unsigned ring_size;          /* recycle ring slots, power of two (0: 1024) */
+	unsigned max_buffers;        /* most buffers taken from the arena (0: no limit) */
+	int nid;                     /* preferred NUMA node (BUMP_NUMA_ANY: the region's) */
+	unsigned flags;              /* enum bump_pool_flags */
+	struct bump_dma_dev *dma_dev;  /* for BUMP_POOL_F_DMA_MAP */
+	enum bump_dma_dir dma_dir;
+	uint32_t offset;             /* DMA_SYNC_DEV: where the device starts writing */
+	uint32_t max_len;            /* DMA_SYNC_DEV: how much it may write (0: to the end) */
+};
+
+int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **out);
+/*
+ * Destroy a pool (owner thread).  Cached and ring buffers go back to the
+ * arena and the pool's DMA mapping is undone now, by walking the descriptor
+ * table, so the device may go away.  With buffers still in flight the pool
+ * is detached (a warning says how many): they go back to the arena when put
+ * with bump_put*, and the pool is freed with the last one.  After this call
+ * @pool must not be used.  Returns the number of buffers in flight.
+ */
+long bump_pool_destroy(struct bump_pool *pool);
+/* Make the calling thread the pool's owner (for instance an RX lcore). */
+void bump_pool_set_owner(struct bump_pool *pool);
+/* The NUMA node pages must be on to stay in the pool (page_pool_nid_changed). */
+void bump_pool_set_nid(struct bump_pool *pool, int nid);
+uint16_t bump_pool_id(const struct bump_pool *pool);
+const char *bump_pool_name(const struct bump_pool *pool);
+/* Bytes in one buffer (page size << order). */
+static inline size_t bump_pool_buf_size(const struct bump_pool *pool)
+{
+	return (size_t)1 << pool->buf_shift;
+}
+
+void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *stats);
+
+/* A pool as listed by bump_pool_list() (page_pool's netlink page-pool-get). */
+struct bump_pool_info {
+	uint16_t id;
+	char name[32];
+	char arena[32];
+	int nid;
+	uint64_t inflight;
+	uint64_t inflight_bytes;
+	uint64_t detach_time_ns;  /* CLOCK_MONOTONIC of destroy; 0 while live */
+	bool dma_mapped;
+};
+/* Fill up to @max entries, in ID order; returns how many pools exist. */
+unsigned bump_pool_list(struct bump_pool_info *infos, unsigned max);
+
+/* Errors seen process-wide on the put paths (bump_put_* of bad pointers). */
+struct bump_error_stats {
+	uint64_t foreign;     /* pointers outside every arena */
+	uint64_t not_allocated;  /* pointers to pages no pool owns */
+	uint64_t double_put;
+	uint64_t wrong_pool;
+};
+void bump_get_error_stats(struct bump_error_stats *stats);
+
+/* ---- Slow paths behind the inline helpers ------------------------------ */
+
+void *bump_pool_alloc_slow(struct bump_pool *pool);
+unsigned bump_pool_refill(struct bump_pool *pool);
+int bump_pool_put_slow(struct bump_pool *pool, void *buf);
+void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *desc);
+extern struct bump_arena *_Atomic bump_arenas[BUMP_ARENA_MAX];
+
+#define BUMP_STAT_ADD(ctr, n) \
+	atomic_store_explicit(&(ctr), atomic_load_explicit(&(ctr), memory_order_relaxed) + (n), \
+			      memory_order_relaxed)
+
+/* ---- The owner's fast paths ------------------------------------------- */
+
+/* The descriptor of the page holding @buf, which lies inside @pool's arena. */
+static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool, const void *buf)
+{
+	return &pool->descs[((uintptr_t)buf - pool->base) >> pool->page_shift];
+}
+
+/*
+ * Allocate one buffer (owner thread).  Returns its first byte, or NULL when
+ * the arena is exhausted (bump_last_error() says so).  The refcount is 1.
+ */
+static inline void *bump_pool_alloc(struct bump_pool *pool)
+{
+	if (bump_likely(pool->cache_count)) {
+		void *buf = pool->cache[--pool->cache_count];
+
+		atomic_store_explicit(&bump_pool_page_desc(pool, buf)->refcount, 1,
+				      memory_order_relaxed);
+		BUMP_STAT_ADD(pool->alloc.fast, 1);
+		return buf;
+	}
+	return bump_pool_alloc_slow(pool);
+}
+
+/* Allocate up to @n buffers into @bufs (owner thread); returns how many. */
+static inline unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n) {
+		unsigned k = BUMP_MIN(n - got, pool->cache_count);
+
+		if (bump_unlikely(k == 0)) {
+			if (!bump_pool_refill(pool))
+				break;
+			continue;
+		}
+		for (unsigned i = 0; i < k; i++) {
+			void *buf = pool->cache[--pool->cache_count];
+
+			atomic_store_explicit(&bump_pool_page_desc(pool, buf)->refcount, 1,
+					      memory_order_relaxed);
+			bufs[got + i] = buf;
+		}
+		got += k;
+	}
+	BUMP_STAT_ADD(pool->alloc.fast, got);
+	return got;
+}
+
+/*
+ * Return a buffer of @pool (owner thread).  @buf may point anywhere inside
+ * the buffer (a fragment, or past a headroom).  The common case, the last
+ * reference of a whole buffer going back into a cache with room, needs no
+ * atomic read-modify-write.  Errors (foreign pointer, double put, another
+ * pool's buffer) are rejected, counted and reported; nothing is freed.
+ */
+static inline int bump_pool_put(struct bump_pool *pool, void *buf)
+{
+	uintptr_t off = (uintptr_t)buf - pool->base;
+	uintptr_t head = off >> pool->buf_shift;
+	struct bump_desc *d = &pool->descs[head << pool->order];
+
+	if (bump_likely(off < pool->span && d->tag == pool->buf_tag &&
+			pool->cache_count < pool->cache_limit &&
+			atomic_load_explicit(&d->refcount, memory_order_acquire) == 1)) {
+		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		if (bump_unlikely(pool->sync_dev))
+			bump_pool_sync_for_device(pool, d);
+		pool->cache[pool->cache_count++] = (void *)(pool->base + (head << pool->buf_shift));
+		BUMP_STAT_ADD(pool->recycle.cached, 1);
+		return 0;
+	}
+	return bump_pool_put_slow(pool, buf);
+}
+
+/* Return @n buffers of @pool (owner thread); returns the number rejected. */
+static inline unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		bad += bump_pool_put(pool, bufs[i]) != 0;
+	return bad;
+}
+
+/* ---- Any thread ------------------------------------------------------- */
+
+/*
+ * Return a buffer of any pool, from any thread: straight into the cache
+ * when the caller owns the pool, through its recycle ring otherwise, to the
+ * arena when the pool was destroyed.  0, or a negative errno for a rejected
+ * pointer (foreign, double put, not allocated): nothing is freed then.
+ */
+int bump_put(void *buf);
+/* Return @n buffers of any pools; returns the number rejected. */
+unsigned bump_put_bulk(void *const *bufs, unsigned n);
+/* Take one more reference (a clone); 0, or -EINVAL for a pointer bump does not own. */
+int bump_get(void *buf);
+/* References on @buf's buffer, or a negative errno. */
+long bump_refcount(const void *buf);
+
+/* The arena holding @addr, or NULL (never dereferences @addr). */
+static inline struct bump_arena *bump_arena_of(const void *addr)
+{
+	for (unsigned i = 0; i < BUMP_ARENA_MAX; i++) {
+		struct bump_arena *a = atomic_load_explicit(&bump_arenas[i], memory_order_acquire);
+
+		if (a && (uintptr_t)addr - a->base < a->len)
+			return a;
+	}
+	return NULL;
+}
+
+/*
+ * The descriptor of the buffer holding @addr (the head of a multi-page bump),
+ * or NULL for a pointer outside every arena (counted as foreign, reported).
+ */
+struct bump_desc *bump_desc_of(const void *addr);
+
+/* The bus address of @buf for the device its pool was mapped for (0: unmapped). */
+static inline uint64_t bump_pool_dma_addr(const struct bump_pool *pool, const void *buf)
+{
+	uintptr_t off = (uintptr_t)buf - pool->base;
+	uintptr_t head = off >> pool->buf_shift;
+	uint64_t dma = pool->descs[head << pool->order].dma_addr;
+
+	return dma ? dma + (off & (((uintptr_t)1 << pool->buf_shift) - 1)) : 0;
+}
+
+/* Make the device's writes to [buf, buf+len) visible to the CPU (after RX). */
+void bump_pool_sync_for_cpu(struct bump_pool *pool, const void *buf, size_t len);
+
+/* ---- Fragments (page_pool_alloc_frag) ---------------------------------- */
+
+/*
+ * Allocate a fragment of *@size bytes (owner thread), rounded up to a cache
+ * line.  When what would be left of the buffer is smaller than the fragment,
+ * this fragment absorbs the tail, and *@size says so.  Put it with
+ * bump_pool_put() or bump_put(); the buffer is recycled with its last one.
+ */
+void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size);
+
+/* ---- Descriptor references (for packet handles) ------------------------ */
+
+static inline bump_ref_t bump_pool_ref(const struct bump_pool *pool, const void *buf)
+{
+	return (bump_ref_t)pool->arena_id << 24 |
+	       (bump_ref_t)(((uintptr_t)buf - pool->base) >> pool->page_shift);
+}
+
+static inline struct bump_arena *bump_ref_arena(bump_ref_t ref)
+{
+	return atomic_load_explicit(&bump_arenas[ref >> 24], memory_order_relaxed);
+}
+
+/* First byte of the page @ref names. */
+static inline void *bump_ref_page(bump_ref_t ref)
+{
+	struct bump_arena *a = bump_ref_arena(ref);
+
+	return (void *)(a->base + ((uintptr_t)(ref & 0xffffff) << a->page_shift));
+}
+
+static inline struct bump_desc *bump_ref_desc(bump_ref_t ref)
+{
+	return &bump_ref_arena(ref)->descs[ref & 0xffffff];
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUMP_H */

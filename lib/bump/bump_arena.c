@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_arena.c - the descriptor table and the page allocator under pools.
+ *
+ * The table holds one 32-byte descriptor per page of the region, in memory
+ * of its own on the region's NUMA node: address -> descriptor is a subtract
+ * and a shift.  Free pages are kept by a buddy allocator whose free lists are
+ * linked through the descriptors, so multi-page bumps (jumbo frames) come out
+ * naturally aligned and contiguous, and no metadata ever touches a page.
+ */
+#include "bump_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bump_arena *_Atomic bump_arenas[BUMP_ARENA_MAX];
+static pthread_mutex_t arenas_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void bump_arena_lock(struct bump_arena *arena)
+{
+	pthread_mutex_lock(&arena->priv->lock);
+}
+
+void bump_arena_unlock(struct bump_arena *arena)
+{
+	pthread_mutex_unlock(&arena->priv->lock);
+}
+
+static void freelist_push(struct bump_arena *a, uint32_t idx, unsigned order)
+{
+	struct bump_desc *d = &a->descs[idx];
+	uint32_t head = a->priv->free_head[order];
+
+	d->type = BUMP_DESC_FREE;
+	d->order = (uint8_t)order;
+	d->flags |= BUMP_DESC_F_BUDDY;
+	d->prev = BUMP_IDX_NONE;
+	d->next = head;
+	if (head != BUMP_IDX_NONE)
+		a->descs[head].prev = idx;
+	a->priv->free_head[order] = idx;
+}
+
+static void freelist_remove(struct bump_arena *a, uint32_t idx, unsigned order)
+{
+	struct bump_desc *d = &a->descs[idx];
+
+	if (d->prev != BUMP_IDX_NONE)
+		a->descs[d->prev].next = d->next;
+	else
+		a->priv->free_head[order] = d->next;
+	if (d->next != BUMP_IDX_NONE)
+		a->descs[d->next].prev = d->prev;
+	d->flags &= (uint8_t)~BUMP_DESC_F_BUDDY;
+	d->next = d->prev = BUMP_IDX_NONE;
+}
+
+/* One block of 2^order pages, split from the smallest larger free block. */
+static uint32_t buddy_alloc(struct bump_arena *a, unsigned order)
+{
+	unsigned k = order;
+	uint32_t idx;
+
+	while (k <= BUMP_MAX_ORDER && a->priv->free_head[k] == BUMP_IDX_NONE)
+		k++;
+	if (k > BUMP_MAX_ORDER)
+		return BUMP_IDX_NONE;
+	idx = a->priv->free_head[k];
+	freelist_remove(a, idx, k);
+	while (k > order) {
+		k--;
+		freelist_push(a, idx + (1u << k), k);
+	}
+	a->priv->free_pages -= 1u << order;
+	return idx;
+}
+
+unsigned bump_arena_alloc_locked(struct bump_arena *arena, unsigned order, uint32_t *idx,
+				 unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n && (idx[got] = buddy_alloc(arena, order)) != BUMP_IDX_NONE)
+		got++;
+	return got;
+}
+
+/* Give a block back: reset its descriptors, then merge it with free buddies. */
+void bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned order)
+{
+	uint32_t npages = 1u << order;
+
+	for (uint32_t i = idx; i < idx + npages; i++) {
+		struct bump_desc *d = &arena->descs[i];
+
+		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		d->dma_addr = 0;
+		d->tag = bump_desc_make_tag(0, BUMP_DESC_FREE, 0);
+		d->flags = 0;
+		d->next = d->prev = BUMP_IDX_NONE;
+	}
+	arena->priv->free_pages += npages;
+	while (order < BUMP_MAX_ORDER) {
+		uint32_t buddy = idx ^ (1u << order);
+		struct bump_desc *b = &arena->descs[buddy];
+
+		if (buddy + (1u << order) > arena->npages || !(b->flags & BUMP_DESC_F_BUDDY) ||
+		    b->order != order)
+			break;
+		freelist_remove(arena, buddy, order);
+		idx &= ~(1u << order);
+		order++;
+	}
+	freelist_push(arena, idx, order);
+}
+
+/* Record where the kernel placed each backing page (for the NUMA check on refill). */
+static void arena_record_nodes(struct bump_arena *a)
+{
+	size_t backing = bump_region_page_size(a->priv->region);
+	uint32_t per = backing > (1ul << a->page_shift) ? (uint32_t)(backing >> a->page_shift) : 1;
+
+	for (uint32_t i = 0; i < a->npages; i += per) {
+		int node = bump_region_page_node(a->priv->region,
+						 (void *)(a->base + ((uintptr_t)i << a->page_shift)));
+		uint8_t nid = node >= 0 && node < BUMP_NID_UNKNOWN ? (uint8_t)node : BUMP_NID_UNKNOWN;
+
+		for (uint32_t j = i; j < i + per && j < a->npages; j++)
+			a->descs[j].nid = nid;
+	}
+}
+
+/* The descriptor table: on the region's node, on hugepages when it fills one. */
+static int arena_alloc_table(struct bump_arena *a, const struct bump_region_info *ri)
+{
+	size_t len = (size_t)a->npages * sizeof(struct bump_desc);
+	char name[48];
+	struct bump_region_params rp = {
+		.name = name,
+		.size = len,
+		.numa_node = ri->numa_node,
+		.flags = BUMP_REGION_F_NO_HUGE,
+	};
+	int ret;
+
+	snprintf(name, sizeof(name), "%s-descs", a->priv->name);
+	/* Only ask for hugepages that are there: the table must not fail the arena. */
+	if (!ri->fallback_4k && len >= BUMP_PAGE_2M &&
+	    bump_mem_free_hugepages(BUMP_PAGE_2M, ri->numa_node) >=
+		    (long)(BUMP_ALIGN_UP(len, BUMP_PAGE_2M) / BUMP_PAGE_2M)) {
+		rp.page_size = BUMP_PAGE_2M;
+		rp.flags = BUMP_REGION_F_HUGE_ONLY;
+	}
+	ret = bump_region_create(&rp, &a->priv->desc_region);
+	if (ret)
+		return ret;
+	a->descs = bump_region_base(a->priv->desc_region);
+	return 0;
+}
+
+int bump_arena_create(const struct bump_arena_params *params, struct bump_arena **out)
+{
+	struct bump_region_info ri;
+	struct bump_arena *a;
+	unsigned shift;
+	int ret, slot = -1;
+
+	if (!params || !params->region || !out)
+		return bump_error(EINVAL, "bump_arena_create: params, region and out are required");
+	shift = params->page_shift ? params->page_shift : 12;
+	bump_region_get_info(params->region, &ri);
+	if (shift < 6 || (1ul << shift) > ri.len)
+		return bump_error(EINVAL, "arena '%s': page shift %u must be 6 or more and the page "
+				  "no larger than the region (%zu bytes)",
+				  params->name ? params->name : "", shift, ri.len);
+	if ((ri.len >> shift) > BUMP_ARENA_PAGES_MAX)
+		return bump_error(E2BIG, "arena '%s': %zu pages; an arena holds at most %u: use a "
+				  "larger page_shift or several regions",
+				  params->name ? params->name : "", ri.len >> shift,
+				  BUMP_ARENA_PAGES_MAX);
+
+	a = calloc(1, sizeof(*a));
+	if (!a || !(a->priv = calloc(1, sizeof(*a->priv)))) {
+		free(a);
+		return bump_error(ENOMEM, "arena: out of memory");
+	}
+	snprintf(a->priv->name, sizeof(a->priv->name), "%s", params->name ? params->name : "arena");
+	a->priv->region = params->region;
+	a->base = (uintptr_t)ri.base;
+	a->page_shift = (uint8_t)shift;
+	a->npages = (uint32_t)(ri.len >> shift);
+	a->len = (uint64_t)a->npages << shift;
+	pthread_mutex_init(&a->priv->lock, NULL);
+
+	ret = arena_alloc_table(a, &ri);
+	if (ret)
+		goto err;
+	for (uint32_t i = 0; i < a->npages; i++) {
+		a->descs[i].next = a->descs[i].prev = BUMP_IDX_NONE;
+		a->descs[i].nid = BUMP_NID_UNKNOWN;
+	}
+	arena_record_nodes(a);
+	for (unsigned k = 0; k <= BUMP_MAX_ORDER; k++)
+		a->priv->free_head[k] = BUMP_IDX_NONE;
+	/* Carve the pages into the largest naturally aligned blocks. */
+	for (uint32_t idx = 0; idx < a->npages;) {
+		unsigned order = BUMP_MAX_ORDER;
+
+		while ((idx & ((1u << order) - 1)) || idx + (1u << order) > a->npages)
+			order--;
+		freelist_push(a, idx, order);
+		idx += 1u << order;
+	}
+	a->priv->free_pages = a->npages;
+
+	pthread_mutex_lock(&arenas_lock);
+	for (int i = 0; i < BUMP_ARENA_MAX && slot < 0; i++)
+		if (!atomic_load(&bump_arenas[i]))
+			slot = i;
+	if (slot >= 0) {
+		a->id = (uint8_t)slot;
+		atomic_store_explicit(&bump_arenas[slot], a, memory_order_release);
+	}
+	pthread_mutex_unlock(&arenas_lock);
+	if (slot < 0) {
+		ret = bump_error(ENOSPC, "arena '%s': %d arenas exist already; destroy one first",
+				 a->priv->name, BUMP_ARENA_MAX);
+		goto err;
+	}
+	*out = a;
+	return 0;
+err:
+	if (a->priv->desc_region)
+		bump_region_destroy(a->priv->desc_region);
+	pthread_mutex_destroy(&a->priv->lock);
+	free(a->priv);
+	free(a);
+	return ret;
+}
+
+int bump_arena_destroy(struct bump_arena *arena)
+{
+	unsigned pools;
+
+	if (!arena)
+		return 0;
+	bump_arena_lock(arena);
+	pools = arena->priv->pools;
+	bump_arena_unlock(arena);
+	if (pools)
+		return bump_error(EBUSY, "arena '%s': %u pools still use it (bump_pool_list() shows "
+				  "them; a detached pool waits for its buffers to be put)",
+				  arena->priv->name, pools);
+	pthread_mutex_lock(&arenas_lock);
+	atomic_store_explicit(&bump_arenas[arena->id], NULL, memory_order_release);
+	pthread_mutex_unlock(&arenas_lock);
+	bump_region_destroy(arena->priv->desc_region);
+	pthread_mutex_destroy(&arena->priv->lock);
+	free(arena->priv);
+	free(arena);
+	return 0;
+}
+
+uint32_t bump_arena_free_pages(const struct bump_arena *arena)
+{
+	struct bump_arena *a = (struct bump_arena *)arena;
+	uint32_t n;
+
+	bump_arena_lock(a);
+	n = a->priv->free_pages;
+	bump_arena_unlock(a);
+	return n;
+}
+
+const char *bump_arena_name(const struct bump_arena *arena)
+{
+	return arena->priv->name;
+}
+
+void bump_arena_pool_attach(struct bump_arena *arena, int delta)
+{
+	bump_arena_lock(arena);
+	arena->priv->pools += delta;
+	bump_arena_unlock(arena);
+}
+
+/* One mapping of the whole region per device, shared by the pools using it. */
+int bump_arena_dma_get(struct bump_arena *arena, struct bump_dma_dev *dev,
+		       struct bump_dma_map **map)
+{
+	struct bump_arena_priv *p = arena->priv;
+	struct bump_arena_dma *slot = NULL;
+	int ret = 0;
+
+	bump_arena_lock(arena);
+	for (int i = 0; i < BUMP_ARENA_DMA_MAX; i++) {
+		if (p->dma[i].dev == dev) {
+			slot = &p->dma[i];
+			break;
+		}
+		if (!p->dma[i].dev && !slot)
+			slot = &p->dma[i];
+	}
+	if (!slot) {
+		ret = bump_error(ENOSPC, "arena '%s' is mapped for %d devices already",
+				 p->name, BUMP_ARENA_DMA_MAX);
+	} else if (!slot->dev) {
+		ret = bump_dma_map(dev, (void *)arena->base, arena->len,
+				   bump_region_page_size(p->region), &slot->map);
+		if (ret == 0)
+			slot->dev = dev;
+	}
+	if (ret == 0) {
+		slot->users++;
+		*map = slot->map;
+	}
+	bump_arena_unlock(arena);
+	return ret;
+}
+
+void bump_arena_dma_put(struct bump_arena *arena, struct bump_dma_map *map)
+{
+	struct bump_arena_priv *p = arena->priv;
+
+	bump_arena_lock(arena);
+	for (int i = 0; i < BUMP_ARENA_DMA_MAX; i++) {
+		struct bump_arena_dma *d = &p->dma[i];
+
+		if (d->map == map && --d->users == 0) {
+			bump_dma_unmap(map);
+			memset(d, 0, sizeof(*d));
+		}
+	}
+	bump_arena_unlock(arena);
+}

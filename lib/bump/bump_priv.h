@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_priv.h - what the slow-path files of lib/bump share; not installed.
+ */
+#ifndef BUMP_PRIV_H
+#define BUMP_PRIV_H
+
+#include <pthread.h>
+
+#include "bump.h"
+#include "bump_ring.h"
+
+#define BUMP_IDX_NONE UINT32_MAX
+#define BUMP_ARENA_DMA_MAX 8  /* devices one arena can be mapped for at once */
+
+struct bump_arena_dma {
+	struct bump_dma_dev *dev;
+	struct bump_dma_map *map;
+	unsigned users;  /* pools using this mapping */
+};
+
+struct bump_arena_priv {
+	char name[32];
+	struct bump_region *region;
+	struct bump_region *desc_region;  /* memory of the descriptor table */
+	pthread_mutex_t lock;             /* free lists, descriptors of free pages, dma */
+	uint32_t free_head[BUMP_MAX_ORDER + 1];
+	uint32_t free_pages;
+	unsigned pools;                   /* pools, live or detached, on this arena */
+	struct bump_arena_dma dma[BUMP_ARENA_DMA_MAX];
+};
+
+struct bump_pool_priv {
+	char name[32];
+	struct bump_arena *arena;
+	struct bump_dma_map *dma_map;     /* NULL without BUMP_POOL_F_DMA_MAP */
+	enum bump_dma_dir dma_dir;
+	uint32_t sync_offset;
+	uint32_t sync_len;
+	int nid;
+	unsigned max_buffers;
+	uint64_t detach_time_ns;
+	uint64_t dma_scrubbed;
+	/* The fragment page being carved (owner only). */
+	uint8_t *frag_buf;
+	struct bump_desc *frag_desc;
+	uint32_t frag_offset;
+	uint32_t frag_users;
+};
+
+/* bump_arena.c: the page allocator.  Call with the arena lock held. */
+void bump_arena_lock(struct bump_arena *arena);
+void bump_arena_unlock(struct bump_arena *arena);
+unsigned bump_arena_alloc_locked(struct bump_arena *arena, unsigned order, uint32_t *idx,
+				 unsigned n);
+void bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned order);
+int bump_arena_dma_get(struct bump_arena *arena, struct bump_dma_dev *dev,
+		       struct bump_dma_map **map);
+void bump_arena_dma_put(struct bump_arena *arena, struct bump_dma_map *map);
+void bump_arena_pool_attach(struct bump_arena *arena, int delta);
+
+/* bump_pool.c */
+struct bump_pool *bump_pool_by_id(uint16_t id);
+void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc, bool owner);
+void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
+void bump_pool_frag_finish(struct bump_pool *pool);
+
+/* bump_put.c */
+int bump_desc_unref(struct bump_pool *pool, struct bump_desc *desc, const void *buf);
+int bump_report_foreign(const void *addr, const char *what);
+int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, const void *buf);
+
+static inline uint32_t bump_desc_index(const struct bump_arena *arena, const struct bump_desc *d)
+{
+	return (uint32_t)(d - arena->descs);
+}
+
+static inline void *bump_desc_page(const struct bump_arena *arena, const struct bump_desc *d)
+{
+	return (void *)(arena->base + ((uintptr_t)bump_desc_index(arena, d) << arena->page_shift));
+}
+
+#endif /* BUMP_PRIV_H */

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_put.c - returning buffers from any thread, references, and the
+ * checks that keep a bad pointer from ever reaching a free list.
+ */
+#include "bump_priv.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+static struct {
+	_Atomic uint64_t foreign;
+	_Atomic uint64_t not_allocated;
+	_Atomic uint64_t double_put;
+	_Atomic uint64_t wrong_pool;
+} put_errors;
+
+void bump_get_error_stats(struct bump_error_stats *s)
+{
+	s->foreign = atomic_load(&put_errors.foreign);
+	s->not_allocated = atomic_load(&put_errors.not_allocated);
+	s->double_put = atomic_load(&put_errors.double_put);
+	s->wrong_pool = atomic_load(&put_errors.wrong_pool);
+}
+
+/* @addr is outside the expected arena: say whether it is bump's at all. */
+int bump_report_foreign(const void *addr, const char *what)
+{
+	struct bump_arena *a = bump_arena_of(addr);
+
+	if (!a) {
+		atomic_fetch_add(&put_errors.foreign, 1);
+		return bump_error_at(BUMP_LOG_WARN, EINVAL,
+				     "%s(%p): not a bump buffer (outside every arena); it was not "
+				     "touched: free it where it was allocated", what, addr);
+	}
+	atomic_fetch_add(&put_errors.not_allocated, 1);
+	return bump_error_at(BUMP_LOG_WARN, EINVAL,
+			     "%s(%p): page %" PRIu64 " of arena '%s' belongs to no pool (never "
+			     "allocated, or already returned after its pool was destroyed)",
+			     what, addr, ((uintptr_t)addr - a->base) >> a->page_shift,
+			     bump_arena_name(a));
+}
+
+/*
+ * Drop one reference.  Returns 1 when it was the last (the caller recycles
+ * the buffer), 0 when others remain, or -EALREADY for a double put, which is
+ * counted and reported and changes nothing.  The last reference is dropped
+ * with a plain store: when the count is 1, nobody else can race us for it.
+ */
+int bump_desc_unref(struct bump_pool *pool, struct bump_desc *d, const void *buf)
+{
+	uint32_t ref = atomic_load_explicit(&d->refcount, memory_order_acquire);
+
+	if (bump_likely(ref == 1)) {
+		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		return 1;
+	}
+	if (ref != 0) {
+		ref = atomic_fetch_sub_explicit(&d->refcount, 1, memory_order_acq_rel);
+		if (ref == 1)
+			return 1;
+		if (ref != 0) {
+			atomic_fetch_add_explicit(&pool->recycle.released_refcnt, 1,
+						  memory_order_relaxed);
+			return 0;
+		}
+		/* Lost a race with another put of the same reference: undo. */
+		atomic_fetch_add_explicit(&d->refcount, 1, memory_order_relaxed);
+	}
+	atomic_fetch_add(&put_errors.double_put, 1);
+	/* Reported once per pool; after that only counted. */
+	bool first = atomic_fetch_add_explicit(&pool->recycle.double_put, 1,
+					       memory_order_relaxed) == 0;
+	return bump_error_at(first ? BUMP_LOG_ERR : BUMP_LOG_DEBUG, EALREADY,
+			     "double put of %p (pool '%s', id %u): the buffer was already "
+			     "returned; ignored, nothing freed%s", buf, bump_pool_name(pool),
+			     pool->id, first ? " (further double puts on this pool are only "
+			     "counted in recycle.double_put)" : "");
+}
+
+int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, const void *buf)
+{
+	atomic_fetch_add(&put_errors.wrong_pool, 1);
+	atomic_fetch_add_explicit(&pool->recycle.wrong_pool, 1, memory_order_relaxed);
+	return bump_error_at(BUMP_LOG_WARN, EXDEV,
+			     "bump_pool_put(%p): the buffer belongs to pool '%s' (id %u), not "
+			     "'%s' (id %u); it was not freed: return it with bump_put()",
+			     buf, bump_pool_name(other), other->id, bump_pool_name(pool), pool->id);
+}
+
+/* Descriptor of the buffer holding @addr inside @a: the head of a multi-page bump. */
+static struct bump_desc *arena_buf_desc(const struct bump_arena *a, const void *addr)
+{
+	struct bump_desc *d = &a->descs[((uintptr_t)addr - a->base) >> a->page_shift];
+
+	return d->type == BUMP_DESC_TAIL ? &a->descs[d->next] : d;
+}
+
+struct bump_desc *bump_desc_of(const void *addr)
+{
+	struct bump_arena *a = bump_arena_of(addr);
+
+	if (!a) {
+		bump_report_foreign(addr, "bump_desc_of");
+		return NULL;
+	}
+	return arena_buf_desc(a, addr);
+}
+
+/* The pool owning the buffer at @addr, or NULL after reporting why there is none. */
+static struct bump_pool *buf_pool(const void *addr, const char *what, struct bump_desc **desc)
+{
+	struct bump_arena *a = bump_arena_of(addr);
+	struct bump_pool *pool;
+
+	if (!a) {
+		bump_report_foreign(addr, what);
+		return NULL;
+	}
+	*desc = arena_buf_desc(a, addr);
+	pool = (*desc)->pool_id ? bump_pool_by_id((*desc)->pool_id) : NULL;
+	if (!pool)
+		bump_report_foreign(addr, what);
+	return pool;
+}
+
+int bump_put(void *buf)
+{
+	struct bump_desc *d;
+	struct bump_pool *pool = buf_pool(buf, "bump_put", &d);
+	bool owner;
+	int ret;
+
+	if (!pool)
+		return -EINVAL;
+	owner = atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token();
+	if (owner)
+		return bump_pool_put(pool, buf);
+	ret = bump_desc_unref(pool, d, buf);
+	if (ret > 0) {
+		bump_pool_recycle(pool, d, false);
+		ret = 0;
+	}
+	return ret;
+}
+
+unsigned bump_put_bulk(void *const *bufs, unsigned n)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		bad += bump_put(bufs[i]) != 0;
+	return bad;
+}
+
+int bump_get(void *buf)
+{
+	struct bump_desc *d;
+
+	if (!buf_pool(buf, "bump_get", &d))
+		return -EINVAL;
+	if (atomic_load_explicit(&d->refcount, memory_order_relaxed) == 0)
+		return bump_error(EINVAL, "bump_get(%p): the buffer is not allocated (refcount 0): "
+				  "take references only on buffers you hold", buf);
+	atomic_fetch_add_explicit(&d->refcount, 1, memory_order_relaxed);
+	return 0;
+}
+
+long bump_refcount(const void *buf)
+{
+	struct bump_desc *d;
+
+	if (!buf_pool(buf, "bump_refcount", &d))
+		return -EINVAL;
+	return atomic_load_explicit(&d->refcount, memory_order_relaxed);
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_types.h - bump's data structures: descriptors, arenas, pools, stats.
+ *
+ * As in the kernel's page_pool, the types live apart from the inline fast
+ * paths (bump.h) and the slow paths (bump_*.c).  The layouts here are what
+ * every fast path is tuned for; static_asserts guard them.
+ */
+#ifndef BUMP_TYPES_H
+#define BUMP_TYPES_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bump_common.h"
+#include "bump_dma.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a page's descriptor describes (the memdesc type tag). */
+enum bump_desc_type {
+	BUMP_DESC_FREE = 0,  /* in the arena's free lists (or inside a free block) */
+	BUMP_DESC_PAGE = 1,  /* a pool buffer of one page */
+	BUMP_DESC_HEAD = 2,  /* the first page of a multi-page bump (order > 0) */
+	BUMP_DESC_TAIL = 3,  /* another page of a multi-page bump: next = head index */
+	BUMP_DESC_FRAG = 4,  /* a pool buffer split into fragments */
+};
+
+/* desc->flags */
+#define BUMP_DESC_F_BUDDY 0x01  /* head of a free block in the arena's free lists */
+
+#define BUMP_NID_UNKNOWN 0xff
+
+/*
+ * One descriptor per page, in a dense table beside the region, never inside
+ * the page: the page holds packet bytes only.  Fields other than refcount are
+ * written only by whoever owns the page (the arena under its lock, or the
+ * pool's owner while refilling), so they need no atomics.
+ */
+struct bump_desc {
+	uint64_t dma_addr;           /* bus address of the page's first byte; 0: unmapped */
+	_Atomic uint32_t refcount;   /* references held by users; 0 while in a pool or free */
+	union {
+		struct {
+			uint16_t pool_id;  /* owning pool; 0: the arena's */
+			uint8_t type;      /* enum bump_desc_type */
+			uint8_t order;     /* log2 of the pages in this bump or free block */
+		};
+		uint32_t tag;  /* the three above: one compare on the put fast path */
+	};
+	uint32_t next;               /* free-list link, or the head's index for a TAIL */
+	uint32_t prev;               /* free-list link */
+	uint8_t nid;                 /* NUMA node the page was placed on, or BUMP_NID_UNKNOWN */
+	uint8_t flags;               /* BUMP_DESC_F_* */
+	uint16_t reserved0;
+	uint32_t reserved1;
+};
+static_assert(sizeof(struct bump_desc) == 32, "a descriptor is 32 bytes: two per cache line");
+static_assert(offsetof(struct bump_desc, tag) == 12, "tag packs pool_id, type and order");
+
+static inline uint32_t bump_desc_make_tag(uint16_t pool_id, uint8_t type, uint8_t order)
+{
+	return (uint32_t)pool_id | (uint32_t)type << 16 | (uint32_t)order << 24;
+}
+
+#define BUMP_ARENA_MAX 64        /* arenas alive at once */
+#define BUMP_ARENA_PAGES_MAX (1u << 24)  /* pages per arena: a bump_ref holds 24 bits */
+#define BUMP_MAX_ORDER 10        /* largest multi-page bump: 1024 pages */
+#define BUMP_POOL_ID_MAX 65535   /* pool IDs are 1..65535, reused cyclically */
+
+/*
+ * An arena: the descriptor table and page allocator (a buddy allocator, the
+ * "page allocator" below the pools) over one region.  Pools refill from it in
+ * bulk and release to it.  The first cache line is what lookups read.
+ */
+struct bump_arena {
+	uintptr_t base;              /* first byte of the region */
+	uint64_t len;                /* npages << page_shift */
+	struct bump_desc *descs;     /* npages descriptors */
+	uint32_t npages;
+	uint8_t page_shift;
+	uint8_t id;                  /* index in the arena table; the high byte of a bump_ref */
+	struct bump_arena_priv *priv; /* slow-path state (bump_arena.c) */
+};
+
+/* A descriptor reference: arena id (8 bits) and page index (24 bits). */
+typedef uint32_t bump_ref_t;
+#define BUMP_REF_NONE UINT32_MAX
+
+#define BUMP_POOL_CACHE_SIZE 128  /* page_pool's PP_ALLOC_CACHE_SIZE */
+#define BUMP_POOL_CACHE_REFILL 64 /* page_pool's PP_ALLOC_CACHE_REFILL */
+
+/* Frag pages carry this bias in their refcount until carving ends (page_pool's BIAS_MAX). */
+#define BUMP_FRAG_BIAS (1u << 30)
+
+enum bump_pool_flags {
+	BUMP_POOL_F_DMA_MAP = 1u << 0,      /* map the arena for params.dma_dev; descs hold IOVAs */
+	BUMP_POOL_F_DMA_SYNC_DEV = 1u << 1, /* sync [offset, offset+max_len) for the device on recycle */
+};
+
+/*
+ * Statistics, named after page_pool's.  Counters written only by the owner
+ * thread are relaxed atomics so another thread may read them without a race;
+ * on x86 an increment is still a plain add.
+ */
+struct bump_pool_alloc_stats {
+	_Atomic uint64_t fast;             /* buffers handed out from the alloc cache */
+	_Atomic uint64_t slow;             /* order-0 buffers taken from the arena */
+	_Atomic uint64_t slow_high_order;  /* multi-page buffers taken from the arena */
+	_Atomic uint64_t empty;            /* refills that found the recycle ring empty */
+	_Atomic uint64_t refill;           /* buffers moved from the recycle ring to the cache */
+	_Atomic uint64_t waive;            /* ring buffers released: on the wrong NUMA node */
+	_Atomic uint64_t fail;             /* allocations that failed: arena exhausted */
+};
+
+struct bump_pool_recycle_stats {
+	_Atomic uint64_t cached;           /* puts straight into the owner's cache */
+	_Atomic uint64_t cache_full;       /* owner puts that found the cache full */
+	_Atomic uint64_t ring_full;        /* buffers released to the arena: ring full */
+	_Atomic uint64_t released_refcnt;  /* puts that only dropped a reference */
+	_Atomic uint64_t double_put;       /* puts of a buffer already returned (rejected) */
+	_Atomic uint64_t wrong_pool;       /* bump_pool_put() of another pool's buffer (rejected) */
+};
+
+/* A snapshot, as bump_pool_get_stats() fills it. */
+struct bump_pool_stats {
+	struct {
+		uint64_t fast, slow, slow_high_order, empty, refill, waive, fail;
+	} alloc;
+	struct {
+		uint64_t cached, cache_full, ring, ring_full, released_refcnt;
+		uint64_t double_put, wrong_pool;
+	} recycle;
+	uint64_t held;             /* buffers taken from the arena and not released */
+	uint64_t cached_now;       /* buffers in the alloc cache */
+	uint64_t ring_now;         /* buffers in the recycle ring */
+	uint64_t inflight;         /* buffers in users' hands: held - cache - ring */
+	uint64_t inflight_bytes;
+	uint64_t dma_scrubbed;     /* descriptors whose DMA address destroy cleared */
+};
+
+struct bump_ring;
+struct bump_pool_priv;
+
+/*
+ * A pool: page_pool's analogue, one per RX queue.  The owner thread
+ * allocates from and recycles into the cache without atomics; other
+ * threads return buffers through the multi-producer recycle ring.
+ */
+struct bump_pool {
+	/* Cache line 0: everything the owner's fast paths read. */
+	uint32_t cache_count;
+	uint32_t cache_limit;      /* BUMP_POOL_CACHE_SIZE; 0 once destroyed (forces slow paths) */
+	uintptr_t base;            /* arena base */
+	uint64_t span;             /* arena length */
+	struct bump_desc *descs;   /* arena descriptor table */
+	uint32_t buf_tag;          /* tag of this pool's buffers: one compare on put */
+	uint8_t page_shift;
+	uint8_t order;
+	uint8_t buf_shift;         /* page_shift + order */
+	bool sync_dev;             /* BUMP_POOL_F_DMA_SYNC_DEV with a mapping */
+	uint16_t id;
+	uint8_t arena_id;
+	uint8_t reserved;
+	_Atomic uintptr_t owner;   /* bump_thread_token() of the owner thread; 0 once destroyed */
+	struct bump_ring *ring;    /* recycle ring */
+
+	/* Cache line 1: owner-written counters. */
+	bump_cache_aligned struct bump_pool_alloc_stats alloc;
+	struct bump_pool_recycle_stats recycle;
+
+	bump_cache_aligned void *cache[BUMP_POOL_CACHE_SIZE];
+
+	/* Shared, written by any thread that releases buffers to the arena. */
+	bump_cache_aligned _Atomic int64_t refs;  /* buffers held from the arena, +1 until destroy */
+	_Atomic bool detached;
+	struct bump_pool_priv *priv;  /* slow-path state (bump_pool.c) */
+};
+static_assert(offsetof(struct bump_pool, alloc) == BUMP_CACHE_LINE,
+	      "the owner's fast-path fields fit in the first cache line");
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUMP_TYPES_H */
