@@ -135,15 +135,18 @@ static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool
 /*
  * Allocate one buffer (owner thread).  Returns its first byte, or NULL when
  * the arena is exhausted (bump_last_error() says so).  The refcount is 1.
+ * No counter is touched: alloc.fast is derived from what entered the cache.
  */
 static inline void *bump_pool_alloc(struct bump_pool *pool)
 {
-	if (bump_likely(pool->cache_count)) {
-		void *buf = pool->cache[--pool->cache_count];
+	uint32_t count = pool->cache_count;
 
+	if (bump_likely(count)) {
+		void *buf = pool->cache[--count];
+
+		pool->cache_count = count;
 		atomic_store_explicit(&bump_pool_page_desc(pool, buf)->refcount, 1,
 				      memory_order_relaxed);
-		BUMP_STAT_ADD(pool->alloc.fast, 1);
 		return buf;
 	}
 	return bump_pool_alloc_slow(pool);
@@ -155,15 +158,18 @@ static inline unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs,
 	unsigned got = 0;
 
 	while (got < n) {
-		unsigned k = BUMP_MIN(n - got, pool->cache_count);
+		uint32_t count = pool->cache_count;
+		unsigned k = BUMP_MIN(n - got, count);
 
 		if (bump_unlikely(k == 0)) {
 			if (!bump_pool_refill(pool))
 				break;
 			continue;
 		}
+		/* The count lives in a register: one store per burst, not per buffer. */
+		pool->cache_count = count - k;
 		for (unsigned i = 0; i < k; i++) {
-			void *buf = pool->cache[--pool->cache_count];
+			void *buf = pool->cache[--count];
 
 			atomic_store_explicit(&bump_pool_page_desc(pool, buf)->refcount, 1,
 					      memory_order_relaxed);
@@ -171,8 +177,30 @@ static inline unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs,
 		}
 		got += k;
 	}
-	BUMP_STAT_ADD(pool->alloc.fast, got);
 	return got;
+}
+
+/*
+ * The owner's put of @buf when it is the last reference to a whole buffer of
+ * @pool and the cache has room at @count; false sends the caller to the slow
+ * path.  No atomic read-modify-write: with one reference left nobody can
+ * race us for it.
+ */
+static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
+{
+	uintptr_t off = (uintptr_t)buf - pool->base;
+	uintptr_t head = off >> pool->buf_shift;
+	struct bump_desc *d = &pool->descs[head << pool->order];
+
+	if (bump_likely(off < pool->span && d->tag == pool->buf_tag && count < pool->cache_limit &&
+			atomic_load_explicit(&d->refcount, memory_order_acquire) == 1)) {
+		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		if (bump_unlikely(pool->sync_dev))
+			bump_pool_sync_for_device(pool, d);
+		pool->cache[count] = (void *)(pool->base + (head << pool->buf_shift));
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -184,17 +212,10 @@ static inline unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs,
  */
 static inline int bump_pool_put(struct bump_pool *pool, void *buf)
 {
-	uintptr_t off = (uintptr_t)buf - pool->base;
-	uintptr_t head = off >> pool->buf_shift;
-	struct bump_desc *d = &pool->descs[head << pool->order];
+	uint32_t count = pool->cache_count;
 
-	if (bump_likely(off < pool->span && d->tag == pool->buf_tag &&
-			pool->cache_count < pool->cache_limit &&
-			atomic_load_explicit(&d->refcount, memory_order_acquire) == 1)) {
-		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
-		if (bump_unlikely(pool->sync_dev))
-			bump_pool_sync_for_device(pool, d);
-		pool->cache[pool->cache_count++] = (void *)(pool->base + (head << pool->buf_shift));
+	if (bump_likely(bump_pool_put_fast(pool, buf, count))) {
+		pool->cache_count = count + 1;
 		BUMP_STAT_ADD(pool->recycle.cached, 1);
 		return 0;
 	}
@@ -204,10 +225,22 @@ static inline int bump_pool_put(struct bump_pool *pool, void *buf)
 /* Return @n buffers of @pool (owner thread); returns the number rejected. */
 static inline unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
 {
+	uint32_t count = pool->cache_count, first = count;
 	unsigned bad = 0;
 
-	for (unsigned i = 0; i < n; i++)
-		bad += bump_pool_put(pool, bufs[i]) != 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (bump_likely(bump_pool_put_fast(pool, bufs[i], count))) {
+			count++;
+			continue;
+		}
+		/* The slow path uses the cache itself: settle the count around it. */
+		BUMP_STAT_ADD(pool->recycle.cached, count - first);
+		pool->cache_count = count;
+		bad += bump_pool_put_slow(pool, bufs[i]) != 0;
+		count = first = pool->cache_count;
+	}
+	pool->cache_count = count;
+	BUMP_STAT_ADD(pool->recycle.cached, count - first);
 	return bad;
 }
 

@@ -430,6 +430,7 @@ long bump_pool_destroy(struct bump_pool *pool)
 
 	for (n = 0; n < pool->cache_count; n++)
 		batch[n] = bump_pool_page_desc(pool, pool->cache[n]);
+	p->cache_dropped += n;
 	pool->cache_count = 0;
 	bump_pool_release(pool, batch, n);
 	/* Drain the ring, including slots claimed before the detach but not yet published. */
@@ -499,7 +500,6 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 	uint64_t ring = bump_ring_count(pool->ring);
 
 	memset(s, 0, sizeof(*s));
-	s->alloc.fast = LOAD(pool->alloc.fast);
 	s->alloc.slow = LOAD(pool->alloc.slow);
 	s->alloc.slow_high_order = LOAD(pool->alloc.slow_high_order);
 	s->alloc.empty = LOAD(pool->alloc.empty);
@@ -517,6 +517,9 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 	s->cached_now = cached;
 	s->ring_now = ring;
 	s->inflight = s->held > cached + ring ? s->held - cached - ring : 0;
+	/* Every buffer handed out entered the cache first, by one of four ways. */
+	s->alloc.fast = s->recycle.cached + s->alloc.refill + s->alloc.slow +
+			s->alloc.slow_high_order - cached - pool->priv->cache_dropped;
 	s->inflight_bytes = s->inflight << pool->buf_shift;
 	s->dma_scrubbed = pool->priv->dma_scrubbed;
 }

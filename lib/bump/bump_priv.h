@@ -41,6 +41,7 @@ struct bump_pool_priv {
 	unsigned max_buffers;
 	uint64_t detach_time_ns;
 	uint64_t dma_scrubbed;
+	uint64_t cache_dropped;           /* cached buffers destroy gave back unused */
 	/* The fragment page being carved (owner only). */
 	uint8_t *frag_buf;
 	struct bump_desc *frag_desc;

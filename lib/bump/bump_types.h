@@ -107,7 +107,6 @@ enum bump_pool_flags {
  * on x86 an increment is still a plain add.
  */
 struct bump_pool_alloc_stats {
-	_Atomic uint64_t fast;             /* buffers handed out from the alloc cache */
 	_Atomic uint64_t slow;             /* order-0 buffers taken from the arena */
 	_Atomic uint64_t slow_high_order;  /* multi-page buffers taken from the arena */
 	_Atomic uint64_t empty;            /* refills that found the recycle ring empty */
@@ -128,6 +127,7 @@ struct bump_pool_recycle_stats {
 /* A snapshot, as bump_pool_get_stats() fills it. */
 struct bump_pool_stats {
 	struct {
+		/* fast: buffers handed out from the cache, derived (entered - cached_now) */
 		uint64_t fast, slow, slow_high_order, empty, refill, waive, fail;
 	} alloc;
 	struct {
