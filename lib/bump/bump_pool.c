@@ -298,29 +298,51 @@ void *bump_pool_alloc_slow(struct bump_pool *pool)
 }
 
 /*
- * Put a buffer whose last reference was just dropped into the recycle
- * ring, where the owner will find it.  The detached check sits between
- * claiming the slot and publishing it: a destroy that began before the
- * claim is seen and the buffer goes to the arena (its slot published empty),
- * and a destroy that begins after it waits for the publish and drains it.
- * Either way nothing touches the pool after the publish.
+ * Put @n buffers whose last references were just dropped into the recycle
+ * ring, where the owner will find them: one claim for the whole burst.  The
+ * detached check sits between claiming the slots and publishing them: a
+ * destroy that began before the claim is seen and the buffers go to the
+ * arena (their slots published empty), and a destroy that begins after it
+ * waits for the publish and drains them.  Either way nothing touches the
+ * pool after the publish.
  */
-static void pool_ring_put(struct bump_pool *pool, struct bump_desc *d, void *buf)
+static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *descs,
+			       unsigned n)
 {
-	uint64_t pos;
-	void *none = NULL;
+	struct bump_arena *a = pool->priv->arena;
+	void *bufs[BUMP_PUT_BATCH];
+	uint64_t pos = 0;
+	unsigned k = bump_ring_claim(pool->ring, n, &pos);
 
-	if (!bump_ring_claim(pool->ring, 1, &pos)) {
-		BUMP_STAT_ADD(pool->recycle.ring_full, 1);  /* rare: a relaxed RMW is fine */
-		bump_pool_release(pool, &d, 1);
+	if (k && atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
+		for (unsigned i = 0; i < k; i++)
+			bufs[i] = NULL;
+		bump_ring_publish(pool->ring, pos, bufs, k);
+		bump_pool_release(pool, descs, n);
 		return;
 	}
-	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
-		bump_ring_publish(pool->ring, pos, &none, 1);
-		bump_pool_release(pool, &d, 1);
-		return;
+	for (unsigned i = 0; i < k; i++)
+		bufs[i] = bump_desc_page(a, descs[i]);
+	if (k < n) {  /* rare: a relaxed RMW is fine */
+		atomic_fetch_add_explicit(&pool->recycle.ring_full, n - k, memory_order_relaxed);
+		bump_pool_release(pool, descs + k, n - k);
 	}
-	bump_ring_publish(pool->ring, pos, &buf, 1);
+	bump_ring_publish(pool->ring, pos, bufs, k);
+}
+
+/*
+ * Recycle buffers whose refcounts just reached zero, from a thread that is
+ * not the pool's owner: through the ring, or to the arena once destroyed.
+ */
+void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (descs[i]->type == BUMP_DESC_FRAG)
+			descs[i]->tag = pool->buf_tag;
+	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst))
+		bump_pool_release(pool, descs, n);
+	else
+		pool_ring_put_bulk(pool, descs, n);
 }
 
 /*
@@ -329,9 +351,10 @@ static void pool_ring_put(struct bump_pool *pool, struct bump_desc *d, void *buf
  */
 void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
 {
-	struct bump_arena *a = pool->priv->arena;
-	void *buf = bump_desc_page(a, d);
-
+	if (!owner) {
+		bump_pool_recycle_remote(pool, &d, 1);
+		return;
+	}
 	if (d->type == BUMP_DESC_FRAG)
 		d->tag = pool->buf_tag;
 	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
@@ -340,17 +363,15 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
 	}
 	/* Only the owner syncs (ring buffers are synced at refill): destroy, on
 	 * the owner thread, can then unmap without racing a sync. */
-	if (owner) {
-		if (pool->cache_count < pool->cache_limit) {
-			if (pool->sync_dev)
-				bump_pool_sync_for_device(pool, d);
-			pool->cache[pool->cache_count++] = buf;
-			BUMP_STAT_ADD(pool->recycle.cached, 1);
-			return;
-		}
-		BUMP_STAT_ADD(pool->recycle.cache_full, 1);
+	if (pool->cache_count < pool->cache_limit) {
+		if (pool->sync_dev)
+			bump_pool_sync_for_device(pool, d);
+		pool->cache[pool->cache_count++] = bump_desc_page(pool->priv->arena, d);
+		BUMP_STAT_ADD(pool->recycle.cached, 1);
+		return;
 	}
-	pool_ring_put(pool, d, buf);
+	BUMP_STAT_ADD(pool->recycle.cache_full, 1);
+	pool_ring_put_bulk(pool, &d, 1);
 }
 
 int bump_pool_put_slow(struct bump_pool *pool, void *buf)

@@ -12,6 +12,7 @@
 
 #define BUMP_IDX_NONE UINT32_MAX
 #define BUMP_ARENA_DMA_MAX 8  /* devices one arena can be mapped for at once */
+#define BUMP_PUT_BATCH 32     /* buffers bump_put_bulk() hands to one ring claim */
 
 struct bump_arena_dma {
 	struct bump_dma_dev *dev;
@@ -63,6 +64,7 @@ void bump_arena_pool_attach(struct bump_arena *arena, int delta);
 /* bump_pool.c */
 struct bump_pool *bump_pool_by_id(uint16_t id);
 void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc, bool owner);
+void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_frag_finish(struct bump_pool *pool);
 

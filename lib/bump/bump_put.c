@@ -129,28 +129,58 @@ int bump_put(void *buf)
 {
 	struct bump_desc *d;
 	struct bump_pool *pool = buf_pool(buf, "bump_put", &d);
-	bool owner;
 	int ret;
 
 	if (!pool)
 		return -EINVAL;
-	owner = atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token();
-	if (owner)
+	if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token())
 		return bump_pool_put(pool, buf);
 	ret = bump_desc_unref(pool, d, buf);
 	if (ret > 0) {
-		bump_pool_recycle(pool, d, false);
+		bump_pool_recycle_remote(pool, &d, 1);
 		ret = 0;
 	}
 	return ret;
 }
 
+/*
+ * Runs of buffers of one pool are handled together: the owner's go to the
+ * cache, the others' last references are collected and enter the pool's
+ * recycle ring with one claim.
+ */
 unsigned bump_put_bulk(void *const *bufs, unsigned n)
 {
-	unsigned bad = 0;
+	struct bump_desc *batch[BUMP_PUT_BATCH];
+	struct bump_pool *run = NULL;
+	unsigned bad = 0, k = 0;
 
-	for (unsigned i = 0; i < n; i++)
-		bad += bump_put(bufs[i]) != 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct bump_desc *d;
+		struct bump_pool *pool = buf_pool(bufs[i], "bump_put", &d);
+		int ret;
+
+		if (pool != run || k == BUMP_PUT_BATCH) {
+			if (k)
+				bump_pool_recycle_remote(run, batch, k);
+			k = 0;
+			run = pool;
+		}
+		if (!pool) {
+			bad++;
+			continue;
+		}
+		if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token()) {
+			bad += bump_pool_put(pool, bufs[i]) != 0;
+			continue;
+		}
+		ret = bump_desc_unref(pool, d, bufs[i]);
+		if (ret > 0)
+			batch[k++] = d;
+		else if (ret < 0)
+			bad++;
+	}
+	if (k)
+		bump_pool_recycle_remote(run, batch, k);
 	return bad;
 }
 
