@@ -61,8 +61,13 @@ int bump_arena_dma_get(struct bump_arena *arena, struct bump_dma_dev *dev,
 void bump_arena_dma_put(struct bump_arena *arena, struct bump_dma_map *map);
 void bump_arena_pool_attach(struct bump_arena *arena, int delta);
 
-/* bump_pool.c */
+/* bump_registry.c */
 struct bump_pool *bump_pool_by_id(uint16_t id);
+int bump_registry_add(struct bump_pool *pool);
+void bump_registry_del(struct bump_pool *pool);
+
+/* bump_pool.c, bump_recycle.c */
+void bump_pool_free(struct bump_pool *pool);
 void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc, bool owner);
 void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_pool_stats.c - a pool's counters as one snapshot.
+ */
+#include "bump_priv.h"
+
+#include <string.h>
+
+#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s)
+{
+	bool detached = atomic_load(&pool->detached);
+	int64_t held = atomic_load(&pool->refs) - (detached ? 0 : 1);
+	uint64_t cached = __atomic_load_n(&pool->cache_count, __ATOMIC_RELAXED);
+	uint64_t ring = bump_ring_count(pool->ring);
+
+	memset(s, 0, sizeof(*s));
+	s->alloc.slow = LOAD(pool->alloc.slow);
+	s->alloc.slow_high_order = LOAD(pool->alloc.slow_high_order);
+	s->alloc.empty = LOAD(pool->alloc.empty);
+	s->alloc.refill = LOAD(pool->alloc.refill);
+	s->alloc.waive = LOAD(pool->alloc.waive);
+	s->alloc.fail = LOAD(pool->alloc.fail);
+	s->recycle.cached = LOAD(pool->recycle.cached);
+	s->recycle.cache_full = LOAD(pool->recycle.cache_full);
+	s->recycle.ring = bump_ring_enqueued(pool->ring);
+	s->recycle.ring_full = LOAD(pool->recycle.ring_full);
+	s->recycle.released_refcnt = LOAD(pool->recycle.released_refcnt);
+	s->recycle.double_put = LOAD(pool->recycle.double_put);
+	s->recycle.wrong_pool = LOAD(pool->recycle.wrong_pool);
+	s->held = held > 0 ? (uint64_t)held : 0;
+	s->cached_now = cached;
+	s->ring_now = ring;
+	s->inflight = s->held > cached + ring ? s->held - cached - ring : 0;
+	/* Every buffer handed out entered the cache first, by one of four ways. */
+	s->alloc.fast = s->recycle.cached + s->alloc.refill + s->alloc.slow +
+			s->alloc.slow_high_order - cached - pool->priv->cache_dropped;
+	s->inflight_bytes = s->inflight << pool->buf_shift;
+	s->dma_scrubbed = pool->priv->dma_scrubbed;
+}

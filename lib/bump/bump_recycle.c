@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_recycle.c - the pool's slow paths between the fast ones: refill from
+ * the recycle ring and the arena, recycling into the ring, release to the
+ * arena, the owner's put slow path, and DMA syncs.
+ */
+#include "bump_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Give buffers back to the arena and drop the pool's hold on them; frees
+ * the pool when they were the last (only possible once it is destroyed).
+ */
+void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n)
+{
+	struct bump_arena *a = pool->priv->arena;
+
+	if (!n)
+		return;
+	bump_arena_lock(a);
+	for (unsigned i = 0; i < n; i++)
+		bump_arena_free_locked(a, bump_desc_index(a, descs[i]), pool->order);
+	bump_arena_unlock(a);
+	if (atomic_fetch_sub_explicit(&pool->refs, n, memory_order_acq_rel) == (int64_t)n)
+		bump_pool_free(pool);
+}
+
+/* Take up to BUMP_POOL_CACHE_REFILL fresh buffers from the arena into the cache. */
+static unsigned pool_refill_from_arena(struct bump_pool *pool)
+{
+	struct bump_pool_priv *p = pool->priv;
+	struct bump_arena *a = p->arena;
+	uint32_t idx[BUMP_POOL_CACHE_REFILL];
+	/* Multi-page bumps come in smaller batches, as page_pool takes them one by one. */
+	unsigned batch = BUMP_MAX((unsigned)BUMP_POOL_CACHE_REFILL >> pool->order, 1u);
+	unsigned want = BUMP_MIN(batch, pool->cache_limit - pool->cache_count);
+	unsigned got, good = 0;
+	struct bump_desc *bad[BUMP_POOL_CACHE_REFILL];
+	unsigned nbad = 0;
+
+	if (p->max_buffers) {
+		int64_t held = atomic_load_explicit(&pool->refs, memory_order_relaxed) - 1;
+
+		want = held >= p->max_buffers ? 0 : BUMP_MIN(want, p->max_buffers - (unsigned)held);
+	}
+	if (!want)
+		return 0;
+	bump_arena_lock(a);
+	got = bump_arena_alloc_locked(a, pool->order, idx, want);
+	for (unsigned i = 0; i < got; i++) {
+		struct bump_desc *d = &a->descs[idx[i]];
+		void *buf = (void *)(a->base + ((uintptr_t)idx[i] << a->page_shift));
+
+		d->tag = pool->buf_tag;
+		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		for (uint32_t t = 1; t < (1u << pool->order); t++) {
+			d[t].tag = bump_desc_make_tag(pool->id, BUMP_DESC_TAIL, pool->order);
+			d[t].next = idx[i];
+		}
+		if (p->dma_map && bump_dma_iova(p->dma_map, buf, bump_pool_buf_size(pool),
+						&d->dma_addr)) {
+			bad[nbad++] = d;
+			continue;
+		}
+		pool->cache[pool->cache_count++] = buf;
+		good++;
+	}
+	bump_arena_unlock(a);
+	atomic_fetch_add_explicit(&pool->refs, got, memory_order_relaxed);
+	if (pool->order)
+		BUMP_STAT_ADD(pool->alloc.slow_high_order, good);
+	else
+		BUMP_STAT_ADD(pool->alloc.slow, good);
+	/* Unreachable with the contiguity check at create; kept so a bad page is never lost. */
+	bump_pool_release(pool, bad, nbad);
+	return good;
+}
+
+/*
+ * Refill the alloc cache (owner): first from the recycle ring, releasing
+ * pages that sit on the wrong NUMA node (waive), then from the arena.
+ * Returns how many buffers were added.
+ */
+unsigned bump_pool_refill(struct bump_pool *pool)
+{
+	struct bump_pool_priv *p = pool->priv;
+	void *got[BUMP_POOL_CACHE_REFILL];
+	struct bump_desc *waive[BUMP_POOL_CACHE_REFILL];
+	unsigned n, added = 0, nwaive = 0;
+
+	if (bump_unlikely(atomic_load_explicit(&pool->detached, memory_order_relaxed))) {
+		bump_error(ESHUTDOWN, "pool '%s' (id %u) is destroyed: no more allocations",
+			   p->name, pool->id);
+		return 0;
+	}
+	n = bump_ring_dequeue_burst(pool->ring, got,
+				    BUMP_MIN(BUMP_POOL_CACHE_REFILL,
+					     pool->cache_limit - pool->cache_count));
+	for (unsigned i = 0; i < n; i++) {
+		struct bump_desc *d;
+
+		if (!got[i])
+			continue;
+		d = bump_pool_page_desc(pool, got[i]);
+		if (bump_unlikely(p->nid >= 0 && d->nid != BUMP_NID_UNKNOWN && d->nid != p->nid)) {
+			waive[nwaive++] = d;
+			continue;
+		}
+		if (pool->sync_dev)
+			bump_pool_sync_for_device(pool, d);
+		pool->cache[pool->cache_count++] = got[i];
+		added++;
+	}
+	if (nwaive) {
+		BUMP_STAT_ADD(pool->alloc.waive, nwaive);
+		bump_pool_release(pool, waive, nwaive);
+	}
+	if (added) {
+		BUMP_STAT_ADD(pool->alloc.refill, added);
+		return added;
+	}
+	BUMP_STAT_ADD(pool->alloc.empty, 1);
+	added = pool_refill_from_arena(pool);
+	if (!added) {
+		BUMP_STAT_ADD(pool->alloc.fail, 1);
+		bump_error(ENOMEM, "pool '%s' (id %u): arena '%s' is exhausted (%u of %u pages "
+			   "free%s): put buffers back, or give the pool a larger region",
+			   p->name, pool->id, p->arena->priv->name,
+			   bump_arena_free_pages(p->arena), p->arena->npages,
+			   p->max_buffers ? ", or the pool reached max_buffers" : "");
+	}
+	return added;
+}
+
+void *bump_pool_alloc_slow(struct bump_pool *pool)
+{
+	if (!bump_pool_refill(pool))
+		return NULL;
+	return bump_pool_alloc(pool);
+}
+
+/*
+ * Put @n buffers whose last references were just dropped into the recycle
+ * ring, where the owner will find them: one claim for the whole burst.  The
+ * detached check sits between claiming the slots and publishing them: a
+ * destroy that began before the claim is seen and the buffers go to the
+ * arena (their slots published empty), and a destroy that begins after it
+ * waits for the publish and drains them.  Either way nothing touches the
+ * pool after the publish.
+ */
+static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *descs,
+			       unsigned n)
+{
+	struct bump_arena *a = pool->priv->arena;
+	void *bufs[BUMP_PUT_BATCH];
+	uint64_t pos = 0;
+	unsigned k = bump_ring_claim(pool->ring, n, &pos);
+
+	if (k && atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
+		for (unsigned i = 0; i < k; i++)
+			bufs[i] = NULL;
+		bump_ring_publish(pool->ring, pos, bufs, k);
+		bump_pool_release(pool, descs, n);
+		return;
+	}
+	for (unsigned i = 0; i < k; i++)
+		bufs[i] = bump_desc_page(a, descs[i]);
+	if (k < n) {  /* rare: a relaxed RMW is fine */
+		atomic_fetch_add_explicit(&pool->recycle.ring_full, n - k, memory_order_relaxed);
+		bump_pool_release(pool, descs + k, n - k);
+	}
+	bump_ring_publish(pool->ring, pos, bufs, k);
+}
+
+/*
+ * Recycle buffers whose refcounts just reached zero, from a thread that is
+ * not the pool's owner: through the ring, or to the arena once destroyed.
+ */
+void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (descs[i]->type == BUMP_DESC_FRAG)
+			descs[i]->tag = pool->buf_tag;
+	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst))
+		bump_pool_release(pool, descs, n);
+	else
+		pool_ring_put_bulk(pool, descs, n);
+}
+
+/*
+ * Recycle a buffer whose refcount just reached zero.  @owner: the caller is
+ * the pool's owner thread and may use the cache.
+ */
+void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
+{
+	if (!owner) {
+		bump_pool_recycle_remote(pool, &d, 1);
+		return;
+	}
+	if (d->type == BUMP_DESC_FRAG)
+		d->tag = pool->buf_tag;
+	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
+		bump_pool_release(pool, &d, 1);
+		return;
+	}
+	/* Only the owner syncs (ring buffers are synced at refill): destroy, on
+	 * the owner thread, can then unmap without racing a sync. */
+	if (pool->cache_count < pool->cache_limit) {
+		if (pool->sync_dev)
+			bump_pool_sync_for_device(pool, d);
+		pool->cache[pool->cache_count++] = bump_desc_page(pool->priv->arena, d);
+		BUMP_STAT_ADD(pool->recycle.cached, 1);
+		return;
+	}
+	BUMP_STAT_ADD(pool->recycle.cache_full, 1);
+	pool_ring_put_bulk(pool, &d, 1);
+}
+
+int bump_pool_put_slow(struct bump_pool *pool, void *buf)
+{
+	uintptr_t off = (uintptr_t)buf - pool->base;
+	struct bump_desc *d;
+	int ret;
+
+	if (off >= pool->span)
+		return bump_report_foreign(buf, "bump_pool_put");
+	d = &pool->descs[(off >> pool->buf_shift) << pool->order];
+	if (d->pool_id != pool->id) {
+		struct bump_pool *other = d->pool_id ? bump_pool_by_id(d->pool_id) : NULL;
+
+		if (!other)
+			return bump_report_foreign(buf, "bump_pool_put");
+		return bump_report_wrong_pool(pool, other, buf);
+	}
+	ret = bump_desc_unref(pool, d, buf);
+	if (ret > 0) {
+		bump_pool_recycle(pool, d, true);
+		ret = 0;
+	}
+	return ret;
+}
+
+void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *d)
+{
+	struct bump_pool_priv *p = pool->priv;
+
+	bump_dma_sync_for_device(p->dma_map, d->dma_addr + p->sync_offset, p->sync_len,
+				 p->dma_dir);
+}
+
+void bump_pool_sync_for_cpu(struct bump_pool *pool, const void *buf, size_t len)
+{
+	uint64_t iova = bump_pool_dma_addr(pool, buf);
+
+	if (pool->priv->dma_map && iova)
+		bump_dma_sync_for_cpu(pool->priv->dma_map, iova, len, pool->priv->dma_dir);
+}
