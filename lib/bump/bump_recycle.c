@@ -127,11 +127,17 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 	added = pool_refill_from_arena(pool);
 	if (!added) {
 		BUMP_STAT_ADD(pool->alloc.fail, 1);
-		bump_error(ENOMEM, "pool '%s' (id %u): arena '%s' is exhausted (%u of %u pages "
-			   "free%s): put buffers back, or give the pool a larger region",
-			   p->name, pool->id, p->arena->priv->name,
-			   bump_arena_free_pages(p->arena), p->arena->npages,
-			   p->max_buffers ? ", or the pool reached max_buffers" : "");
+		int64_t held = atomic_load_explicit(&pool->refs, memory_order_relaxed) - 1;
+
+		if (p->max_buffers && held >= p->max_buffers)
+			bump_error(ENOMEM, "pool '%s' (id %u) holds its max_buffers (%u), all in use: "
+				   "put buffers back, or create the pool with a larger max_buffers",
+				   p->name, pool->id, p->max_buffers);
+		else
+			bump_error(ENOMEM, "pool '%s' (id %u): arena '%s' is exhausted (%u of %u "
+				   "pages free): put buffers back, or give the pool a larger region",
+				   p->name, pool->id, p->arena->priv->name,
+				   bump_arena_free_pages(p->arena), p->arena->npages);
 	}
 	return added;
 }

@@ -144,7 +144,7 @@ static void test_max_buffers(void)
 	pp.arena = f.arena;
 	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
 	CHECK_EQ(bump_pool_alloc_bulk(pool, bufs, 16), 10);
-	CHECK_ERROR_SAYS("max_buffers");
+	CHECK_ERROR_SAYS("holds its max_buffers (10)");
 	CHECK_EQ(bump_arena_free_pages(f.arena), TEST_PAGES - 10);
 	bump_pool_put_bulk(pool, bufs, 10);
 	bump_pool_destroy(pool);
