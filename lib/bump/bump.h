@@ -80,6 +80,8 @@ void bump_pool_set_owner(struct bump_pool *pool);
 /* The NUMA node pages must be on to stay in the pool (page_pool_nid_changed). */
 void bump_pool_set_nid(struct bump_pool *pool, int nid);
 uint16_t bump_pool_id(const struct bump_pool *pool);
+/* The DMA device the pool's buffers are mapped for (NULL: not mapped, or destroyed). */
+struct bump_dma_dev *bump_pool_dma_dev(const struct bump_pool *pool);
 const char *bump_pool_name(const struct bump_pool *pool);
 /* Bytes in one buffer (page size << order). */
 static inline size_t bump_pool_buf_size(const struct bump_pool *pool)
@@ -126,6 +128,15 @@ extern struct bump_arena *_Atomic bump_arenas[BUMP_ARENA_MAX];
 
 /* ---- The owner's fast paths ------------------------------------------- */
 
+/*
+ * Publish the cache count.  Only the owner writes it, but stats may read it
+ * from any thread: a relaxed atomic store, still a plain mov on x86.
+ */
+static inline void bump_pool_set_cache_count(struct bump_pool *pool, uint32_t count)
+{
+	__atomic_store_n(&pool->cache_count, count, __ATOMIC_RELAXED);
+}
+
 /* The descriptor of the page holding @buf, which lies inside @pool's arena. */
 static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool, const void *buf)
 {
@@ -144,7 +155,7 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
 	if (bump_likely(count)) {
 		void *buf = pool->cache[--count];
 
-		pool->cache_count = count;
+		bump_pool_set_cache_count(pool, count);
 		atomic_store_explicit(&bump_pool_page_desc(pool, buf)->refcount, 1,
 				      memory_order_relaxed);
 		return buf;
@@ -167,7 +178,7 @@ static inline unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs,
 			continue;
 		}
 		/* The count lives in a register: one store per burst, not per buffer. */
-		pool->cache_count = count - k;
+		bump_pool_set_cache_count(pool, count - k);
 		for (unsigned i = 0; i < k; i++) {
 			void *buf = pool->cache[--count];
 
@@ -215,7 +226,7 @@ static inline int bump_pool_put(struct bump_pool *pool, void *buf)
 	uint32_t count = pool->cache_count;
 
 	if (bump_likely(bump_pool_put_fast(pool, buf, count))) {
-		pool->cache_count = count + 1;
+		bump_pool_set_cache_count(pool, count + 1);
 		BUMP_STAT_ADD(pool->recycle.cached, 1);
 		return 0;
 	}
@@ -235,11 +246,11 @@ static inline unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *b
 		}
 		/* The slow path uses the cache itself: settle the count around it. */
 		BUMP_STAT_ADD(pool->recycle.cached, count - first);
-		pool->cache_count = count;
+		bump_pool_set_cache_count(pool, count);
 		bad += bump_pool_put_slow(pool, bufs[i]) != 0;
 		count = first = pool->cache_count;
 	}
-	pool->cache_count = count;
+	bump_pool_set_cache_count(pool, count);
 	BUMP_STAT_ADD(pool->recycle.cached, count - first);
 	return bad;
 }

@@ -163,7 +163,7 @@ long bump_pool_destroy(struct bump_pool *pool)
 	for (n = 0; n < pool->cache_count; n++)
 		batch[n] = bump_pool_page_desc(pool, pool->cache[n]);
 	p->cache_dropped += n;
-	pool->cache_count = 0;
+	bump_pool_set_cache_count(pool, 0);
 	bump_pool_release(pool, batch, n);
 	/* Drain the ring, including slots claimed before the detach but not yet published. */
 	while (bump_ring_count(pool->ring)) {
@@ -210,6 +210,11 @@ void bump_pool_set_owner(struct bump_pool *pool)
 void bump_pool_set_nid(struct bump_pool *pool, int nid)
 {
 	pool->priv->nid = nid;
+}
+
+struct bump_dma_dev *bump_pool_dma_dev(const struct bump_pool *pool)
+{
+	return pool->priv->dma_map ? pool->priv->dma_map->dev : NULL;
 }
 
 uint16_t bump_pool_id(const struct bump_pool *pool)

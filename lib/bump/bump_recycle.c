@@ -66,7 +66,8 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
 			bad[nbad++] = d;
 			continue;
 		}
-		pool->cache[pool->cache_count++] = buf;
+		pool->cache[pool->cache_count] = buf;
+		bump_pool_set_cache_count(pool, pool->cache_count + 1);
 		good++;
 	}
 	bump_arena_unlock(a);
@@ -85,6 +86,15 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
  * pages that sit on the wrong NUMA node (waive), then from the arena.
  * Returns how many buffers were added.
  */
+/* Count a failed refill; true for the pool's first. */
+static bool refill_fail_first(struct bump_pool *pool)
+{
+	uint64_t fails = atomic_load_explicit(&pool->alloc.fail, memory_order_relaxed);
+
+	BUMP_STAT_ADD(pool->alloc.fail, 1);
+	return fails == 0;
+}
+
 unsigned bump_pool_refill(struct bump_pool *pool)
 {
 	struct bump_pool_priv *p = pool->priv;
@@ -112,7 +122,8 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 		}
 		if (pool->sync_dev)
 			bump_pool_sync_for_device(pool, d);
-		pool->cache[pool->cache_count++] = got[i];
+		pool->cache[pool->cache_count] = got[i];
+		bump_pool_set_cache_count(pool, pool->cache_count + 1);
 		added++;
 	}
 	if (nwaive) {
@@ -126,18 +137,22 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 	BUMP_STAT_ADD(pool->alloc.empty, 1);
 	added = pool_refill_from_arena(pool);
 	if (!added) {
-		BUMP_STAT_ADD(pool->alloc.fail, 1);
 		int64_t held = atomic_load_explicit(&pool->refs, memory_order_relaxed) - 1;
 
+		/* A starved RX queue retries every poll: warn once, then only count. */
+		enum bump_log_level lvl = refill_fail_first(pool) ? BUMP_LOG_WARN : BUMP_LOG_DEBUG;
+
 		if (p->max_buffers && held >= p->max_buffers)
-			bump_error(ENOMEM, "pool '%s' (id %u) holds its max_buffers (%u), all in use: "
-				   "put buffers back, or create the pool with a larger max_buffers",
-				   p->name, pool->id, p->max_buffers);
+			bump_error_at(lvl, ENOMEM, "pool '%s' (id %u) holds its max_buffers (%u), all "
+				      "in use: put buffers back, or create the pool with a larger "
+				      "max_buffers (further failures are counted in alloc.fail)",
+				      p->name, pool->id, p->max_buffers);
 		else
-			bump_error(ENOMEM, "pool '%s' (id %u): arena '%s' is exhausted (%u of %u "
-				   "pages free): put buffers back, or give the pool a larger region",
-				   p->name, pool->id, p->arena->priv->name,
-				   bump_arena_free_pages(p->arena), p->arena->npages);
+			bump_error_at(lvl, ENOMEM, "pool '%s' (id %u): arena '%s' is exhausted (%u of "
+				      "%u pages free): put buffers back, or give the pool a larger "
+				      "region (further failures are counted in alloc.fail)",
+				      p->name, pool->id, p->arena->priv->name,
+				      bump_arena_free_pages(p->arena), p->arena->npages);
 	}
 	return added;
 }
@@ -218,7 +233,8 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
 	if (pool->cache_count < pool->cache_limit) {
 		if (pool->sync_dev)
 			bump_pool_sync_for_device(pool, d);
-		pool->cache[pool->cache_count++] = bump_desc_page(pool->priv->arena, d);
+		pool->cache[pool->cache_count] = bump_desc_page(pool->priv->arena, d);
+		bump_pool_set_cache_count(pool, pool->cache_count + 1);
 		BUMP_STAT_ADD(pool->recycle.cached, 1);
 		return;
 	}

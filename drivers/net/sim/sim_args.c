@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim_args.c - the devargs of a sim port: "key=value,key=value" after "sim:".
+ * Every mistake is refused with the list of what is accepted.
+ */
+#include "sim_priv.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIM_ARGS_HELP "mode=loopback|gen|sink, peer=<port id>, queues=1..16, thread=0|1, " \
+		      "cpu=<n>, step=auto|manual, size=<bytes>, flows=<n>, rate=<frames/s>, " \
+		      "mac=<aa:bb:cc:dd:ee:ff>"
+
+static const char *const sim_mode_names[] = { "loopback", "gen", "sink" };
+
+const char *sim_mode_name(enum sim_mode mode)
+{
+	return sim_mode_names[mode];
+}
+
+/* An unsigned number in [lo, hi]; the whole value must be digits. */
+static int sim_arg_uint(const char *key, const char *val, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(val, &end, 0);
+	if (!val[0] || *end || errno || val[0] == '-' || v < lo || v > hi)
+		return bump_error(EINVAL, "sim: %s=%s: expected a number from %llu to %llu",
+				  key, val, (unsigned long long)lo, (unsigned long long)hi);
+	*out = v;
+	return 0;
+}
+
+static int sim_arg_mac(const char *val, uint8_t mac[6])
+{
+	unsigned b[6];
+	char tail;
+
+	if (sscanf(val, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return bump_error(EINVAL, "sim: mac=%s: expected six hex bytes such as "
+				  "02:00:00:00:00:01", val);
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			return bump_error(EINVAL, "sim: mac=%s: byte %d is larger than ff", val, i);
+		mac[i] = (uint8_t)b[i];
+	}
+	if (mac[0] & 1)
+		return bump_error(EINVAL, "sim: mac=%s is a multicast address: a port needs a "
+				  "unicast one (first byte even, e.g. 02:...)", val);
+	return 0;
+}
+
+static int sim_arg_one(struct sim_conf *c, const char *key, const char *val)
+{
+	uint64_t v = 0;
+	int ret = 0;
+
+	if (!strcmp(key, "mode")) {
+		for (unsigned m = 0; m < BUMP_ARRAY_SIZE(sim_mode_names); m++)
+			if (!strcmp(val, sim_mode_names[m])) {
+				c->mode = (enum sim_mode)m;
+				return 0;
+			}
+		return bump_error(EINVAL, "sim: mode=%s: use mode=loopback, mode=gen or mode=sink",
+				  val);
+	}
+	if (!strcmp(key, "step")) {
+		if (strcmp(val, "auto") && strcmp(val, "manual"))
+			return bump_error(EINVAL, "sim: step=%s: use step=auto (bursts step the "
+					  "device) or step=manual (only bump_sim_device_step)", val);
+		c->manual = !strcmp(val, "manual");
+		return 0;
+	}
+	if (!strcmp(key, "mac"))
+		return sim_arg_mac(val, c->mac);
+	if (!strcmp(key, "peer")) {
+		ret = sim_arg_uint(key, val, 0, BUMP_PORT_MAX - 1, &v);
+		c->peer = (int)v;
+	} else if (!strcmp(key, "queues")) {
+		ret = sim_arg_uint(key, val, 1, BUMP_PORT_QUEUE_MAX, &v);
+		c->queues = (uint16_t)v;
+	} else if (!strcmp(key, "thread")) {
+		ret = sim_arg_uint(key, val, 0, 1, &v);
+		c->thread = v;
+	} else if (!strcmp(key, "cpu")) {
+		ret = sim_arg_uint(key, val, 0, CPU_SETSIZE - 1, &v);
+		c->cpu = (int)v;
+	} else if (!strcmp(key, "size")) {
+		ret = sim_arg_uint(key, val, BUMP_SIM_FRAME_MIN, BUMP_SIM_FRAME_MAX, &v);
+		c->size = (uint16_t)v;
+	} else if (!strcmp(key, "flows")) {
+		ret = sim_arg_uint(key, val, 1, 65535, &v);
+		c->flows = (uint32_t)v;
+	} else if (!strcmp(key, "rate")) {
+		ret = sim_arg_uint(key, val, 0, UINT32_MAX, &v);
+		c->rate = v;
+	} else {
+		return bump_error(EINVAL, "sim: unknown argument '%s'; sim ports take " SIM_ARGS_HELP,
+				  key);
+	}
+	return ret;
+}
+
+int sim_args_parse(const char *args, uint16_t port_id, struct sim_conf *c)
+{
+	char buf[256], *save = NULL;
+	int ret = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = SIM_MODE_LOOPBACK;
+	c->peer = -1;
+	c->queues = 1;
+	c->cpu = -1;
+	c->size = 64;
+	c->flows = 16;
+	memcpy(c->mac, (uint8_t[6]){ 0x02, 0x53, 0x49, 0x4d, 0x00, (uint8_t)port_id }, 6);
+
+	if (strlen(args) >= sizeof(buf))
+		return bump_error(EINVAL, "sim: devargs longer than %zu characters", sizeof(buf) - 1);
+	snprintf(buf, sizeof(buf), "%s", args);
+	for (char *kv = strtok_r(buf, ",", &save); kv && !ret; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq)
+			return bump_error(EINVAL, "sim: '%s' is not key=value; sim ports take "
+					  SIM_ARGS_HELP, kv);
+		*eq = '\0';
+		ret = sim_arg_one(c, kv, eq + 1);
+	}
+	if (ret)
+		return ret;
+	if (c->peer >= 0 && c->mode != SIM_MODE_LOOPBACK)
+		return bump_error(EINVAL, "sim: peer= only applies to mode=loopback (mode=%s "
+				  "generates or sinks by itself)", sim_mode_name(c->mode));
+	if (c->thread && c->manual)
+		return bump_error(EINVAL, "sim: thread=1 and step=manual exclude each other: the "
+				  "device thread steps the device; drop one");
+	if (c->cpu >= 0 && !c->thread)
+		return bump_error(EINVAL, "sim: cpu=%d needs thread=1 (it pins the device thread)",
+				  c->cpu);
+	return 0;
+}

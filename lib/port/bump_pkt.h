@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_pkt.h - the packet handle that RX and TX bursts pass around.
+ *
+ * A handle is a 16-byte value, not a struct inside the buffer: it names the
+ * buffer by descriptor reference and says where the packet bytes are.  The
+ * data page holds packet bytes only, as everywhere in bump.
+ */
+#ifndef BUMP_PKT_H
+#define BUMP_PKT_H
+
+#include <stdint.h>
+
+#include "bump.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bump_pkt {
+	bump_ref_t ref;     /* the buffer: arena id and page index of its first page */
+	uint16_t off;       /* first packet byte, from the buffer's start (headroom before it) */
+	uint16_t len;       /* packet bytes */
+	uint16_t port;      /* input port id */
+	uint16_t flags;     /* BUMP_PKT_F_* */
+	uint32_t hash;      /* RSS hash, or a driver's per-packet value */
+};
+static_assert(sizeof(struct bump_pkt) == 16, "a packet handle is 16 bytes: four per cache line");
+
+#define BUMP_PKT_F_L4_CSUM_OK 0x0001
+#define BUMP_PKT_F_L4_CSUM_BAD 0x0002
+
+/* First packet byte. */
+static inline uint8_t *bump_pkt_data(const struct bump_pkt *p)
+{
+	return (uint8_t *)bump_ref_page(p->ref) + p->off;
+}
+
+/* Buffer bytes from the packet's start to the buffer's end (tailroom included). */
+static inline size_t bump_pkt_room(const struct bump_pkt *p)
+{
+	const struct bump_desc *d = bump_ref_desc(p->ref);
+
+	return ((size_t)1 << (bump_ref_arena(p->ref)->page_shift + d->order)) - p->off;
+}
+
+/* Strip @n bytes from the front (a header); NULL if the packet is shorter. */
+static inline uint8_t *bump_pkt_adj(struct bump_pkt *p, uint16_t n)
+{
+	if (n > p->len)
+		return NULL;
+	p->off += n;
+	p->len -= n;
+	return bump_pkt_data(p);
+}
+
+/* Grow the packet by @n bytes at the front (into the headroom); NULL if there is none. */
+static inline uint8_t *bump_pkt_prepend(struct bump_pkt *p, uint16_t n)
+{
+	if (n > p->off)
+		return NULL;
+	p->off -= n;
+	p->len += n;
+	return bump_pkt_data(p);
+}
+
+/* A second handle on the same bytes: takes a reference (refcount in the descriptor). */
+static inline int bump_pkt_clone(const struct bump_pkt *p, struct bump_pkt *clone)
+{
+	int ret = bump_get(bump_ref_page(p->ref));
+
+	if (ret == 0)
+		*clone = *p;
+	return ret;
+}
+
+/* Drop the handle's reference (from any thread); 0 or a negative errno. */
+static inline int bump_pkt_free(const struct bump_pkt *p)
+{
+	return bump_put(bump_ref_page(p->ref));
+}
+
+/* Free @n handles; returns how many were rejected. */
+static inline unsigned bump_pkt_free_bulk(const struct bump_pkt *pkts, unsigned n)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		bad += bump_pkt_free(&pkts[i]) != 0;
+	return bad;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUMP_PKT_H */

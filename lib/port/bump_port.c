@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_port.c - the port layer: the driver registry, the port table, and
+ * the control-path dispatch with the state checks every driver relies on.
+ *
+ * lib/port knows drivers only through struct bump_port_driver: it never
+ * includes a driver header.  Drivers register from constructors, so a
+ * program that links them (bump_drivers_dep, link_whole) has them all.
+ *
+ * Threading: open and close may run on any thread (the table has a lock).
+ * The other control calls on one port are not concurrent with each other,
+ * nor with bursts on that port (as with DPDK's ethdev).
+ */
+#include "bump_port.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PORT_DRIVER_MAX 16
+
+/* A port.  It begins with its fast-path view: bump_port_fast() is a cast. */
+struct bump_port {
+	struct bump_port_fast fast;
+	const struct bump_port_driver *drv;
+	void *priv;
+	struct bump_port_info info;
+	bool started;
+	uint32_t rxq_ready;   /* bit per RX queue set up */
+	uint32_t txq_ready;
+	struct bump_port_stats base;  /* stats_reset's snapshot (drivers without stats_reset) */
+};
+static_assert(offsetof(struct bump_port, fast) == 0, "bump_port_fast() casts a port to its fast view");
+static_assert(BUMP_PORT_QUEUE_MAX <= 32, "queue readiness is a 32-bit mask");
+
+static pthread_mutex_t port_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct bump_port_driver *port_drivers[PORT_DRIVER_MAX];
+static unsigned port_ndrivers;
+static struct bump_port *port_table[BUMP_PORT_MAX];
+
+/* ---- Driver registry ---------------------------------------------------- */
+
+static bool port_driver_valid(const struct bump_port_driver *drv)
+{
+	return drv->name && drv->name[0] && strlen(drv->name) < sizeof(((struct bump_port_info *)0)->driver) &&
+	       !strchr(drv->name, ':') && drv->open && drv->rxq_setup && drv->txq_setup &&
+	       drv->start && drv->stop && drv->close && drv->rx_burst && drv->tx_burst;
+}
+
+int bump_port_driver_register(const struct bump_port_driver *drv)
+{
+	int ret = 0;
+
+	if (!drv || !port_driver_valid(drv))
+		return bump_error(EINVAL, "bump_port_driver_register: a driver needs a name (1..15 "
+				  "characters, no ':') and open, rxq_setup, txq_setup, start, stop, "
+				  "close, rx_burst and tx_burst");
+	pthread_mutex_lock(&port_lock);
+	for (unsigned i = 0; i < port_ndrivers; i++)
+		if (!strcmp(port_drivers[i]->name, drv->name))
+			ret = bump_error(EEXIST, "bump_port_driver_register: a driver named '%s' is "
+					 "already registered; give the new one another name", drv->name);
+	if (!ret && port_ndrivers == PORT_DRIVER_MAX)
+		ret = bump_error(ENOSPC, "bump_port_driver_register('%s'): %d drivers are "
+				 "registered already; raise PORT_DRIVER_MAX in lib/port",
+				 drv->name, PORT_DRIVER_MAX);
+	if (!ret)
+		port_drivers[port_ndrivers++] = drv;
+	pthread_mutex_unlock(&port_lock);
+	return ret;
+}
+
+/* The registered driver names, comma separated (port_lock held). */
+static void port_driver_names(char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < port_ndrivers && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "",
+				       port_drivers[i]->name);
+	if (!port_ndrivers)
+		snprintf(buf, len, "none");
+}
+
+/* The driver named by @devargs' prefix (port_lock held). */
+static const struct bump_port_driver *port_driver_find(const char *name, size_t len)
+{
+	for (unsigned i = 0; i < port_ndrivers; i++)
+		if (strlen(port_drivers[i]->name) == len && !strncmp(port_drivers[i]->name, name, len))
+			return port_drivers[i];
+	return NULL;
+}
+
+/* ---- Bursts while stopped ----------------------------------------------- */
+
+static uint16_t port_burst_stopped(void *queue, struct bump_pkt *pkts, uint16_t n)
+{
+	(void)queue;
+	(void)pkts;
+	(void)n;
+	return 0;
+}
+
+/* ---- Open and close ----------------------------------------------------- */
+
+int bump_port_open(const char *devargs, struct bump_port **out)
+{
+	const struct bump_port_driver *drv;
+	const char *colon, *args;
+	struct bump_port *port;
+	char names[256];
+	size_t nlen;
+	int id = -1, ret;
+
+	if (!devargs || !devargs[0] || !out)
+		return bump_error(EINVAL, "bump_port_open: pass devargs such as \"sim:mode=loopback\" "
+				  "and a place for the port");
+	colon = strchr(devargs, ':');
+	nlen = colon ? (size_t)(colon - devargs) : strlen(devargs);
+	args = colon ? colon + 1 : "";
+
+	pthread_mutex_lock(&port_lock);
+	drv = port_driver_find(devargs, nlen);
+	if (!drv) {
+		port_driver_names(names, sizeof(names));
+		pthread_mutex_unlock(&port_lock);
+		return bump_error(ENOENT, "bump_port_open(\"%s\"): no driver named '%.*s'; "
+				  "registered drivers: %s (devargs are \"<driver>:<args>\"; a driver "
+				  "is present when the program links bump_drivers_dep and its "
+				  "dependencies were found at configure time)",
+				  devargs, (int)nlen, devargs, names);
+	}
+	for (int i = 0; i < BUMP_PORT_MAX; i++) {
+		if (!port_table[i]) {
+			id = i;
+			break;
+		}
+	}
+	if (id < 0) {
+		pthread_mutex_unlock(&port_lock);
+		return bump_error(ENOSPC, "bump_port_open(\"%s\"): all %d ports are open; close one "
+				  "first", devargs, BUMP_PORT_MAX);
+	}
+	port = calloc(1, sizeof(*port));
+	if (!port) {
+		pthread_mutex_unlock(&port_lock);
+		return bump_error(ENOMEM, "bump_port_open(\"%s\"): out of memory", devargs);
+	}
+	/* Reserve the id before the driver runs: it may look its port up by id. */
+	port_table[id] = port;
+	pthread_mutex_unlock(&port_lock);
+
+	port->drv = drv;
+	port->fast.rx_burst = port_burst_stopped;
+	port->fast.tx_burst = port_burst_stopped;
+	snprintf(port->info.driver, sizeof(port->info.driver), "%s", drv->name);
+	snprintf(port->info.name, sizeof(port->info.name), "%s", devargs);
+	port->info.id = (uint16_t)id;
+	ret = drv->open(port, args);
+	if (!ret && (port->info.max_rx_queues > BUMP_PORT_QUEUE_MAX ||
+		     port->info.max_tx_queues > BUMP_PORT_QUEUE_MAX)) {
+		drv->close(port);
+		ret = bump_error(EINVAL, "driver '%s' reports %u RX and %u TX queues; the port layer "
+				 "handles at most %d: fix the driver", drv->name,
+				 port->info.max_rx_queues, port->info.max_tx_queues,
+				 BUMP_PORT_QUEUE_MAX);
+	}
+	if (ret) {
+		pthread_mutex_lock(&port_lock);
+		port_table[id] = NULL;
+		pthread_mutex_unlock(&port_lock);
+		free(port);
+		return ret;
+	}
+	*out = port;
+	return 0;
+}
+
+int bump_port_close(struct bump_port *port)
+{
+	int ret = 0;
+
+	if (!port)
+		return bump_error(EINVAL, "bump_port_close: port is NULL");
+	if (port->started)
+		ret = bump_port_stop(port);
+	port->drv->close(port);
+	pthread_mutex_lock(&port_lock);
+	port_table[port->info.id] = NULL;
+	pthread_mutex_unlock(&port_lock);
+	free(port);
+	return ret;
+}
+
+/* ---- Control path ------------------------------------------------------ */
+
+int bump_port_info_get(const struct bump_port *port, struct bump_port_info *info)
+{
+	if (!port || !info)
+		return bump_error(EINVAL, "bump_port_info_get: port and info are required");
+	*info = port->info;
+	info->nb_rx_queues = (uint16_t)__builtin_popcount(port->rxq_ready);
+	info->nb_tx_queues = (uint16_t)__builtin_popcount(port->txq_ready);
+	return 0;
+}
+
+/* The checks every queue setup shares; 0 when the driver may be called. */
+static int port_queue_check(const struct bump_port *port, const char *dir, uint16_t qid,
+			    uint16_t max, const void *conf)
+{
+	if (!port || !conf)
+		return bump_error(EINVAL, "bump_port_%sq_setup: port and conf are required", dir);
+	if (port->started)
+		return bump_error(EBUSY, "port %u (%s): cannot set up %s queue %u while the port is "
+				  "started; bump_port_stop() it first", port->info.id,
+				  port->info.name, dir, qid);
+	if (qid >= max)
+		return bump_error(EINVAL, "port %u (%s): %s queue %u does not exist: the port has %u "
+				  "%s queues (ids 0..%d); ask the driver for more in its devargs",
+				  port->info.id, port->info.name, dir, qid, max, dir, (int)max - 1);
+	return 0;
+}
+
+int bump_port_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf)
+{
+	int ret = port_queue_check(port, "rx", qid, port ? port->info.max_rx_queues : 0, conf);
+
+	if (ret)
+		return ret;
+	if (!conf->pool)
+		return bump_error(EINVAL, "port %u (%s): RX queue %u needs a pool for its buffers: "
+				  "set conf.pool (one pool per RX queue, owned by its polling "
+				  "thread)", port->info.id, port->info.name, qid);
+	ret = port->drv->rxq_setup(port, qid, conf);
+	if (ret) {
+		/* A failed re-setup leaves the queue unusable: start refuses it, bursts see NULL. */
+		port->rxq_ready &= ~(1u << qid);
+		port->fast.rxq[qid] = NULL;
+		return ret;
+	}
+	port->rxq_ready |= 1u << qid;
+	return 0;
+}
+
+int bump_port_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq_conf *conf)
+{
+	int ret = port_queue_check(port, "tx", qid, port ? port->info.max_tx_queues : 0, conf);
+
+	if (ret)
+		return ret;
+	ret = port->drv->txq_setup(port, qid, conf);
+	if (ret) {
+		port->txq_ready &= ~(1u << qid);
+		port->fast.txq[qid] = NULL;
+		return ret;
+	}
+	port->txq_ready |= 1u << qid;
+	return 0;
+}
+
+/* Set up queues must be 0..n-1: a hole is a queue the app forgot. */
+static int port_check_prefix(const struct bump_port *port, const char *dir, uint32_t ready)
+{
+	uint32_t n = (uint32_t)__builtin_popcount(ready);
+
+	if (ready != (n == 32 ? UINT32_MAX : (1u << n) - 1)) {
+		unsigned hole = (unsigned)__builtin_ctz(~ready);
+		unsigned top = 31u - (unsigned)__builtin_clz(ready);
+
+		return bump_error(EINVAL, "port %u (%s): %s queue %u is set up but %s queue %u is "
+				  "not: set up every %s queue from 0 to %u before bump_port_start()",
+				  port->info.id, port->info.name, dir, top, dir, hole, dir, top);
+	}
+	return 0;
+}
+
+int bump_port_start(struct bump_port *port)
+{
+	int ret;
+
+	if (!port)
+		return bump_error(EINVAL, "bump_port_start: port is NULL");
+	if (port->started)
+		return bump_error(EALREADY, "port %u (%s) is already started; bump_port_stop() it "
+				  "before starting it again", port->info.id, port->info.name);
+	if (!port->rxq_ready && !port->txq_ready)
+		return bump_error(EINVAL, "port %u (%s): no queue is set up: call "
+				  "bump_port_rxq_setup() and/or bump_port_txq_setup() before "
+				  "bump_port_start()", port->info.id, port->info.name);
+	ret = port_check_prefix(port, "rx", port->rxq_ready);
+	if (!ret)
+		ret = port_check_prefix(port, "tx", port->txq_ready);
+	if (!ret)
+		ret = port->drv->start(port);
+	if (ret)
+		return ret;
+	port->fast.rx_burst = port->drv->rx_burst;
+	port->fast.tx_burst = port->drv->tx_burst;
+	port->started = true;
+	return 0;
+}
+
+int bump_port_stop(struct bump_port *port)
+{
+	if (!port)
+		return bump_error(EINVAL, "bump_port_stop: port is NULL");
+	if (!port->started)
+		return 0;
+	/* Bursts return 0 from here on, whatever the driver's stop does. */
+	port->fast.rx_burst = port_burst_stopped;
+	port->fast.tx_burst = port_burst_stopped;
+	port->started = false;
+	return port->drv->stop(port);
+}
+
+int bump_port_link_get(const struct bump_port *port, struct bump_port_link *link)
+{
+	if (!port || !link)
+		return bump_error(EINVAL, "bump_port_link_get: port and link are required");
+	memset(link, 0, sizeof(*link));
+	if (!port->drv->link_get)
+		return bump_error(ENOTSUP, "port %u (%s): driver '%s' does not report its link",
+				  port->info.id, port->info.name, port->drv->name);
+	return port->drv->link_get((struct bump_port *)port, link);
+}
+
+static void port_queue_stats_add(struct bump_queue_stats *to, const struct bump_queue_stats *s,
+				 int sign)
+{
+	/* Unsigned wrap-around makes sign -1 a subtraction. */
+	uint64_t m = (uint64_t)(int64_t)sign;
+
+	to->ipackets += m * s->ipackets;
+	to->ibytes += m * s->ibytes;
+	to->imissed += m * s->imissed;
+	to->rx_nombuf += m * s->rx_nombuf;
+	to->ierrors += m * s->ierrors;
+	to->opackets += m * s->opackets;
+	to->obytes += m * s->obytes;
+	to->oerrors += m * s->oerrors;
+}
+
+/* What the driver counts since open: q[] filled, total = port-wide + sum of q[]. */
+static int port_stats_raw(const struct bump_port *port, struct bump_port_stats *s)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (!port->drv->stats_get)
+		return bump_error(ENOTSUP, "port %u (%s): driver '%s' keeps no statistics",
+				  port->info.id, port->info.name, port->drv->name);
+	ret = port->drv->stats_get((struct bump_port *)port, s);
+	if (ret)
+		return ret;
+	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++)
+		port_queue_stats_add(&s->total, &s->q[q], 1);
+	return 0;
+}
+
+int bump_port_stats_get(const struct bump_port *port, struct bump_port_stats *stats)
+{
+	int ret;
+
+	if (!port || !stats)
+		return bump_error(EINVAL, "bump_port_stats_get: port and stats are required");
+	ret = port_stats_raw(port, stats);
+	if (ret)
+		return ret;
+	port_queue_stats_add(&stats->total, &port->base.total, -1);
+	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++)
+		port_queue_stats_add(&stats->q[q], &port->base.q[q], -1);
+	return 0;
+}
+
+int bump_port_stats_reset(struct bump_port *port)
+{
+	int ret;
+
+	if (!port)
+		return bump_error(EINVAL, "bump_port_stats_reset: port is NULL");
+	if (port->drv->stats_reset) {
+		ret = port->drv->stats_reset(port);
+		if (!ret)
+			memset(&port->base, 0, sizeof(port->base));
+		return ret;
+	}
+	/*
+	 * A snapshot, not a write to the counters: the polling threads own
+	 * those, and a reset racing their increments would be lost.
+	 */
+	return port_stats_raw(port, &port->base);
+}
+
+/* ---- For drivers -------------------------------------------------------- */
+
+void *bump_port_priv(struct bump_port *port)
+{
+	return port->priv;
+}
+
+void bump_port_set_priv(struct bump_port *port, void *priv)
+{
+	port->priv = priv;
+}
+
+struct bump_port_info *bump_port_info_mut(struct bump_port *port)
+{
+	return &port->info;
+}
+
+void bump_port_set_queue(struct bump_port *port, bool rx, uint16_t qid, void *queue)
+{
+	if (qid >= BUMP_PORT_QUEUE_MAX)
+		return;
+	if (rx)
+		port->fast.rxq[qid] = queue;
+	else
+		port->fast.txq[qid] = queue;
+}

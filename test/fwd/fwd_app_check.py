@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Run bump-fwd once and check what it reports.
+
+Usage: fwd_app_check.py BUMP_FWD [checks] -- [bump-fwd options]
+
+By default a run must exit 0, forward more than --min-packets packets, end
+with every pool destroyed with 0 buffers in flight, and every sim port must
+report zero bad-format, checksum and sequence errors, DMA faults and
+unmapped TX.  Checks:
+  --sink-port P      sim port P must have checked at least one frame
+  --expect-leak NAME the run must fail, naming pool NAME as still holding
+                     buffers (the --test-leak case)
+  --min-packets N    more than N packets (default 0)
+  --timeout S        kill bump-fwd after S seconds (default 60)
+  --need-cpus N      skip (exit 77) on a machine with fewer CPUs for this process
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+SUMMARY = re.compile(r"^bump-fwd: (\d+) packets (forwarded|received) in ([\d.]+) s: ([\d.]+) Mpps",
+                     re.M)
+SIM = re.compile(r"sim port (\d+): sink frames (\d+) bad_format (\d+) bad_csum (\d+) "
+                 r"seq_gaps (\d+) seq_errors (\d+) dma_faults (\d+) tx_unmapped (\d+)")
+CLEAN = "bump-fwd: all pools destroyed with 0 buffers in flight"
+
+
+def fail(msg, out, err):
+    print(f"FAIL: {msg}\n--- stdout ---\n{out}\n--- stderr ---\n{err}")
+    sys.exit(1)
+
+
+def main():
+    argv = sys.argv[1:]
+    if "--" in argv:
+        cut = argv.index("--")
+        ours, theirs = argv[:cut], argv[cut + 1:]
+    else:
+        ours, theirs = argv, []
+    ap = argparse.ArgumentParser()
+    ap.add_argument("exe")
+    ap.add_argument("--sink-port", type=int, action="append", default=[])
+    ap.add_argument("--expect-leak")
+    ap.add_argument("--min-packets", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--need-cpus", type=int, default=1)
+    a = ap.parse_args(ours)
+    if len(os.sched_getaffinity(0)) < a.need_cpus:
+        print(f"SKIP: needs {a.need_cpus} CPUs, this process may use "
+              f"{len(os.sched_getaffinity(0))}")
+        sys.exit(77)
+
+    cmd = [a.exe] + theirs
+    print("running:", " ".join(cmd), flush=True)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout)
+    except subprocess.TimeoutExpired as e:
+        fail(f"bump-fwd did not stop within {a.timeout} s", e.stdout or "", e.stderr or "")
+    out, err = p.stdout, p.stderr
+
+    if a.expect_leak:
+        if p.returncode == 0:
+            fail("a kept buffer was not detected: exit status 0", out, err)
+        if not re.search(rf"pool '{re.escape(a.expect_leak)}' \(id \d+, arena [^)]*\): \d+ "
+                         r"buffers .* still in flight", err):
+            fail(f"no message naming pool '{a.expect_leak}' as holding buffers", out, err)
+        print(out + err)
+        print(f"ok: leak in pool '{a.expect_leak}' detected, exit status {p.returncode}")
+        return
+    if p.returncode != 0:
+        fail(f"exit status {p.returncode}", out, err)
+    if CLEAN not in out:
+        fail("no 'all pools destroyed with 0 buffers in flight' line", out, err)
+    m = SUMMARY.search(out)
+    if not m:
+        fail("no summary line", out, err)
+    packets = int(m.group(1))
+    if packets <= a.min_packets:
+        fail(f"{packets} packets {m.group(2)}; expected more than {a.min_packets}", out, err)
+    sims = {int(s[0]): [int(x) for x in s[1:]] for s in SIM.findall(out)}
+    for port, (frames, bad_format, bad_csum, _gaps, seq_err, dma, unmapped) in sims.items():
+        if bad_format or bad_csum or seq_err or dma or unmapped:
+            fail(f"sim port {port} saw errors: bad_format {bad_format} bad_csum {bad_csum} "
+                 f"seq_errors {seq_err} dma_faults {dma} tx_unmapped {unmapped}", out, err)
+    for port in a.sink_port:
+        if port not in sims or sims[port][0] == 0:
+            fail(f"sim port {port} checked no frames", out, err)
+    print(out + err)
+    print(f"ok: {packets} packets {m.group(2)}, {m.group(4)} Mpps, 0 in flight")
+
+
+if __name__ == "__main__":
+    main()
