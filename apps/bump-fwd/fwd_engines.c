@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fwd_engines.c - the forwarding modes.  Each handles one burst of one
+ * stream: receive on the stream's RX queue, touch the packets as the mode
+ * says, send them on the peer port's TX queue, and free what TX refused
+ * (those are the forwarder's drops).  A packet is never held across calls,
+ * so stopping needs no drain.
+ */
+#include "fwd.h"
+
+#include <string.h>
+
+#include "bump_sim.h"
+
+/* Packets TX refused still belong to us: free them into their pools. */
+static inline void fwd_send(struct fwd_stream *fs, struct bump_pkt *pkts, uint16_t n)
+{
+	uint16_t sent = bump_port_tx_burst(fs->tx->port, fs->txq, pkts, n);
+
+	if (bump_unlikely(sent < n)) {
+		bump_pkt_free_bulk(pkts + sent, n - sent);
+		FWD_STAT_ADD(fs->cnt.tx_drop, n - sent);
+	}
+	FWD_STAT_ADD(fs->cnt.tx, sent);
+}
+
+static inline uint16_t fwd_recv(struct fwd_stream *fs, struct bump_pkt *pkts)
+{
+	uint16_t n = bump_port_rx_burst(fs->rx->port, fs->rxq, pkts, (uint16_t)fs->burst);
+
+	if (n)
+		FWD_STAT_ADD(fs->cnt.rx, n);
+	return n;
+}
+
+static unsigned fwd_io_burst(struct fwd_stream *fs)
+{
+	struct bump_pkt pkts[FWD_BURST_MAX];
+	uint16_t n = fwd_recv(fs, pkts);
+
+	if (n)
+		fwd_send(fs, pkts, n);
+	return n;
+}
+
+/* Frames shorter than an Ethernet header go through untouched. */
+static unsigned fwd_mac_burst(struct fwd_stream *fs)
+{
+	struct bump_pkt pkts[FWD_BURST_MAX];
+	uint16_t n = fwd_recv(fs, pkts);
+	const uint8_t *dst = fs->tx->peer_mac, *src = fs->tx->info.mac;
+
+	if (!n)
+		return 0;
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t *eth = bump_pkt_data(&pkts[i]);
+
+		if (bump_likely(pkts[i].len >= 14)) {
+			memcpy(eth, dst, FWD_ETH_ALEN);
+			memcpy(eth + FWD_ETH_ALEN, src, FWD_ETH_ALEN);
+		}
+	}
+	fwd_send(fs, pkts, n);
+	return n;
+}
+
+static unsigned fwd_macswap_burst(struct fwd_stream *fs)
+{
+	struct bump_pkt pkts[FWD_BURST_MAX];
+	uint16_t n = fwd_recv(fs, pkts);
+
+	if (!n)
+		return 0;
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t *eth = bump_pkt_data(&pkts[i]);
+		uint8_t tmp[FWD_ETH_ALEN];
+
+		if (bump_likely(pkts[i].len >= 14)) {
+			memcpy(tmp, eth, FWD_ETH_ALEN);
+			memcpy(eth, eth + FWD_ETH_ALEN, FWD_ETH_ALEN);
+			memcpy(eth + FWD_ETH_ALEN, tmp, FWD_ETH_ALEN);
+		}
+	}
+	fwd_send(fs, pkts, n);
+	return n;
+}
+
+static unsigned fwd_rxonly_burst(struct fwd_stream *fs)
+{
+	struct bump_pkt pkts[FWD_BURST_MAX];
+	uint16_t n = fwd_recv(fs, pkts);
+
+	if (n)
+		bump_pkt_free_bulk(pkts, n);
+	return n;
+}
+
+/* ---- txonly: frames allocated from the stream's pool ------------------- */
+
+#define FWD_TX_FLOWS 16
+
+/*
+ * The frames are sim frames (Ethernet + IPv4 + UDP to the discard port, a
+ * tag with a per-queue sequence number and a payload checksum), valid on
+ * any wire, so a sim sink or gen port checks that every buffer arrived
+ * intact and in order: an allocator handing out a buffer still in flight
+ * shows up as a checksum or sequence error there.
+ */
+static unsigned fwd_txonly_burst(struct fwd_stream *fs)
+{
+	void *bufs[FWD_BURST_MAX];
+	struct bump_pkt pkts[FWD_BURST_MAX];
+	uint64_t *seq = &fs->tx->tx_seq[fs->txq];
+	unsigned n = bump_pool_alloc_bulk(fs->pool, bufs, fs->burst);
+
+	if (bump_unlikely(n < fs->burst))
+		FWD_STAT_ADD(fs->cnt.nobuf, fs->burst - n);
+	if (!n)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t s = (*seq)++;
+
+		bump_sim_frame_build((uint8_t *)bufs[i] + FWD_HEADROOM, fs->txpkts,
+				     fs->tx->peer_mac, fs->tx->info.mac, fs->txq,
+				     (uint16_t)(s % FWD_TX_FLOWS), s);
+		pkts[i] = (struct bump_pkt){
+			.ref = bump_pool_ref(fs->pool, bufs[i]),
+			.off = FWD_HEADROOM,
+			.len = fs->txpkts,
+			.port = fs->rx->info.id,
+		};
+	}
+	fwd_send(fs, pkts, (uint16_t)n);
+	return n;
+}
+
+void fwd_engine_tx_first(struct fwd_stream *fs)
+{
+	fwd_txonly_burst(fs);
+}
+
+/* ---- The table ---------------------------------------------------------- */
+
+static const struct fwd_engine fwd_engine_io = {
+	"io", "forward packets untouched", true, true, fwd_io_burst,
+};
+static const struct fwd_engine fwd_engine_mac = {
+	"mac", "set source MAC = own port, destination = --eth-peer", true, true, fwd_mac_burst,
+};
+static const struct fwd_engine fwd_engine_macswap = {
+	"macswap", "swap source and destination MACs", true, true, fwd_macswap_burst,
+};
+static const struct fwd_engine fwd_engine_rxonly = {
+	"rxonly", "receive and free", true, false, fwd_rxonly_burst,
+};
+static const struct fwd_engine fwd_engine_txonly = {
+	"txonly", "send --txpkts-byte self-checking frames from the pool (no RX)", false, true,
+	fwd_txonly_burst,
+};
+
+const struct fwd_engine *const fwd_engines[] = {
+	&fwd_engine_io, &fwd_engine_mac, &fwd_engine_macswap, &fwd_engine_rxonly,
+	&fwd_engine_txonly, NULL,
+};
+
+const struct fwd_engine *fwd_engine_find(const char *name)
+{
+	for (unsigned i = 0; fwd_engines[i]; i++)
+		if (!strcmp(fwd_engines[i]->name, name))
+			return fwd_engines[i];
+	return NULL;
+}
+
+const char *fwd_engine_names(void)
+{
+	return "io|mac|macswap|rxonly|txonly";
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fwd_lcore.c - the forwarding threads ("lcores", pinned one per CPU).
+ *
+ * An lcore creates the pool of every RX queue it polls, so the pool's owner
+ * (the only thread that allocates from it and recycles into its cache
+ * without atomics) is the thread that polls it, and destroys those pools at
+ * the end, as the owner must.  It meets the main thread at four barriers:
+ *
+ *   1 pools created       main binds them to the RX queues, starts the ports
+ *   2 go                  lcores forward until app->stop
+ *   3 stopped             main reads the final counters, stops and closes ports
+ *   4 ports down          lcores destroy their pools (now nothing can return
+ *                         a buffer but a leak), main joins them
+ */
+#include "fwd.h"
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+/* app->gate: threads wait for all of them to exist before using the barrier. */
+enum { FWD_GATE_WAIT = 0, FWD_GATE_OPEN = 1, FWD_GATE_ABORT = -1 };
+
+static int fwd_pin_self(int cpu)
+{
+	cpu_set_t set;
+	int ret;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	ret = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (ret)
+		fprintf(stderr, "bump-fwd: cannot pin a thread to CPU %d (%s): pick CPUs this "
+			"process may use with --lcores\n", cpu, strerror(ret));
+	return ret ? -1 : 0;
+}
+
+/*
+ * How much of the run the lcore really had its CPU: other processes on a
+ * shared machine take it (involuntary switches), and every cycle figure of
+ * that run is then inflated by the time it waited.
+ */
+static void fwd_cpu_usage_get(struct fwd_cpu_usage *u)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	u->wall_ns = bump_time_ns();
+	u->cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+	u->preempted = (uint64_t)ru.ru_nivcsw;
+}
+
+static void fwd_cpu_usage_sub(struct fwd_cpu_usage *u, const struct fwd_cpu_usage *start)
+{
+	u->wall_ns -= start->wall_ns;
+	u->cpu_ns -= start->cpu_ns;
+	u->preempted -= start->preempted;
+}
+
+static int fwd_lcore_create_pools(struct fwd_lcore *lc)
+{
+	struct fwd_app *app = lc->app;
+	/*
+	 * A ring that can hold every buffer of the port never overflows, so
+	 * returns from other threads (TX completion on a device thread) always
+	 * recycle rather than falling back to the arena.
+	 */
+	unsigned ring = 1024;
+
+	while (ring < app->cfg.nb_mbufs && ring < 65536)
+		ring <<= 1;
+	for (unsigned i = 0; i < lc->nb_streams; i++) {
+		struct fwd_stream *fs = lc->streams[i];
+		char name[32];
+		struct bump_pool_params pp = {
+			.name = name,
+			.arena = fs->rx->arena,
+			.ring_size = ring,
+			.nid = BUMP_NUMA_ANY,  /* the region's: the port's memory is on one node */
+			.flags = fs->rx->dma ? BUMP_POOL_F_DMA_MAP : 0,
+			.dma_dev = fs->rx->dma,
+			.dma_dir = BUMP_DMA_BIDIRECTIONAL,  /* the NIC writes on RX, reads on TX */
+		};
+
+		snprintf(name, sizeof(name), "port%u-rxq%u", fs->rx->idx, fs->rxq);
+		if (bump_pool_create(&pp, &fs->pool)) {
+			fprintf(stderr, "bump-fwd: lcore %u: no pool for port %u RX queue %u; %s\n",
+				lc->idx, fs->rx->idx, fs->rxq, FWD_SEE_ABOVE);
+			return -1;
+		}
+		fs->rx->pools[fs->rxq] = fs->pool;
+	}
+	/* --test-leak: keep buffers the way a buggy forwarder would forget packets. */
+	if (app->cfg.test_leak && lc->idx == 0 && lc->nb_streams) {
+		lc->leak = calloc(app->cfg.test_leak, sizeof(*lc->leak));
+		if (!lc->leak)
+			return -1;
+		lc->nb_leak = bump_pool_alloc_bulk(lc->streams[0]->pool, lc->leak,
+						   app->cfg.test_leak);
+	}
+	return 0;
+}
+
+/*
+ * The poll loop.  It also times itself, as testpmd's --record-core-cycles
+ * does: a pass over the streams that moved packets counts as busy, so busy
+ * cycles / packets is the whole loop's cost per packet, however idle the
+ * lcore was (a pass that found nothing costs a few cycles, not counted).
+ * Out of line, so that a profiler can be scoped to it (doc/bench/fwd.md
+ * runs callgrind with --toggle-collect=fwd_lcore_loop).
+ */
+static __attribute__((noinline)) void fwd_lcore_loop(struct fwd_lcore *lc)
+{
+	struct fwd_app *app = lc->app;
+	struct fwd_stream *const *streams = lc->streams;
+	const unsigned n = lc->nb_streams;
+	unsigned (*burst)(struct fwd_stream *) = app->cfg.engine->burst;
+	struct fwd_cpu_usage start;
+	uint64_t prev;
+
+	fwd_cpu_usage_get(&start);
+	prev = fwd_cycles();
+
+	while (!atomic_load_explicit(&app->stop, memory_order_relaxed)) {
+		unsigned pkts = 0;
+		uint64_t now;
+
+		for (unsigned i = 0; i < n; i++)
+			pkts += burst(streams[i]);
+		now = fwd_cycles();
+		if (pkts) {
+			FWD_STAT_ADD(lc->busy_cycles, now - prev);
+			FWD_STAT_ADD(lc->packets, pkts);
+		} else {
+			FWD_STAT_ADD(lc->idle_passes, 1);
+		}
+		FWD_STAT_ADD(lc->passes, 1);
+		prev = now;
+	}
+	fwd_cpu_usage_get(&lc->usage);
+	fwd_cpu_usage_sub(&lc->usage, &start);
+}
+
+/*
+ * --tx-first.  A driver posts its RX buffers on the first poll of a queue
+ * (the pool's owner allocates them), so every lcore polls its queues once,
+ * and all wait for each other, before anyone sends: a frame sent earlier
+ * would find its peer's RX ring empty and be missed.
+ */
+static void fwd_lcore_tx_first(struct fwd_lcore *lc)
+{
+	struct fwd_app *app = lc->app;
+
+	if (app->cfg.engine->uses_rx)
+		for (unsigned i = 0; i < lc->nb_streams; i++)
+			app->cfg.engine->burst(lc->streams[i]);
+	pthread_barrier_wait(&app->lcore_barrier);
+	for (unsigned b = 0; b < app->cfg.tx_first; b++)
+		for (unsigned i = 0; i < lc->nb_streams; i++)
+			fwd_engine_tx_first(lc->streams[i]);
+}
+
+static void *fwd_lcore_main(void *arg)
+{
+	struct fwd_lcore *lc = arg;
+	struct fwd_app *app = lc->app;
+	int gate;
+
+	while ((gate = atomic_load(&app->gate)) == FWD_GATE_WAIT)
+		sched_yield();
+	if (gate == FWD_GATE_ABORT)
+		return NULL;
+	if (fwd_pin_self(lc->cpu) || fwd_lcore_create_pools(lc))
+		lc->error = 1;
+	pthread_barrier_wait(&app->barrier);  /* 1: pools created */
+	pthread_barrier_wait(&app->barrier);  /* 2: go */
+	if (!lc->error && !atomic_load(&app->abort)) {
+		/*
+		 * The queues were set up and started from the main thread; whatever
+		 * the driver did with the pools there, this thread owns them now.
+		 */
+		for (unsigned i = 0; i < lc->nb_streams; i++)
+			bump_pool_set_owner(lc->streams[i]->pool);
+		if (app->cfg.tx_first)
+			fwd_lcore_tx_first(lc);
+		fwd_lcore_loop(lc);
+	}
+	pthread_barrier_wait(&app->barrier);  /* 3: forwarding stopped */
+	pthread_barrier_wait(&app->barrier);  /* 4: ports stopped and closed */
+	for (unsigned i = 0; i < lc->nb_streams; i++) {
+		struct fwd_stream *fs = lc->streams[i];
+
+		/* A pool still holding buffers detaches; main reports it (bump_pool_list). */
+		if (fs->pool)
+			bump_pool_destroy(fs->pool);
+		fs->pool = NULL;
+		fs->rx->pools[fs->rxq] = NULL;
+	}
+	return NULL;
+}
+
+static void fwd_lcores_join(struct fwd_app *app)
+{
+	for (unsigned l = 0; l < app->nb_lcores; l++) {
+		struct fwd_lcore *lc = &app->lcores[l];
+
+		if (lc->thread_started)
+			pthread_join(lc->thread, NULL);
+		lc->thread_started = false;
+	}
+}
+
+int fwd_lcores_launch(struct fwd_app *app)
+{
+	int ret = pthread_barrier_init(&app->barrier, NULL, app->nb_lcores + 1);
+
+	if (!ret) {
+		ret = pthread_barrier_init(&app->lcore_barrier, NULL, app->nb_lcores);
+		if (ret)
+			pthread_barrier_destroy(&app->barrier);
+	}
+	if (ret) {
+		fprintf(stderr, "bump-fwd: pthread_barrier_init: %s\n", strerror(ret));
+		return -1;
+	}
+	atomic_store(&app->gate, FWD_GATE_WAIT);
+	for (unsigned l = 0; l < app->nb_lcores; l++) {
+		struct fwd_lcore *lc = &app->lcores[l];
+
+		ret = pthread_create(&lc->thread, NULL, fwd_lcore_main, lc);
+		if (ret) {
+			fprintf(stderr, "bump-fwd: cannot start forwarding thread %u: %s\n", l,
+				strerror(ret));
+			/* The barrier counts every lcore: release the ones that exist instead. */
+			atomic_store(&app->gate, FWD_GATE_ABORT);
+			fwd_lcores_join(app);
+			pthread_barrier_destroy(&app->barrier);
+			pthread_barrier_destroy(&app->lcore_barrier);
+			return -1;
+		}
+		lc->thread_started = true;
+	}
+	atomic_store(&app->gate, FWD_GATE_OPEN);
+	return 0;
+}
+
+void fwd_lcores_sync(struct fwd_app *app)
+{
+	pthread_barrier_wait(&app->barrier);
+}
+
+void fwd_lcores_done(struct fwd_app *app)
+{
+	fwd_lcores_join(app);
+	pthread_barrier_destroy(&app->barrier);
+	pthread_barrier_destroy(&app->lcore_barrier);
+}

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fwd_opts.c - bump-fwd's command line and --help.
+ *
+ * Every check that can be made before touching a port is made here, so a
+ * typo is reported with the fix before any memory is mapped.
+ */
+#include "fwd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bump_sim.h"
+
+/* The run bump-fwd does with no --port: the README's main job. */
+static const char *const fwd_default_ports[] = {
+	"sim:mode=gen,size=64,flows=16",
+	"sim:mode=sink",
+};
+#define FWD_DEFAULT_DURATION 3.0
+
+enum {
+	OPT_PORT = 256, OPT_FWD, OPT_BURST, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_LCORES,
+	OPT_DURATION, OPT_NB_MBUFS, OPT_BUF_SIZE, OPT_TXPKTS, OPT_ETH_PEER, OPT_NO_HUGE,
+	OPT_STATS_PERIOD, OPT_TX_FIRST, OPT_TEST_LEAK,
+};
+
+static const struct option fwd_long_opts[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "fwd", required_argument, NULL, OPT_FWD },
+	{ "burst", required_argument, NULL, OPT_BURST },
+	{ "rxq", required_argument, NULL, OPT_RXQ },
+	{ "txq", required_argument, NULL, OPT_TXQ },
+	{ "rxd", required_argument, NULL, OPT_RXD },
+	{ "txd", required_argument, NULL, OPT_TXD },
+	{ "lcores", required_argument, NULL, OPT_LCORES },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "nb-mbufs", required_argument, NULL, OPT_NB_MBUFS },
+	{ "buf-size", required_argument, NULL, OPT_BUF_SIZE },
+	{ "txpkts", required_argument, NULL, OPT_TXPKTS },
+	{ "eth-peer", required_argument, NULL, OPT_ETH_PEER },
+	{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
+	{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
+	{ "tx-first", optional_argument, NULL, OPT_TX_FIRST },
+	{ "test-leak", required_argument, NULL, OPT_TEST_LEAK },  /* hidden: for test/fwd */
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void fwd_opts_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: bump-fwd [options]\n"
+		"A testpmd-like forwarder on bump ports and pools.\n"
+		"\n"
+		"With no --port it runs the built-in benchmark for %.0f s:\n"
+		"  port 0 '%s' (a generator)\n"
+		"  -> io forwarding on one lcore -> port 1 '%s'\n"
+		"and prints the forwarding rate in Mpps.\n"
+		"\n"
+		"Ports (paired 0<->1, 2<->3, ...; an odd last port forwards to itself):\n"
+		"  --port DEVARGS       open a port; repeat for more (e.g. sim:mode=loopback,\n"
+		"                       sim:mode=gen,size=64,flows=16, sim:mode=sink; add\n"
+		"                       ',thread=1,cpu=N' for a device thread on CPU N, a CPU\n"
+		"                       that --lcores leaves free)\n"
+		"  --rxq N, --txq N     RX / TX queues per port (default 1; --txq defaults to --rxq)\n"
+		"  --rxd N, --txd N     RX / TX ring size (default: the driver's)\n"
+		"\n"
+		"Forwarding:\n"
+		"  --fwd MODE           %s (default io)\n",
+		FWD_DEFAULT_DURATION, fwd_default_ports[0], fwd_default_ports[1], fwd_engine_names());
+	for (unsigned i = 0; fwd_engines[i]; i++)
+		fprintf(out, "                         %-8s %s\n", fwd_engines[i]->name,
+			fwd_engines[i]->help);
+	fprintf(out,
+		"  --burst N            packets per RX/TX burst (default 32, at most %d)\n"
+		"  --txpkts SIZE        txonly / --tx-first frame size in bytes (default 64)\n"
+		"  --tx-first[=N]       send N bursts (default 1) of txonly frames on every\n"
+		"                       stream first, to start traffic between loopback ports\n"
+		"  --eth-peer P,MAC     mac mode: destination MAC of frames sent on port P\n"
+		"                       (default 02:00:00:00:00:P)\n"
+		"  --lcores LIST        CPUs of the forwarding threads, e.g. 1 or 2-3,5 (default:\n"
+		"                       one thread on the last CPU of the process's affinity)\n"
+		"\n"
+		"Memory (one region + arena per port, one pool per RX queue):\n"
+		"  --nb-mbufs N         buffers per port (default 8192)\n"
+		"  --buf-size BYTES     buffer size, a power of two from 1024 (default 4096)\n"
+		"  --no-huge            use 4 KiB pages on purpose (hugepages are used when free,\n"
+		"                       with one warning when they are not)\n"
+		"\n"
+		"Run:\n"
+		"  --duration SECONDS   stop after this long (default: until Ctrl-C with --port,\n"
+		"                       %.0f s for the built-in run); SIGINT/SIGTERM stop cleanly\n"
+		"  --stats-period SEC   seconds between stats lines (default 1; 0: summary only)\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"Stats, every period and in the summary:\n"
+		"  per port   rx/tx Mpps; drop = imissed + packets TX refused (freed here);\n"
+		"             nombuf; its pools' allocations per second and how the owner's\n"
+		"             cache was fed: fast (recycled into it directly), refill (from\n"
+		"             the recycle ring), slow (from the arena); recycling split as\n"
+		"             cached / ring; buffers in flight now\n"
+		"  per lcore  busy share, TSC cycles per packet, CPU time the thread got\n"
+		"\n"
+		"Exit status: 0; 2 for a bad command line; 1 when setup failed or a pool still\n"
+		"had buffers in flight after the ports stopped (the message names the pool).\n",
+		FWD_BURST_MAX, FWD_DEFAULT_DURATION);
+}
+
+static int fwd_opts_uint(const char *opt, const char *arg, unsigned long min, unsigned long max,
+			 unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "bump-fwd: --%s '%s': give a whole number from %lu to %lu\n", opt,
+			arg, min, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int fwd_opts_seconds(const char *opt, const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= 0) || v > 1e7) {
+		fprintf(stderr, "bump-fwd: --%s '%s': give a number of seconds, 0 or more (e.g. 1.5)\n",
+			opt, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "1", "0,2", "2-3,5": CPUs this process may run on. */
+static int fwd_opts_lcores(const char *arg, struct fwd_config *cfg)
+{
+	cpu_set_t allowed;
+	const char *s = arg;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		perror("bump-fwd: sched_getaffinity");
+		return -1;
+	}
+	cfg->nb_lcores = 0;
+	while (*s) {
+		char *end;
+		unsigned long lo = strtoul(s, &end, 10), hi = lo;
+
+		if (end == s)
+			goto bad;
+		if (*end == '-') {
+			s = end + 1;
+			hi = strtoul(s, &end, 10);
+			if (end == s || hi < lo)
+				goto bad;
+		}
+		if (*end && *end != ',')
+			goto bad;
+		for (unsigned long cpu = lo; cpu <= hi; cpu++) {
+			if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)) {
+				fprintf(stderr, "bump-fwd: --lcores: CPU %lu is not available to this "
+					"process (%d CPUs are): pick CPUs from `taskset -cp $$`\n",
+					cpu, CPU_COUNT(&allowed));
+				return -1;
+			}
+			for (unsigned i = 0; i < cfg->nb_lcores; i++)
+				if (cfg->lcores[i] == (int)cpu) {
+					fprintf(stderr, "bump-fwd: --lcores: CPU %lu is listed twice\n",
+						cpu);
+					return -1;
+				}
+			if (cfg->nb_lcores == FWD_MAX_LCORES) {
+				fprintf(stderr, "bump-fwd: --lcores: at most %d forwarding threads\n",
+					FWD_MAX_LCORES);
+				return -1;
+			}
+			cfg->lcores[cfg->nb_lcores++] = (int)cpu;
+		}
+		s = *end ? end + 1 : end;
+	}
+	if (cfg->nb_lcores)
+		return 0;
+bad:
+	fprintf(stderr, "bump-fwd: --lcores '%s': give CPU numbers and ranges, e.g. 1 or 2-3,5\n",
+		arg);
+	return -1;
+}
+
+/* "P,aa:bb:cc:dd:ee:ff" */
+static int fwd_opts_eth_peer(const char *arg, struct fwd_config *cfg)
+{
+	unsigned port, m[FWD_ETH_ALEN];
+	int used = 0;
+
+	if (sscanf(arg, "%u,%x:%x:%x:%x:%x:%x%n", &port, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+		   &used) != 7 || arg[used] || port >= FWD_MAX_PORTS) {
+		fprintf(stderr, "bump-fwd: --eth-peer '%s': give PORT,MAC with PORT below %d, e.g. "
+			"0,02:00:00:00:00:01\n", arg, FWD_MAX_PORTS);
+		return -1;
+	}
+	for (unsigned i = 0; i < FWD_ETH_ALEN; i++) {
+		if (m[i] > 0xff) {
+			fprintf(stderr, "bump-fwd: --eth-peer '%s': each MAC byte is two hex digits\n",
+				arg);
+			return -1;
+		}
+		cfg->eth_peer[port][i] = (uint8_t)m[i];
+	}
+	cfg->eth_peer_set[port] = true;
+	return 0;
+}
+
+static void fwd_opts_defaults(struct fwd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->engine = fwd_engine_find("io");
+	cfg->burst = 32;
+	cfg->nb_mbufs = 8192;
+	cfg->buf_size = 4096;
+	cfg->txpkts = 64;
+	cfg->stats_period = 1.0;
+	cfg->duration = -1;  /* resolved after parsing: depends on --port */
+}
+
+enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cfg)
+{
+	unsigned txq = 0;
+	int c, err = 0;
+
+	fwd_opts_defaults(cfg);
+	opterr = 0;  /* our messages, not getopt's */
+	while (!err && (c = getopt_long(argc, argv, "h", fwd_long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PORT:
+			if (cfg->nb_ports == FWD_MAX_PORTS) {
+				fprintf(stderr, "bump-fwd: at most %d --port options\n", FWD_MAX_PORTS);
+				err = 1;
+			} else {
+				cfg->devargs[cfg->nb_ports++] = optarg;
+			}
+			break;
+		case OPT_FWD:
+			cfg->engine = fwd_engine_find(optarg);
+			if (!cfg->engine) {
+				fprintf(stderr, "bump-fwd: --fwd '%s': unknown mode; use one of %s\n",
+					optarg, fwd_engine_names());
+				err = 1;
+			}
+			break;
+		case OPT_BURST:
+			err = fwd_opts_uint("burst", optarg, 1, FWD_BURST_MAX, &cfg->burst);
+			break;
+		case OPT_RXQ:
+			err = fwd_opts_uint("rxq", optarg, 1, BUMP_PORT_QUEUE_MAX, &cfg->nb_rxq);
+			break;
+		case OPT_TXQ:
+			err = fwd_opts_uint("txq", optarg, 1, BUMP_PORT_QUEUE_MAX, &txq);
+			break;
+		case OPT_RXD:
+			err = fwd_opts_uint("rxd", optarg, 1, UINT16_MAX, &cfg->rxd);
+			break;
+		case OPT_TXD:
+			err = fwd_opts_uint("txd", optarg, 1, UINT16_MAX, &cfg->txd);
+			break;
+		case OPT_LCORES:
+			err = fwd_opts_lcores(optarg, cfg);
+			break;
+		case OPT_DURATION:
+			err = fwd_opts_seconds("duration", optarg, &cfg->duration);
+			break;
+		case OPT_NB_MBUFS:
+			err = fwd_opts_uint("nb-mbufs", optarg, 64, BUMP_ARENA_PAGES_MAX, &cfg->nb_mbufs);
+			break;
+		case OPT_BUF_SIZE:
+			err = fwd_opts_uint("buf-size", optarg, 1024, 1u << 20, &cfg->buf_size);
+			if (!err && (cfg->buf_size & (cfg->buf_size - 1))) {
+				fprintf(stderr, "bump-fwd: --buf-size %u: give a power of two (2048, "
+					"4096, ...)\n", cfg->buf_size);
+				err = 1;
+			}
+			break;
+		case OPT_TXPKTS:
+			/* txonly sends self-checking sim frames: headers and a tag at least. */
+			err = fwd_opts_uint("txpkts", optarg, BUMP_SIM_FRAME_MIN, BUMP_SIM_FRAME_MAX,
+					    &cfg->txpkts);
+			break;
+		case OPT_TX_FIRST:
+			cfg->tx_first = 1;
+			if (optarg)
+				err = fwd_opts_uint("tx-first", optarg, 1, 1024, &cfg->tx_first);
+			break;
+		case OPT_ETH_PEER:
+			err = fwd_opts_eth_peer(optarg, cfg);
+			break;
+		case OPT_NO_HUGE:
+			cfg->no_huge = true;
+			break;
+		case OPT_STATS_PERIOD:
+			err = fwd_opts_seconds("stats-period", optarg, &cfg->stats_period);
+			break;
+		case OPT_TEST_LEAK:
+			err = fwd_opts_uint("test-leak", optarg, 1, BUMP_POOL_CACHE_SIZE, &cfg->test_leak);
+			break;
+		case 'h':
+			fwd_opts_usage(stdout);
+			return FWD_OPTS_EXIT_OK;
+		default:
+			fprintf(stderr, "bump-fwd: unknown or incomplete option '%s'; see bump-fwd "
+				"--help\n", argv[optind - 1]);
+			err = 1;
+		}
+	}
+	if (err)
+		return FWD_OPTS_EXIT_ERR;
+	if (optind < argc) {
+		fprintf(stderr, "bump-fwd: unexpected argument '%s': ports are given with --port "
+			"DEVARGS; see bump-fwd --help\n", argv[optind]);
+		return FWD_OPTS_EXIT_ERR;
+	}
+
+	if (!cfg->nb_ports) {
+		cfg->embedded = true;
+		for (unsigned i = 0; i < BUMP_ARRAY_SIZE(fwd_default_ports); i++)
+			cfg->devargs[cfg->nb_ports++] = fwd_default_ports[i];
+	}
+	if (cfg->duration < 0)
+		cfg->duration = cfg->embedded ? FWD_DEFAULT_DURATION : 0;
+	if (!cfg->nb_rxq)
+		cfg->nb_rxq = 1;
+	cfg->nb_txq = txq ? txq : cfg->nb_rxq;
+	for (unsigned p = cfg->nb_ports; p < FWD_MAX_PORTS; p++)
+		if (cfg->eth_peer_set[p]) {
+			fprintf(stderr, "bump-fwd: --eth-peer names port %u, but only %u ports are "
+				"given\n", p, cfg->nb_ports);
+			return FWD_OPTS_EXIT_ERR;
+		}
+	if (cfg->txpkts + FWD_HEADROOM > cfg->buf_size) {
+		fprintf(stderr, "bump-fwd: --txpkts %u does not fit a %u-byte buffer after its "
+			"%d-byte headroom: raise --buf-size\n", cfg->txpkts, cfg->buf_size,
+			FWD_HEADROOM);
+		return FWD_OPTS_EXIT_ERR;
+	}
+	return FWD_OPTS_RUN;
+}
