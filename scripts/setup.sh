@@ -11,4 +11,4 @@ scripts/hugepages.sh 256
 [ -d build ] || meson setup build --buildtype=release
 ninja -C build
 [ "${1:-}" = "--no-run" ] && exit 0
-exec build/apps/bump-demo/bump-demo
+exec build/apps/bump-fwd/bump-fwd
