@@ -314,6 +314,14 @@ void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size);
 
 /* ---- Descriptor references (for packet handles) ------------------------ */
 
+/*
+ * bump_put() by descriptor reference: the arena is found by index, not by
+ * search.  The bulk form reads @n references @stride bytes apart (so an
+ * array of packet handles can be passed as is); returns the number rejected.
+ */
+int bump_ref_put(bump_ref_t ref);
+unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride);
+
 static inline bump_ref_t bump_pool_ref(const struct bump_pool *pool, const void *buf)
 {
 	return (bump_ref_t)pool->arena_id << 24 |

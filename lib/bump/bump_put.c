@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 static struct {
 	_Atomic uint64_t foreign;
@@ -125,63 +126,123 @@ static struct bump_pool *buf_pool(const void *addr, const char *what, struct bum
 	return pool;
 }
 
-int bump_put(void *buf)
+/*
+ * Puts collect runs of one pool's buffers: the owner's go to the cache at
+ * once, the others' last references enter the pool's recycle ring with one
+ * claim per run.
+ */
+struct put_batch {
+	struct bump_pool *run;
+	unsigned k;
+	unsigned bad;
+	int err;  /* the last error, for single puts */
+	struct bump_desc *descs[BUMP_PUT_BATCH];
+};
+
+static void batch_flush(struct put_batch *b)
 {
-	struct bump_desc *d;
-	struct bump_pool *pool = buf_pool(buf, "bump_put", &d);
+	if (b->k)
+		bump_pool_recycle_remote(b->run, b->descs, b->k);
+	b->k = 0;
+}
+
+static inline void batch_put(struct put_batch *b, struct bump_pool *pool, struct bump_desc *d,
+			     void *buf)
+{
 	int ret;
 
-	if (!pool)
-		return -EINVAL;
-	if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token())
-		return bump_pool_put(pool, buf);
-	ret = bump_desc_unref(pool, d, buf);
-	if (ret > 0) {
-		bump_pool_recycle_remote(pool, &d, 1);
-		ret = 0;
+	if (pool != b->run || b->k == BUMP_PUT_BATCH) {
+		batch_flush(b);
+		b->run = pool;
 	}
-	return ret;
+	if (!pool)
+		ret = -EINVAL;
+	else if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token())
+		ret = bump_pool_put(pool, buf);
+	else if ((ret = bump_desc_unref(pool, d, buf)) > 0)
+		b->descs[b->k++] = d;
+	if (ret < 0) {
+		b->bad++;
+		b->err = ret;
+	}
+}
+
+int bump_put(void *buf)
+{
+	struct put_batch b = { 0 };
+	struct bump_desc *d = NULL;
+
+	batch_put(&b, buf_pool(buf, "bump_put", &d), d, buf);
+	batch_flush(&b);
+	return b.err;
+}
+
+unsigned bump_put_bulk(void *const *bufs, unsigned n)
+{
+	struct put_batch b = { 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		struct bump_desc *d = NULL;
+
+		batch_put(&b, buf_pool(bufs[i], "bump_put", &d), d, bufs[i]);
+	}
+	batch_flush(&b);
+	return b.bad;
 }
 
 /*
- * Runs of buffers of one pool are handled together: the owner's go to the
- * cache, the others' last references are collected and enter the pool's
- * recycle ring with one claim.
+ * The pool owning the page @ref names, found by index: no search for the
+ * arena.  NULL after reporting a reference bump does not own.
  */
-unsigned bump_put_bulk(void *const *bufs, unsigned n)
+static struct bump_pool *ref_pool(bump_ref_t ref, struct bump_desc **desc, void **buf)
 {
-	struct bump_desc *batch[BUMP_PUT_BATCH];
-	struct bump_pool *run = NULL;
-	unsigned bad = 0, k = 0;
+	struct bump_arena *a = (ref >> 24) < BUMP_ARENA_MAX ? bump_ref_arena(ref) : NULL;
+	struct bump_pool *pool = NULL;
+	uint32_t idx = ref & 0xffffff;
 
-	for (unsigned i = 0; i < n; i++) {
-		struct bump_desc *d;
-		struct bump_pool *pool = buf_pool(bufs[i], "bump_put", &d);
-		int ret;
-
-		if (pool != run || k == BUMP_PUT_BATCH) {
-			if (k)
-				bump_pool_recycle_remote(run, batch, k);
-			k = 0;
-			run = pool;
-		}
-		if (!pool) {
-			bad++;
-			continue;
-		}
-		if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token()) {
-			bad += bump_pool_put(pool, bufs[i]) != 0;
-			continue;
-		}
-		ret = bump_desc_unref(pool, d, bufs[i]);
-		if (ret > 0)
-			batch[k++] = d;
-		else if (ret < 0)
-			bad++;
+	if (bump_unlikely(!a || idx >= a->npages)) {
+		atomic_fetch_add(&put_errors.foreign, 1);
+		bump_error_at(BUMP_LOG_WARN, EINVAL, "bump_ref_put(%#x): no arena holds this "
+			      "reference; it was not touched", ref);
+		return NULL;
 	}
-	if (k)
-		bump_pool_recycle_remote(run, batch, k);
-	return bad;
+	*buf = (void *)(a->base + ((uintptr_t)idx << a->page_shift));
+	*desc = &a->descs[idx];
+	if ((*desc)->type == BUMP_DESC_TAIL)
+		*desc = &a->descs[(*desc)->next];
+	if ((*desc)->pool_id)
+		pool = bump_pool_by_id((*desc)->pool_id);
+	if (!pool)
+		bump_report_foreign(*buf, "bump_ref_put");
+	return pool;
+}
+
+int bump_ref_put(bump_ref_t ref)
+{
+	struct put_batch b = { 0 };
+	struct bump_desc *d = NULL;
+	void *buf = NULL;
+
+	batch_put(&b, ref_pool(ref, &d, &buf), d, buf);
+	batch_flush(&b);
+	return b.err;
+}
+
+unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
+{
+	struct put_batch b = { 0 };
+	const char *p = (const char *)refs;
+
+	for (unsigned i = 0; i < n; i++, p += stride) {
+		struct bump_desc *d = NULL;
+		void *buf = NULL;
+		bump_ref_t ref;
+
+		memcpy(&ref, p, sizeof(ref));
+		batch_put(&b, ref_pool(ref, &d, &buf), d, buf);
+	}
+	batch_flush(&b);
+	return b.bad;
 }
 
 int bump_get(void *buf)

@@ -77,17 +77,13 @@ static inline int bump_pkt_clone(const struct bump_pkt *p, struct bump_pkt *clon
 /* Drop the handle's reference (from any thread); 0 or a negative errno. */
 static inline int bump_pkt_free(const struct bump_pkt *p)
 {
-	return bump_put(bump_ref_page(p->ref));
+	return bump_ref_put(p->ref);
 }
 
-/* Free @n handles; returns how many were rejected. */
+/* Free @n handles, a pool's run at a time; returns how many were rejected. */
 static inline unsigned bump_pkt_free_bulk(const struct bump_pkt *pkts, unsigned n)
 {
-	unsigned bad = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		bad += bump_pkt_free(&pkts[i]) != 0;
-	return bad;
+	return bump_ref_put_bulk(&pkts->ref, n, sizeof(*pkts));
 }
 
 #ifdef __cplusplus

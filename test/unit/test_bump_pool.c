@@ -317,6 +317,37 @@ static void test_refs_name_pages(void)
 	fixture_down(&f);
 }
 
+static void test_ref_put(void)
+{
+	struct fixture f;
+	struct bump_pool *pool;
+	struct bump_pool_stats s;
+	struct { bump_ref_t ref; uint32_t other[3]; } handles[8];
+	void *bufs[8];
+
+	fixture_up(&f, TEST_PAGES);
+	pool = pool_new(&f, "ref-put", 0);
+	CHECK_EQ(bump_pool_alloc_bulk(pool, bufs, 8), 8);
+	for (int i = 0; i < 8; i++)
+		handles[i].ref = bump_pool_ref(pool, (char *)bufs[i] + 64);
+	CHECK_EQ(bump_ref_put(handles[0].ref), 0);
+	CHECK_EQ(bump_ref_put(handles[0].ref), -EALREADY);
+	/* Seven handles 16 bytes apart, as packet handles are. */
+	CHECK_EQ(bump_ref_put_bulk(&handles[1].ref, 7, sizeof(handles[0])), 0);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.inflight, 0);
+	CHECK_EQ(s.recycle.cached, 8);
+	bump_log_set_handler(test_log_handler, &tlog);
+	CHECK_EQ(bump_ref_put(0xff000001u), -EINVAL);  /* no such arena */
+	CHECK_ERROR_SAYS("no arena holds");
+	CHECK_EQ(bump_ref_put((bump_ref_t)f.arena->id << 24 | TEST_PAGES), -EINVAL);  /* past its end */
+	CHECK_EQ(bump_ref_put((bump_ref_t)f.arena->id << 24 | (TEST_PAGES - 1)), -EINVAL);
+	CHECK_ERROR_SAYS("belongs to no pool");
+	bump_log_set_handler(NULL, NULL);
+	bump_pool_destroy(pool);
+	fixture_down(&f);
+}
+
 static void test_pool_on_hugepages(void)
 {
 	struct bump_region_params rp = { .name = "huge", .size = 4ul << 20,
@@ -358,6 +389,7 @@ int main(void)
 	TEST_RUN(test_multi_page_bumps);
 	TEST_RUN(test_every_byte_of_every_page_is_packet_memory);
 	TEST_RUN(test_refs_name_pages);
+	TEST_RUN(test_ref_put);
 	TEST_RUN(test_pool_on_hugepages);
 	return test_exit();
 }
