@@ -171,8 +171,9 @@ int bump_put(void *buf)
 {
 	struct put_batch b = { 0 };
 	struct bump_desc *d = NULL;
+	struct bump_pool *pool = buf_pool(buf, "bump_put", &d);
 
-	batch_put(&b, buf_pool(buf, "bump_put", &d), d, buf);
+	batch_put(&b, pool, d, buf);
 	batch_flush(&b);
 	return b.err;
 }
@@ -183,8 +184,9 @@ unsigned bump_put_bulk(void *const *bufs, unsigned n)
 
 	for (unsigned i = 0; i < n; i++) {
 		struct bump_desc *d = NULL;
+		struct bump_pool *pool = buf_pool(bufs[i], "bump_put", &d);
 
-		batch_put(&b, buf_pool(bufs[i], "bump_put", &d), d, bufs[i]);
+		batch_put(&b, pool, d, bufs[i]);
 	}
 	batch_flush(&b);
 	return b.bad;
@@ -222,8 +224,9 @@ int bump_ref_put(bump_ref_t ref)
 	struct put_batch b = { 0 };
 	struct bump_desc *d = NULL;
 	void *buf = NULL;
+	struct bump_pool *pool = ref_pool(ref, &d, &buf);
 
-	batch_put(&b, ref_pool(ref, &d, &buf), d, buf);
+	batch_put(&b, pool, d, buf);
 	batch_flush(&b);
 	return b.err;
 }
@@ -236,10 +239,12 @@ unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
 	for (unsigned i = 0; i < n; i++, p += stride) {
 		struct bump_desc *d = NULL;
 		void *buf = NULL;
+		struct bump_pool *pool;
 		bump_ref_t ref;
 
 		memcpy(&ref, p, sizeof(ref));
-		batch_put(&b, ref_pool(ref, &d, &buf), d, buf);
+		pool = ref_pool(ref, &d, &buf);
+		batch_put(&b, pool, d, buf);
 	}
 	batch_flush(&b);
 	return b.bad;
