@@ -37,6 +37,20 @@ static inline uintptr_t bump_thread_token(void)
 	return (uintptr_t)__builtin_thread_pointer();
 }
 
+/*
+ * Ordering of CPU accesses to memory a device reads or writes by DMA
+ * (descriptor rings) against each other and against doorbell writes.  x86
+ * keeps stores in order and loads in order (TSO), so only the compiler must
+ * be stopped, as DPDK's rte_io_wmb/rte_io_rmb do; elsewhere, a fence.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define bump_dma_wmb() __asm__ volatile("" ::: "memory")
+#define bump_dma_rmb() __asm__ volatile("" ::: "memory")
+#else
+#define bump_dma_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define bump_dma_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#endif
+
 /* Monotonic nanoseconds (CLOCK_MONOTONIC); for stats and timeouts only. */
 uint64_t bump_time_ns(void);
 

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio_net.c - a virtio-net device (1af4:1041) as a bump port: the
+ * initialization sequence (VIRTIO 1.2, 3.1.1), feature negotiation, MAC and
+ * link from the device configuration (5.1.4), start/stop/close, software
+ * statistics, and registration with the "vfio" port driver.
+ *
+ * Queues can only be configured before DRIVER_OK, so start runs the whole
+ * sequence (reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK, queues,
+ * DRIVER_OK) and stop resets the device: a reset is the one way to take
+ * the rings away from it (2.4 "Device Reset").
+ */
+#include "virtio_net.h"
+#include "bump_log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int virtio_virtq_alloc(struct virtq *vq, uint16_t size, uint16_t index, const char *what)
+{
+	int ret;
+
+	memset(vq, 0, sizeof(*vq));
+	ret = bump_vfio_dma_alloc(virtq_bytes(size), what, &vq->mem);
+	if (ret)
+		return ret;
+	vq->size = size;
+	vq->mask = (uint16_t)(size - 1);
+	vq->index = index;
+	vq->desc = vq->mem.va;
+	vq->avail = (volatile void *)((uint8_t *)vq->mem.va + virtq_avail_off(size));
+	vq->used = (volatile void *)((uint8_t *)vq->mem.va + virtq_used_off(size));
+	return 0;
+}
+
+/* What we ask for: no offloads, no mergeable buffers, no event index. */
+static uint64_t virtio_net_wanted(void)
+{
+	return 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_ACCESS_PLATFORM |
+	       1ull << VIRTIO_F_ORDER_PLATFORM | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS;
+}
+
+/* 3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK. */
+static int virtio_net_init(struct virtio_net_dev *d)
+{
+	uint64_t offered;
+	int ret = virtio_pci_reset(&d->vp);
+
+	if (ret)
+		return ret;
+	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_ACKNOWLEDGE);
+	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_DRIVER);
+	offered = virtio_pci_device_features(&d->vp);
+	if (!(offered & 1ull << VIRTIO_F_VERSION_1))
+		return bump_error(ENOTSUP, "virtio %s: the device does not offer VIRTIO_F_VERSION_1 "
+				  "(features 0x%llx); bump drives virtio 1.x devices only",
+				  d->vdev->name, (unsigned long long)offered);
+	if (!(offered & 1ull << VIRTIO_F_ACCESS_PLATFORM) && !d->vdev->noiommu)
+		return bump_error(ENOTSUP, "virtio %s: the device does not offer "
+				  "VIRTIO_F_ACCESS_PLATFORM, so its DMA would bypass the IOMMU and "
+				  "take our IOVAs for physical addresses. With QEMU add "
+				  "iommu_platform=on to the -device virtio-net-pci options",
+				  d->vdev->name);
+	d->features = offered & virtio_net_wanted();
+	return virtio_pci_negotiate(&d->vp, d->features);
+}
+
+static int virtio_net_read_mac(struct virtio_net_dev *d)
+{
+	if (d->features & 1ull << VIRTIO_NET_F_MAC)
+		return virtio_pci_read_device_cfg(&d->vp, VIRTIO_NET_CFG_MAC, d->mac, 6);
+	/* No MAC from the device: a random locally administered one (5.1.5). */
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		srand((unsigned)ts.tv_nsec);
+		d->mac[0] = 0x02;
+		for (unsigned i = 1; i < 6; i++)
+			d->mac[i] = (uint8_t)rand();
+	}
+	return 0;
+}
+
+static struct virtio_net_dev *virtio_of(struct bump_port *port)
+{
+	return bump_port_priv(port);
+}
+
+static int virtio_net_open(struct bump_port *port, const char *args)
+{
+	struct bump_port_info *info = bump_port_info_mut(port);
+	struct virtio_net_dev *d;
+	struct bump_dma_dev *dma;
+	char addr[64];
+	unsigned flags;
+	int ret;
+
+	ret = bump_vfio_parse_args(args, addr, sizeof(addr), &flags);
+	if (ret)
+		return ret;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return bump_error(ENOMEM, "virtio: out of memory");
+	ret = bump_vfio_dev_open(addr, flags, &d->vdev);
+	if (ret)
+		goto fail;
+	ret = virtio_pci_probe(&d->vp, d->vdev);
+	if (!ret)
+		ret = bump_vfio_dev_bus_master(d->vdev, true);
+	if (!ret)
+		ret = virtio_net_init(d);
+	if (!ret)
+		ret = virtio_net_read_mac(d);
+	if (ret)
+		goto fail;
+	/* Leave it reset until start: queues are configured there. */
+	ret = virtio_pci_reset(&d->vp);
+	if (ret)
+		goto fail;
+	ret = bump_vfio_dma_dev_get(&dma);
+	if (ret)
+		goto fail;
+	bump_vfio_dma_dev_put();  /* the device keeps the container; dma lives on */
+	info->max_rx_queues = 1;
+	info->max_tx_queues = 1;
+	memcpy(info->mac, d->mac, 6);
+	info->mtu = 1500;
+	info->max_rx_pktlen = 1514;
+	info->dma_dev = dma;
+	bump_port_set_priv(port, d);
+	bump_log(BUMP_LOG_INFO, "virtio %s: virtio-net at MAC %02x:%02x:%02x:%02x:%02x:%02x, "
+		 "features 0x%llx, IOMMU group %d", d->vdev->name, d->mac[0], d->mac[1], d->mac[2],
+		 d->mac[3], d->mac[4], d->mac[5], (unsigned long long)d->features, d->vdev->group);
+	return 0;
+fail:
+	if (d->vdev)
+		bump_vfio_dev_close(d->vdev);
+	free(d);
+	return ret;
+}
+
+static int virtio_net_start(struct bump_port *port)
+{
+	struct virtio_net_dev *d = virtio_of(port);
+	int ret = virtio_net_init(d);
+
+	if (!ret && d->rxq)
+		ret = virtio_rxq_start(d, d->rxq);
+	if (!ret && d->txq)
+		ret = virtio_txq_start(d, d->txq);
+	if (ret) {
+		virtio_pci_reset(&d->vp);
+		if (d->rxq)
+			virtio_rxq_stop(d->rxq);
+		return ret;
+	}
+	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_DRIVER_OK);
+	if (virtio_pci_get_status(&d->vp) & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)) {
+		virtio_pci_reset(&d->vp);
+		if (d->rxq)
+			virtio_rxq_stop(d->rxq);
+		return bump_error(EIO, "virtio %s: the device failed at DRIVER_OK (status 0x%02x)",
+				  d->vdev->name, virtio_pci_get_status(&d->vp));
+	}
+	/* Now the device may be told about the RX buffers posted before DRIVER_OK. */
+	if (d->rxq)
+		virtq_kick(&d->rxq->vq);
+	d->started = true;
+	return 0;
+}
+
+static int virtio_net_stop(struct bump_port *port)
+{
+	struct virtio_net_dev *d = virtio_of(port);
+
+	if (!d->started)
+		return 0;
+	/* Give queued TX up to 100 ms to complete, then take the rings away. */
+	for (unsigned i = 0; d->txq && i < 1000; i++) {
+		struct timespec ts = { 0, 100 * 1000 };
+		uint16_t used = d->txq->vq.used->idx;
+
+		if (used == d->txq->vq.avail_idx)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	if (virtio_pci_reset(&d->vp))
+		bump_log(BUMP_LOG_ERR, "virtio %s: reset at stop failed: %s", d->vdev->name,
+			 bump_last_error());
+	if (d->rxq)
+		virtio_rxq_stop(d->rxq);
+	if (d->txq)
+		virtio_txq_stop(d->txq);
+	d->started = false;
+	return 0;
+}
+
+static void virtio_net_close(struct bump_port *port)
+{
+	struct virtio_net_dev *d = virtio_of(port);
+
+	if (!d)
+		return;
+	virtio_net_stop(port);
+	virtio_pci_reset(&d->vp);
+	if (bump_vfio_dev_bus_master(d->vdev, false))
+		bump_log(BUMP_LOG_WARN, "virtio %s: could not clear bus master: %s", d->vdev->name,
+			 bump_last_error());
+	virtio_rxq_free(d->rxq);
+	virtio_txq_free(d->txq);
+	bump_vfio_dev_close(d->vdev);
+	free(d);
+	bump_port_set_priv(port, NULL);
+}
+
+static int virtio_net_link_get(struct bump_port *port, struct bump_port_link *link)
+{
+	struct virtio_net_dev *d = virtio_of(port);
+	uint16_t status = VIRTIO_NET_S_LINK_UP;
+
+	/* Without VIRTIO_NET_F_STATUS the link is assumed up (5.1.4). */
+	if ((d->features & 1ull << VIRTIO_NET_F_STATUS) &&
+	    virtio_pci_read_device_cfg(&d->vp, VIRTIO_NET_CFG_STATUS, &status, sizeof(status)))
+		return -EIO;
+	link->up = status & VIRTIO_NET_S_LINK_UP;
+	link->full_duplex = true;
+	link->speed_mbps = 0;  /* unknown: VIRTIO_NET_F_SPEED_DUPLEX is not negotiated */
+	return 0;
+}
+
+/* No hardware counters: everything is the queues' software counters (queue 0). */
+static void virtio_net_sw_stats(const struct virtio_net_dev *d, struct bump_queue_stats *q)
+{
+	memset(q, 0, sizeof(*q));
+	if (d->rxq) {
+		q->ipackets = atomic_load(&d->rxq->stats.packets);
+		q->ibytes = atomic_load(&d->rxq->stats.bytes);
+		q->ierrors = atomic_load(&d->rxq->stats.bad);
+		q->rx_nombuf = atomic_load(&d->rxq->stats.nombuf);
+	}
+	if (d->txq) {
+		q->opackets = atomic_load(&d->txq->stats.packets);
+		q->obytes = atomic_load(&d->txq->stats.bytes);
+		q->oerrors = atomic_load(&d->txq->stats.dropped) + atomic_load(&d->txq->stats.bad);
+	}
+}
+
+static int virtio_net_stats_get(struct bump_port *port, struct bump_port_stats *stats)
+{
+	struct virtio_net_dev *d = virtio_of(port);
+	struct bump_queue_stats s;
+
+	virtio_net_sw_stats(d, &s);
+	stats->q[0].ipackets = s.ipackets - d->base.ipackets;
+	stats->q[0].ibytes = s.ibytes - d->base.ibytes;
+	stats->q[0].ierrors = s.ierrors - d->base.ierrors;
+	stats->q[0].rx_nombuf = s.rx_nombuf - d->base.rx_nombuf;
+	stats->q[0].opackets = s.opackets - d->base.opackets;
+	stats->q[0].obytes = s.obytes - d->base.obytes;
+	stats->q[0].oerrors = s.oerrors - d->base.oerrors;
+	return 0;
+}
+
+static int virtio_net_stats_reset(struct bump_port *port)
+{
+	struct virtio_net_dev *d = virtio_of(port);
+
+	virtio_net_sw_stats(d, &d->base);
+	return 0;
+}
+
+static int virtio_net_set_rx_hook(struct bump_port *port, bump_vfio_rx_hook hook, void *arg)
+{
+	struct virtio_net_dev *d = virtio_of(port);
+
+	if (!d->rxq)
+		return bump_error(EINVAL, "virtio %s: set up the RX queue before its hook",
+				  d->vdev->name);
+	d->rxq->hook_arg = arg;
+	d->rxq->hook = hook;
+	return 0;
+}
+
+static struct bump_vfio_dev *virtio_net_vfio_dev(struct bump_port *port)
+{
+	return virtio_of(port)->vdev;
+}
+
+static const struct bump_port_driver virtio_net_ops = {
+	.name = "virtio-net",
+	.open = virtio_net_open,
+	.rxq_setup = virtio_rxq_setup,
+	.txq_setup = virtio_txq_setup,
+	.start = virtio_net_start,
+	.stop = virtio_net_stop,
+	.close = virtio_net_close,
+	.link_get = virtio_net_link_get,
+	.stats_get = virtio_net_stats_get,
+	.stats_reset = virtio_net_stats_reset,
+};
+
+static const struct bump_vfio_pci_id virtio_net_ids[] = {
+	{ VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_NET_MODERN },
+	{ VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_NET_TRANSITIONAL },  /* through its modern interface */
+	{ 0, 0 },
+};
+
+static const struct bump_vfio_pci_driver virtio_net_pci_driver = {
+	.name = "virtio-net",
+	.ids = virtio_net_ids,
+	.ops = &virtio_net_ops,
+	.set_rx_hook = virtio_net_set_rx_hook,
+	.vfio_dev = virtio_net_vfio_dev,
+};
+
+__attribute__((constructor)) static void virtio_net_register(void)
+{
+	if (bump_vfio_pci_driver_register(&virtio_net_pci_driver))
+		bump_log(BUMP_LOG_ERR, "virtio-net: not registered: %s", bump_last_error());
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio_net.h - the virtio-net (1af4:1041) poll-mode driver over vfio-pci:
+ * private state shared by its files.
+ *
+ *   virtio_pci.c   the virtio 1.x PCI transport (capabilities, status, features, queues)
+ *   virtio_net.c   the port: feature negotiation, MAC, link, start/stop, registration
+ *   virtio_rx.c    receive queue 0: one device-writable buffer per descriptor, the
+ *                  virtio_net_hdr in the buffer's headroom just before the frame
+ *   virtio_tx.c    transmit queue 1: two-descriptor chains (shared zero header, frame)
+ *
+ * Features: VERSION_1, ACCESS_PLATFORM (the device's DMA goes through the
+ * IOMMU: required), MAC and STATUS when offered; no offloads, no mergeable
+ * buffers, no event index, no interrupts.
+ */
+#ifndef VIRTIO_NET_H
+#define VIRTIO_NET_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bump.h"
+#include "bump_port.h"
+#include "bump_vfio.h"
+#include "virtio_pci.h"
+#include "virtio_ring.h"
+
+/* Network device feature bits (5.1.3). */
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_STATUS 16
+#define VIRTIO_NET_S_LINK_UP 1
+
+/* Device configuration (5.1.4). */
+#define VIRTIO_NET_CFG_MAC 0
+#define VIRTIO_NET_CFG_STATUS 6
+
+/* The header before every frame (5.1.6): 12 bytes with VERSION_1. */
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr is 12 bytes in virtio 1.x");
+#define VIRTIO_NET_HDR_GSO_NONE 0
+
+#define VIRTIO_RING_DEFAULT 256
+#define VIRTIO_RING_MIN 16
+#define VIRTIO_RX_REFILL_BATCH 32
+#define VIRTIO_HEADROOM_DEFAULT 128
+#define VIRTIO_ETH_HLEN 14
+#define VIRTIO_TX_MAX_LEN 65535
+
+struct virtio_rx_stats {
+	_Atomic uint64_t packets, bytes;
+	_Atomic uint64_t bad;      /* used elements that failed validation: dropped, recycled */
+	_Atomic uint64_t nombuf;   /* descriptors left empty: the pool had no buffer */
+};
+
+struct virtio_rxq {
+	struct bump_vfio_queue vq_burst;     /* first: the burst the vfio bus calls */
+	struct virtq vq;
+	void **bufs;                         /* buffer posted on each descriptor, or NULL */
+	uint32_t *posted_len;                /* what each descriptor offered the device */
+	uint16_t *free_ids;                  /* stack of descriptors without a buffer */
+	uint16_t nfree;
+	uint16_t headroom;
+	uint16_t port_id, qid;
+	struct bump_pool *pool;
+	bump_vfio_rx_hook hook;
+	void *hook_arg;
+	struct virtio_rx_stats stats;
+	struct bump_vfio_xlat xlat;
+};
+
+struct virtio_tx_stats {
+	_Atomic uint64_t packets, bytes;
+	_Atomic uint64_t dropped;  /* accepted but not sendable (length, unmappable) */
+	_Atomic uint64_t bad;      /* used elements naming no packet in flight */
+};
+
+struct virtio_txq {
+	struct bump_vfio_queue vq_burst;
+	struct virtq vq;
+	bump_ref_t *refs;                    /* per slot (descriptor pair) in flight */
+	bool *busy;
+	uint16_t *free_slots;
+	uint16_t nfree, nslots;
+	struct virtio_tx_stats stats;
+	struct bump_vfio_mem hdr;            /* one zeroed virtio_net_hdr every packet uses */
+	struct bump_vfio_xlat xlat;
+};
+
+struct virtio_net_dev {
+	struct bump_vfio_dev *vdev;
+	struct virtio_pci vp;
+	uint64_t features;                   /* negotiated */
+	uint8_t mac[6];
+	bool started;
+	struct virtio_rxq *rxq;
+	struct virtio_txq *txq;
+	struct bump_queue_stats base;        /* at the last stats_reset */
+};
+
+/* virtio_rx.c */
+int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf);
+int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q);
+void virtio_rxq_stop(struct virtio_rxq *q);
+void virtio_rxq_free(struct virtio_rxq *q);
+
+/* virtio_tx.c */
+int virtio_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq_conf *conf);
+int virtio_txq_start(struct virtio_net_dev *d, struct virtio_txq *q);
+void virtio_txq_stop(struct virtio_txq *q);
+void virtio_txq_free(struct virtio_txq *q);
+
+/* Allocate a queue's rings (size entries) in one DMA allocation. */
+int virtio_virtq_alloc(struct virtq *vq, uint16_t size, uint16_t index, const char *what);
+
+#endif /* VIRTIO_NET_H */
