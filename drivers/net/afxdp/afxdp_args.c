@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * afxdp_args.c - the devargs of an AF_XDP port, and what the kernel says
+ * about its interface (index, queue count, MAC, MTU, link).
+ *
+ * Every check that can be made before a socket exists is made here, so a
+ * typo in an interface name or a queue that is not there fails at open with
+ * the fix, not at start with an errno from bind().  The ioctls run in the
+ * caller's network namespace, which is where the socket will be bound.
+ */
+#include "afxdp.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+
+#define AFXDP_USAGE "afxdp:<ifname>[,queue=N][,mode=native|skb][,zc=auto|on|off]"
+
+/* An ioctl on the interface, through a throwaway socket of the caller's namespace. */
+static int afxdp_ifioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
+	memcpy(ifr->ifr_name, ifname, strnlen(ifname, IF_NAMESIZE - 1));
+	if (ioctl(fd, req, ifr) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
+static int afxdp_ethtool(const char *ifname, void *cmd)
+{
+	struct ifreq ifr = { .ifr_data = cmd };
+
+	return afxdp_ifioctl(ifname, SIOCETHTOOL, &ifr);
+}
+
+/* Entries of /sys/class/net/<if>/queues named @prefix*; negative errno if unreadable. */
+static int afxdp_sysfs_count_queues(const char *ifname, const char *prefix)
+{
+	char path[128];
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir)))
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	if (closedir(dir) < 0)
+		return -errno;
+	return n;
+}
+
+/*
+ * Queues an AF_XDP socket may bind to: the kernel wants the id below both
+ * the RX and the TX queue counts.  ethtool's channel counts first (what
+ * `ethtool -l` shows); sysfs for drivers without get_channels.
+ */
+static int afxdp_queue_count(const char *ifname, uint32_t *count)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	int rx, tx;
+
+	if (afxdp_ethtool(ifname, &ch) == 0) {
+		rx = (int)(ch.combined_count + ch.rx_count);
+		tx = (int)(ch.combined_count + ch.tx_count);
+		if (rx > 0 && tx > 0) {
+			*count = (uint32_t)BUMP_MIN(rx, tx);
+			return 0;
+		}
+	}
+	rx = afxdp_sysfs_count_queues(ifname, "rx-");
+	tx = afxdp_sysfs_count_queues(ifname, "tx-");
+	if (rx < 0 || tx < 0)
+		return bump_error(ENODEV, "afxdp: cannot count the queues of %s: ethtool has no "
+				  "channel counts and /sys/class/net/%s/queues is unreadable (%s); "
+				  "is sysfs mounted for this network namespace?", ifname, ifname,
+				  strerror(-(rx < 0 ? rx : tx)));
+	*count = (uint32_t)BUMP_MIN(rx, tx);
+	return 0;
+}
+
+static int afxdp_parse_u32(const char *key, const char *val, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(val, &end, 0);
+	if (errno || end == val || *end || val[0] == '-' || v > UINT32_MAX)
+		return bump_error(EINVAL, "afxdp: %s=%s is not a number (" AFXDP_USAGE ")", key, val);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int afxdp_parse_kv(struct afxdp_args *a, const char *key, const char *val)
+{
+	if (strcmp(key, "queue") == 0)
+		return afxdp_parse_u32(key, val, &a->queue);
+	if (strcmp(key, "mode") == 0) {
+		if (strcmp(val, "native") == 0 || strcmp(val, "drv") == 0)
+			a->mode = AFXDP_MODE_NATIVE;
+		else if (strcmp(val, "skb") == 0 || strcmp(val, "generic") == 0)
+			a->mode = AFXDP_MODE_SKB;
+		else
+			return bump_error(EINVAL, "afxdp: mode=%s: use mode=native (XDP in the driver) "
+					  "or mode=skb (generic XDP, works on any interface)", val);
+		return 0;
+	}
+	if (strcmp(key, "zc") == 0) {
+		if (strcmp(val, "auto") == 0)
+			a->zc = AFXDP_ZC_AUTO;
+		else if (strcmp(val, "on") == 0 || strcmp(val, "1") == 0)
+			a->zc = AFXDP_ZC_ON;
+		else if (strcmp(val, "off") == 0 || strcmp(val, "0") == 0)
+			a->zc = AFXDP_ZC_OFF;
+		else
+			return bump_error(EINVAL, "afxdp: zc=%s: use zc=auto, zc=on or zc=off", val);
+		return 0;
+	}
+	if (strcmp(key, "iface") == 0) {
+		if (strlen(val) >= IF_NAMESIZE)
+			return bump_error(EINVAL, "afxdp: interface name '%s' is longer than %d "
+					  "characters", val, IF_NAMESIZE - 1);
+		strcpy(a->ifname, val);
+		return 0;
+	}
+	return bump_error(EINVAL, "afxdp: unknown devargs key '%s' (" AFXDP_USAGE ")", key);
+}
+
+int afxdp_args_parse(const char *devargs, struct afxdp_args *a)
+{
+	char buf[256], *save = NULL, *tok;
+	uint32_t nq = 0;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	a->mode = AFXDP_MODE_NATIVE;
+	a->zc = AFXDP_ZC_AUTO;
+	if (!devargs || strlen(devargs) >= sizeof(buf))
+		return bump_error(EINVAL, "afxdp: devargs missing or too long (" AFXDP_USAGE ")");
+	strcpy(buf, devargs);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq) {
+			/* The bare token is the interface, as in afxdp:veth0,queue=0. */
+			ret = afxdp_parse_kv(a, "iface", tok);
+		} else {
+			*eq = '\0';
+			ret = afxdp_parse_kv(a, tok, eq + 1);
+		}
+		if (ret)
+			return ret;
+	}
+	if (!a->ifname[0])
+		return bump_error(EINVAL, "afxdp: no interface given (" AFXDP_USAGE ")");
+
+	a->ifindex = if_nametoindex(a->ifname);
+	if (a->ifindex == 0) {
+		int err = errno;
+
+		if (err == ENODEV || err == ENXIO)
+			return bump_error(ENODEV, "afxdp: no network interface '%s' in this network "
+					  "namespace ('ip link show' lists them; run in the namespace "
+					  "that holds it, e.g. 'ip netns exec NS ...')", a->ifname);
+		return bump_error(err, "afxdp: looking up interface '%s': %s", a->ifname,
+				  strerror(err));
+	}
+	ret = afxdp_queue_count(a->ifname, &nq);
+	if (ret)
+		return ret;
+	a->nb_queues = nq;
+	if (a->queue >= nq)
+		return bump_error(EINVAL, "afxdp: %s has no queue %" PRIu32 ": it has %" PRIu32
+				  " queue%s ('ethtool -l %s'): use queue=0..%" PRIu32 ", or add "
+				  "queues with 'ethtool -L %s combined N' (veth: numrxqueues and "
+				  "numtxqueues at creation)", a->ifname, a->queue, nq,
+				  nq == 1 ? "" : "s", a->ifname, nq - 1, a->ifname);
+	return 0;
+}
+
+int afxdp_netdev_info(const struct afxdp_args *a, uint8_t mac[6], uint16_t *mtu)
+{
+	struct ifreq ifr;
+	int ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ret = afxdp_ifioctl(a->ifname, SIOCGIFHWADDR, &ifr);
+	if (ret)
+		return bump_error(-ret, "afxdp: reading the MAC address of %s: %s", a->ifname,
+				  strerror(-ret));
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	memset(&ifr, 0, sizeof(ifr));
+	ret = afxdp_ifioctl(a->ifname, SIOCGIFMTU, &ifr);
+	if (ret)
+		return bump_error(-ret, "afxdp: reading the MTU of %s: %s", a->ifname,
+				  strerror(-ret));
+	*mtu = (uint16_t)BUMP_MIN(ifr.ifr_mtu, UINT16_MAX);
+	return 0;
+}
+
+int afxdp_netdev_link(const struct afxdp_args *a, struct bump_port_link *link)
+{
+	struct ethtool_cmd cmd = { .cmd = ETHTOOL_GSET };
+	struct ifreq ifr;
+	int ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ret = afxdp_ifioctl(a->ifname, SIOCGIFFLAGS, &ifr);
+	if (ret)
+		return bump_error(-ret, "afxdp: reading the flags of %s: %s", a->ifname,
+				  strerror(-ret));
+	/* IFF_RUNNING is the operational state: carrier up, not just admin up. */
+	link->up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+	link->full_duplex = true;
+	link->speed_mbps = 0;
+	/* Speed and duplex are optional: virtual interfaces may not report them. */
+	if (afxdp_ethtool(a->ifname, &cmd) == 0) {
+		uint32_t speed = ethtool_cmd_speed(&cmd);
+
+		link->speed_mbps = speed == (uint32_t)SPEED_UNKNOWN ? 0 : speed;
+		link->full_duplex = cmd.duplex != DUPLEX_HALF;
+	}
+	return 0;
+}
