@@ -5,7 +5,7 @@
  *
  *   fwd_main.c     the run: setup, the stats loop, the stop and the teardown
  *   fwd_opts.c     command line and --help
- *   fwd_setup.c    ports, memory (region + arena per port), streams, lcores
+ *   fwd_setup.c    ports, memory (region + arena per NUMA node), streams, lcores
  *   fwd_lcore.c    the forwarding threads: pools, the poll loop, destroy
  *   fwd_engines.c  forwarding modes (io, mac, macswap, rxonly, txonly)
  *   fwd_stats.c    the per-second line, the summary and the inflight check
@@ -86,7 +86,7 @@ struct fwd_config {
 	int lcores[FWD_MAX_LCORES]; /* CPUs of the forwarding threads */
 	unsigned nb_lcores;         /* 0: chosen by fwd_setup */
 	double duration;            /* seconds; 0: until SIGINT/SIGTERM */
-	unsigned nb_mbufs;          /* buffers per port: sizes its region */
+	unsigned nb_mbufs;          /* buffers per port: sizes the regions */
 	unsigned buf_size;          /* bytes per buffer, a power of two */
 	unsigned txpkts;            /* txonly frame size */
 	bool eth_peer_set[FWD_MAX_PORTS];
@@ -118,8 +118,9 @@ struct fwd_port {
 	struct bump_dma_dev *dma;   /* what RX pools are mapped for (info.dma_dev); NULL: none */
 	/* txonly: sequence per TX queue, written by the one lcore sending on it. */
 	uint64_t tx_seq[BUMP_PORT_QUEUE_MAX];
-	struct bump_region *region;
+	struct bump_region *region;  /* shared by the ports on one NUMA node */
 	struct bump_arena *arena;
+	bool owns_memory;            /* this port created them (and frees them) */
 	/* Written by the owning lcore before the setup barrier, read after it. */
 	struct bump_pool *pools[BUMP_PORT_QUEUE_MAX];
 	bool opened, started;

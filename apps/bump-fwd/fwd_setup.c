@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fwd_setup.c - bump-fwd's control path: open the ports and pair them,
- * spread the streams over the lcores, give each port a region and an arena
- * on the NUMA node of the lcore that polls it, bind the RX queues to the
- * pools the lcores created, start, stop, close and free.
+ * spread the streams over the lcores, give the ports memory on the NUMA node
+ * of the lcores that poll them, bind the RX queues to the pools the lcores
+ * created, start, stop, close and free.
  *
- * Memory layout: one region + arena per port, one pool per RX queue.  A
- * port's pools share its arena, so a queue that runs dry borrows pages its
- * siblings are not using rather than failing at a fixed share.
+ * Memory layout, as testpmd's mbuf pool per socket: one region + arena per
+ * NUMA node, shared by every port polled there, and one pool per RX queue.
+ * A buffer received on one port can then be sent on another where it lies
+ * (AF_XDP ports sharing a UMEM forward without a copy), and a queue that
+ * runs dry borrows pages its siblings are not using.
  */
 #include "fwd.h"
 
@@ -139,30 +141,45 @@ int fwd_setup_memory(struct fwd_app *app)
 {
 	const struct fwd_config *cfg = &app->cfg;
 	unsigned shift = (unsigned)__builtin_ctz(cfg->buf_size);
+	int node[FWD_MAX_PORTS];
 	int ret;
+
+	/* With the lcore that polls the port's first queue (stream p * nb_rxq). */
+	for (unsigned p = 0; p < app->nb_ports; p++)
+		node[p] = fwd_cpu_node(app->streams[p * cfg->nb_rxq].lcore->cpu);
 
 	for (unsigned p = 0; p < app->nb_ports; p++) {
 		struct fwd_port *fp = &app->ports[p];
+		unsigned sharing = 0;
 		char name[32];
 		struct bump_region_params rp = {
 			.name = name,
-			.size = (size_t)cfg->nb_mbufs * cfg->buf_size,
+			.numa_node = node[p],
 			.flags = cfg->no_huge ? BUMP_REGION_F_NO_HUGE : 0,
 		};
 		struct bump_arena_params ap = { .name = name, .page_shift = shift };
 
-		/* With the lcore that polls its first queue (stream p * nb_rxq). */
-		rp.numa_node = fwd_cpu_node(app->streams[p * cfg->nb_rxq].lcore->cpu);
 		/* The port says which device its RX buffers must be mapped for. */
 		fp->dma = fp->info.dma_dev;
-		snprintf(name, sizeof(name), "fwd-port%u", p);
+		for (unsigned q = 0; q < p && !fp->arena; q++)
+			if (node[q] == node[p]) {
+				fp->region = app->ports[q].region;
+				fp->arena = app->ports[q].arena;
+			}
+		if (fp->arena)
+			continue;
+		for (unsigned q = p; q < app->nb_ports; q++)
+			sharing += node[q] == node[p];
+		rp.size = (size_t)cfg->nb_mbufs * cfg->buf_size * sharing;
+		snprintf(name, sizeof(name), "fwd-node%d", node[p]);
 		ret = bump_region_create(&rp, &fp->region);
 		if (ret) {
-			fprintf(stderr, "bump-fwd: port %u: no region for %u buffers of %u bytes "
-				"(--nb-mbufs, --buf-size); %s\n", p, cfg->nb_mbufs, cfg->buf_size,
-				FWD_SEE_ABOVE);
+			fprintf(stderr, "bump-fwd: no region for %u ports x %u buffers of %u bytes "
+				"(--nb-mbufs, --buf-size); %s\n", sharing, cfg->nb_mbufs,
+				cfg->buf_size, FWD_SEE_ABOVE);
 			return ret;
 		}
+		fp->owns_memory = true;
 		ap.region = fp->region;
 		ret = bump_arena_create(&ap, &fp->arena);
 		if (ret) {
@@ -255,6 +272,11 @@ int fwd_free_memory(struct fwd_app *app)
 	for (unsigned p = 0; p < app->nb_ports; p++) {
 		struct fwd_port *fp = &app->ports[p];
 
+		if (!fp->owns_memory) {  /* another port's, shared */
+			fp->arena = NULL;
+			fp->region = NULL;
+			continue;
+		}
 		if (fp->arena && bump_arena_destroy(fp->arena)) {
 			busy++;
 			continue;
@@ -263,6 +285,7 @@ int fwd_free_memory(struct fwd_app *app)
 		if (fp->region)
 			bump_region_destroy(fp->region);
 		fp->region = NULL;
+		fp->owns_memory = false;
 	}
 	return busy ? -EBUSY : 0;
 }
