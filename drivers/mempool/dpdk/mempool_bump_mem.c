@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mempool_bump_mem.c - where a bump mempool's objects live: alloc (region,
+ * arena, DPDK registration), populate (one object per arena page, each at
+ * the IOVA DPDK now knows), calc_mem_size, and free.
+ *
+ * DPDK's rte_mempool_populate_default() reserves a memzone of the size
+ * calc_mem_size asks for and hands it to populate.  Objects live in the
+ * bump region instead, so calc_mem_size asks for one cache line, and that
+ * memzone stays unused.
+ */
+#include "mempool_bump.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_malloc.h>
+
+int bmp_pool_new(struct bmp *b, const char *what, struct bump_pool **out)
+{
+	char name[32];
+	struct bump_pool_params pp = {
+		.name = name,
+		.arena = b->arena,
+		.ring_size = b->ring_size,
+		.nid = BUMP_NUMA_ANY,
+	};
+
+	snprintf(name, sizeof(name), "%.20s-%s", b->mp->name, what);
+	return bump_pool_create(&pp, out);
+}
+
+/* The smallest page that holds @total bytes; one object per page. */
+static unsigned bmp_page_shift(size_t total)
+{
+	unsigned shift = 6;  /* a cache line: bump's smallest page */
+
+	while (((size_t)1 << shift) < total)
+		shift++;
+	return shift;
+}
+
+/*
+ * Objects all at one offset in their pages would put every mbuf header in
+ * the same L1 set (DPDK pads its objects for the same reason): shift each
+ * by a multiple of a cache line chosen by the page index, as far as the
+ * slack in the page allows, in a power-of-two count so the choice is a mask.
+ */
+static uint32_t bmp_color_mask(size_t page, size_t total)
+{
+	size_t colors = (page - total) / 64 + 1;
+	uint32_t mask = 0;
+
+	while (((size_t)mask + 1) * 2 <= colors)
+		mask = mask * 2 + 1;
+	return mask;
+}
+
+/* Park the pages past the last object in a pool that never gives them out. */
+static int bmp_reserve_tail(struct bmp *b, uint32_t excess)
+{
+	struct bump_pool_params pp = {
+		.name = "bmp-reserve",
+		.arena = b->arena,
+		.ring_size = 64,
+		.max_buffers = excess,  /* refills stop at exactly this many */
+		.nid = BUMP_NUMA_ANY,
+	};
+	void *bufs[64];
+	int ret;
+
+	if (!excess)
+		return 0;
+	ret = bump_pool_create(&pp, &b->reserve);
+	if (ret)
+		return ret;
+	for (uint32_t got = 0; got < excess;) {
+		unsigned k = bump_pool_alloc_bulk(b->reserve, bufs,
+						  BUMP_MIN(excess - got, (uint32_t)BUMP_ARRAY_SIZE(bufs)));
+
+		if (!k)
+			return -ENOMEM;
+		got += k;
+	}
+	return 0;
+}
+
+static void bmp_destroy(struct bmp *b);
+
+int bmp_alloc(struct rte_mempool *mp)
+{
+	size_t total = (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
+	unsigned shift = bmp_page_shift(total);
+	struct bump_region_info ri;
+	struct bmp *b;
+	char name[48], err[256];
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		BMP_LOG(ERR, "mempool '%s': out of memory for its private data\n", mp->name);
+		return -ENOMEM;
+	}
+	b->mp = mp;
+	b->shift = (uint8_t)shift;
+	b->hdr = mp->header_size;
+	b->nobj = mp->size;
+	b->color_mask = bmp_color_mask((size_t)1 << shift, total);
+	b->ring_size = 64;
+	/* Big enough for every object: a cross-lcore put never spills to the arena's lock. */
+	while (b->ring_size < mp->size && b->ring_size < (1u << 16))
+		b->ring_size <<= 1;
+	rte_spinlock_init(&b->shared_lock);
+
+	snprintf(name, sizeof(name), "mempool-%s", mp->name);
+	struct bump_region_params rp = {
+		.name = name,
+		.size = (size_t)mp->size << shift,
+		.numa_node = mp->socket_id == SOCKET_ID_ANY ? BUMP_NUMA_ANY : mp->socket_id,
+		/* EAL without hugepages (--no-huge) was asked for: no warning then. */
+		.flags = rte_eal_has_hugepages() ? 0 : BUMP_REGION_F_NO_HUGE,
+	};
+	ret = bump_region_create(&rp, &b->region);
+	if (ret)
+		goto fail;
+	struct bump_arena_params ap = { .name = name, .region = b->region, .page_shift = shift };
+
+	ret = bump_arena_create(&ap, &b->arena);
+	if (ret)
+		goto fail;
+	b->base = b->arena->base;
+	ret = bmp_reserve_tail(b, b->arena->npages - mp->size);
+	if (ret)
+		goto fail;
+	bump_region_get_info(b->region, &ri);
+	ret = bump_dpdk_mem_register(ri.base, ri.len, ri.page_size, &b->mem, err, sizeof(err));
+	if (ret) {
+		BMP_LOG(ERR, "mempool '%s': %s\n", mp->name, err);
+		goto fail_quiet;
+	}
+	if (!bump_dpdk_mem_iova_is_va(b->mem) && ((size_t)1 << shift) > ri.page_size) {
+		BMP_LOG(ERR, "mempool '%s': %zu-byte objects span several %zu-byte pages, whose "
+			"physical addresses need not follow each other: give EAL --iova-mode=va or "
+			"use larger hugepages\n", mp->name, total, ri.page_size);
+		ret = -EINVAL;
+		goto fail_quiet;
+	}
+	mp->pool_data = b;
+	BMP_LOG(DEBUG, "mempool '%s': %u objects of %zu bytes in %zu-byte pages of region '%s' "
+		"(%zu-byte backing pages, NUMA node %d), %u colours\n", mp->name, mp->size, total,
+		(size_t)1 << shift, name, ri.page_size, ri.numa_node, b->color_mask + 1);
+	return 0;
+fail:
+	BMP_LOG(ERR, "mempool '%s': %s\n", mp->name, bump_last_error());
+fail_quiet:
+	bmp_destroy(b);
+	return ret < 0 ? ret : -ENOMEM;
+}
+
+ssize_t bmp_calc_mem_size(const struct rte_mempool *mp, uint32_t obj_num, uint32_t pg_shift,
+			  size_t *min_chunk_size, size_t *align)
+{
+	(void)mp;
+	(void)obj_num;
+	(void)pg_shift;
+	/* A token chunk: populate places every object in the bump region. */
+	*min_chunk_size = RTE_CACHE_LINE_SIZE;
+	*align = RTE_CACHE_LINE_SIZE;
+	return RTE_CACHE_LINE_SIZE;
+}
+
+/* Let rte_mempool_mem_iter() users (PMDs registering pool memory) see the region. */
+static void bmp_add_memhdr(struct rte_mempool *mp, struct bmp *b)
+{
+	struct rte_mempool_memhdr *hdr = rte_zmalloc("bmp_memhdr", sizeof(*hdr), 0);
+
+	if (!hdr) {
+		BMP_LOG(WARNING, "mempool '%s': no memory to list the region in mem_list; "
+			"rte_mempool_mem_iter() will not show it\n", mp->name);
+		return;
+	}
+	hdr->mp = mp;
+	hdr->addr = (void *)b->base;
+	hdr->iova = bump_dpdk_mem_iova_is_va(b->mem) ? (rte_iova_t)b->base : RTE_BAD_IOVA;
+	hdr->len = b->arena->len;
+	hdr->free_cb = NULL;  /* bmp_free() unmaps the region */
+	STAILQ_INSERT_TAIL(&mp->mem_list, hdr, next);
+	mp->nb_mem_chunks++;
+}
+
+int bmp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_iova_t iova,
+		 size_t len, rte_mempool_populate_obj_cb_t *obj_cb, void *obj_cb_arg)
+{
+	struct bmp *b = mp->pool_data;
+	uint16_t reserve_id = b->reserve ? bump_pool_id(b->reserve) : 0;
+	const struct bump_arena *a = b->arena;
+	unsigned n = 0;
+
+	(void)vaddr;
+	(void)iova;
+	(void)len;
+	/* Every object was placed by the first call; a later chunk adds nothing. */
+	if (mp->populated_size)
+		return 0;
+	for (uint32_t idx = 0; idx < a->npages && n < max_objs; idx++) {
+		void *buf = (void *)(b->base + ((uintptr_t)idx << b->shift));
+		void *obj;
+
+		if (reserve_id && a->descs[idx].pool_id == reserve_id)
+			continue;
+		obj = bmp_obj(b, buf);
+		/* Objects stay free in the arena: no enqueue, the first get takes them. */
+		obj_cb(mp, obj_cb_arg, obj, bump_dpdk_mem_iova(b->mem, obj));
+		n++;
+	}
+	if (n)
+		bmp_add_memhdr(mp, b);
+	if (bump_dpdk_mem_iova_is_va(b->mem) || bump_dpdk_mem_iova(b->mem, (void *)b->base) !=
+						       RTE_BAD_IOVA)
+		mp->flags &= ~RTE_MEMPOOL_F_NON_IO;
+	return (int)n;
+}
+
+/* Put every buffer still held (objects in DPDK caches and users' hands, the reserve). */
+static void bmp_reclaim_all(struct bmp *b)
+{
+	const struct bump_arena *a = b->arena;
+	void *batch[64];
+	unsigned k = 0;
+
+	for (uint32_t idx = 0; idx < a->npages; idx++) {
+		struct bump_desc *d = &a->descs[idx];
+
+		if (!d->pool_id || !atomic_load_explicit(&d->refcount, memory_order_acquire))
+			continue;
+		batch[k++] = (void *)(b->base + ((uintptr_t)idx << b->shift));
+		if (k == BUMP_ARRAY_SIZE(batch)) {
+			bump_put_bulk(batch, k);
+			k = 0;
+		}
+	}
+	bump_put_bulk(batch, k);
+}
+
+static void bmp_pool_drop(struct bump_pool *p)
+{
+	long inflight;
+
+	if (!p)
+		return;
+	bump_pool_set_owner(p);  /* the mempool is being freed: no lcore uses it any more */
+	inflight = bump_pool_destroy(p);
+	if (inflight)
+		BMP_LOG(WARNING, "pool '%s' kept %ld buffers at free; the region stays mapped\n",
+			bump_pool_name(p), inflight);
+}
+
+static void bmp_destroy(struct bmp *b)
+{
+	if (b->arena) {
+		bmp_reclaim_all(b);
+		for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
+			bmp_pool_drop(atomic_load(&b->lcore[i]));
+		bmp_pool_drop(atomic_load(&b->shared));
+		bmp_pool_drop(b->reserve);
+		if (bump_arena_destroy(b->arena)) {
+			/* Buffers would come back to unmapped memory: keep it (bump said why). */
+			BMP_LOG(ERR, "mempool '%s': %s; its memory is kept\n", b->mp->name,
+				bump_last_error());
+			return;
+		}
+	}
+	bump_dpdk_mem_unregister(b->mem);
+	if (b->region)
+		bump_region_destroy(b->region);
+	free(b);
+}
+
+/*
+ * rte_mempool_free() has dequeued one object per populated element and
+ * leaves whatever sat in the lcore caches where it was: the memory goes
+ * away now, so every buffer comes back first, then the pools and the arena.
+ */
+void bmp_free(struct rte_mempool *mp)
+{
+	struct bmp *b = mp->pool_data;
+
+	if (!b)
+		return;
+	mp->pool_data = NULL;
+	bmp_destroy(b);
+}

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mempool_bump_ops.c - the "bump" rte_mempool ops: get and put of objects
+ * through per-lcore bump pools, the count, and the registration.
+ *
+ * DPDK calls enqueue and dequeue from any lcore at once (cache flushes and
+ * refills, or every get and put of a pool without a cache) and from
+ * non-EAL threads.  Each lcore gets and puts through a bump pool it owns,
+ * with bump's owner fast paths: no atomic read-modify-write, a descriptor
+ * store per object.  An object put on another lcore than the one that got
+ * it goes back through its pool's recycle ring (bump_put_bulk).
+ */
+#include "mempool_bump.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+RTE_LOG_REGISTER(bmp_logtype, mempool.bump, NOTICE);
+
+#define BMP_BATCH 64
+
+/*
+ * The pool of EAL lcore @lcore (a registered non-EAL thread included),
+ * created on its first get.  rte_thread_register() reuses the ids of
+ * unregistered threads: a thread that finds another owner takes it over.
+ */
+static struct bump_pool *bmp_lcore_pool(struct bmp *b, unsigned lcore, bool create)
+{
+	struct bump_pool *p = atomic_load_explicit(&b->lcore[lcore], memory_order_acquire);
+	char what[16];
+
+	if (bump_likely(p)) {
+		if (bump_unlikely(atomic_load_explicit(&p->owner, memory_order_relaxed) !=
+				  bump_thread_token()))
+			bump_pool_set_owner(p);
+		return p;
+	}
+	if (!create)
+		return NULL;
+	snprintf(what, sizeof(what), "lc%u", lcore);
+	if (bmp_pool_new(b, what, &p)) {
+		BMP_LOG(ERR, "mempool '%s': no pool for lcore %u: %s\n", b->mp->name, lcore,
+			bump_last_error());
+		return NULL;
+	}
+	atomic_store_explicit(&b->lcore[lcore], p, memory_order_release);
+	return p;
+}
+
+/* The non-EAL threads' pool (shared_lock held): the caller becomes its owner. */
+static struct bump_pool *bmp_shared_pool(struct bmp *b, bool create)
+{
+	struct bump_pool *p = atomic_load_explicit(&b->shared, memory_order_relaxed);
+
+	if (!p && create) {
+		if (bmp_pool_new(b, "shared", &p)) {
+			BMP_LOG(ERR, "mempool '%s': no pool for non-EAL threads: %s\n", b->mp->name,
+				bump_last_error());
+			return NULL;
+		}
+		atomic_store_explicit(&b->shared, p, memory_order_release);
+	}
+	if (p)
+		bump_pool_set_owner(p);
+	return p;
+}
+
+/*
+ * Put @n objects (owner of @p, or @p NULL): @p's own whole buffers go
+ * straight into its cache, as bump_pool_put_bulk() does; the others are
+ * handed to bump_put_bulk(), which finds their pools' rings (or @p's ring
+ * once its cache is full).
+ */
+static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
+{
+	void *remote[BMP_BATCH];
+	unsigned nr = 0;
+
+	if (!p) {
+		bump_put_bulk(objs, n);
+		return;
+	}
+	uint32_t count = p->cache_count, first = count;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (bump_likely(bump_pool_put_fast(p, objs[i], count))) {
+			count++;
+			continue;
+		}
+		remote[nr++] = objs[i];
+		if (nr == BMP_BATCH) {
+			/* bump_put_bulk may use @p's cache: settle the count around it. */
+			bump_pool_set_cache_count(p, count);
+			BUMP_STAT_ADD(p->recycle.cached, count - first);
+			bump_put_bulk(remote, nr);
+			count = first = p->cache_count;
+			nr = 0;
+		}
+	}
+	bump_pool_set_cache_count(p, count);
+	BUMP_STAT_ADD(p->recycle.cached, count - first);
+	if (nr)
+		bump_put_bulk(remote, nr);
+}
+
+/* Refill @p's cache, unless nothing is there: a refill that fails is logged. */
+static bool bmp_refill(struct bmp *b, struct bump_pool *p)
+{
+	if (!bump_ring_count(p->ring) && !bump_arena_free_pages(b->arena))
+		return false;
+	return bump_pool_refill(p) > 0;
+}
+
+/*
+ * Take up to @n objects from the recycle rings of pools other than @self:
+ * objects freed on an lcore that no longer gets any.  They stay their
+ * pools' buffers (a later put goes back there); like a pool's own refill,
+ * taking one sets its refcount to 1.
+ */
+static unsigned bmp_steal(struct bmp *b, struct bump_pool *self, void **objs, unsigned n)
+{
+	unsigned got = 0;
+
+	for (unsigned i = 0; i <= RTE_MAX_LCORE && got < n; i++) {
+		struct bump_pool *p = i < RTE_MAX_LCORE ? atomic_load(&b->lcore[i]) :
+							   atomic_load(&b->shared);
+		void *bufs[BMP_BATCH];
+		unsigned k;
+
+		if (!p || p == self)
+			continue;
+		do {
+			k = bump_ring_dequeue_burst(p->ring, bufs, BUMP_MIN(n - got, BMP_BATCH));
+			for (unsigned j = 0; j < k; j++) {
+				if (!bufs[j])  /* a slot published empty by a racing destroy */
+					continue;
+				atomic_store_explicit(&bump_pool_page_desc(p, bufs[j])->refcount, 1,
+						      memory_order_relaxed);
+				objs[got++] = bmp_obj(b, bufs[j]);
+			}
+		} while (k && got < n);
+	}
+	return got;
+}
+
+/*
+ * A get failed somewhere since this pool last looked: move its cache into
+ * its ring, where other lcores' gets find it (the ring holds every object).
+ */
+static void bmp_drain_check(struct bmp *b, struct bump_pool *p, unsigned slot)
+{
+	uint32_t epoch = atomic_load_explicit(&b->drain_epoch, memory_order_relaxed);
+	uint32_t n, k;
+
+	if (bump_likely(epoch == b->seen_epoch[slot]))
+		return;
+	b->seen_epoch[slot] = epoch;
+	n = p->cache_count;
+	k = bump_ring_enqueue_burst(p->ring, p->cache, n);
+	memmove(p->cache, p->cache + k, (n - k) * sizeof(p->cache[0]));
+	bump_pool_set_cache_count(p, n - k);
+}
+
+/* All @n objects or none, as DPDK's dequeue expects. */
+static int bmp_get(struct bmp *b, struct bump_pool *p, void **objs, unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n) {
+		unsigned k = BUMP_MIN(n - got, p->cache_count);
+
+		if (!k) {
+			if (!bmp_refill(b, p))
+				break;
+			continue;
+		}
+		/* k fits the cache: no refill behind the bulk alloc. */
+		k = bump_pool_alloc_bulk(p, objs + got, k);
+		for (unsigned i = got; i < got + k; i++)
+			objs[i] = bmp_obj(b, objs[i]);
+		got += k;
+	}
+	if (got < n)
+		got += bmp_steal(b, p, objs + got, n - got);
+	if (got < n) {
+		bmp_put(p, objs, got);
+		atomic_fetch_add_explicit(&b->drain_epoch, 1, memory_order_relaxed);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+int bmp_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
+{
+	struct bmp *b = mp->pool_data;
+	unsigned lcore = rte_lcore_id();
+	struct bump_pool *p;
+	int ret;
+
+	if (bump_likely(lcore < RTE_MAX_LCORE)) {
+		p = bmp_lcore_pool(b, lcore, true);
+		if (bump_unlikely(!p))
+			return -ENOMEM;
+		bmp_drain_check(b, p, lcore);
+		return bmp_get(b, p, objs, n);
+	}
+	rte_spinlock_lock(&b->shared_lock);
+	p = bmp_shared_pool(b, true);
+	if (p)
+		bmp_drain_check(b, p, RTE_MAX_LCORE);
+	ret = p ? bmp_get(b, p, objs, n) : -ENOMEM;
+	rte_spinlock_unlock(&b->shared_lock);
+	return ret;
+}
+
+int bmp_enqueue(struct rte_mempool *mp, void *const *objs, unsigned int n)
+{
+	struct bmp *b = mp->pool_data;
+	unsigned lcore = rte_lcore_id();
+
+	struct bump_pool *p;
+
+	if (bump_likely(lcore < RTE_MAX_LCORE)) {
+		/* An lcore that never got an object has no pool: all its puts are remote. */
+		p = bmp_lcore_pool(b, lcore, false);
+		bmp_put(p, objs, n);
+		if (p)
+			bmp_drain_check(b, p, lcore);
+		return 0;
+	}
+	rte_spinlock_lock(&b->shared_lock);
+	p = bmp_shared_pool(b, false);
+	bmp_put(p, objs, n);
+	if (p)
+		bmp_drain_check(b, p, RTE_MAX_LCORE);
+	rte_spinlock_unlock(&b->shared_lock);
+	return 0;
+}
+
+static uint64_t bmp_pool_free_count(const struct bump_pool *p)
+{
+	struct bump_pool_stats st;
+
+	if (!p)
+		return 0;
+	bump_pool_get_stats(p, &st);
+	return st.cached_now + st.ring_now;
+}
+
+/* Free objects below DPDK's caches: the arena's pages and every pool's cache and ring. */
+unsigned bmp_get_count(const struct rte_mempool *mp)
+{
+	const struct bmp *b = mp->pool_data;
+	uint64_t n = bump_arena_free_pages(b->arena);
+
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
+		n += bmp_pool_free_count(atomic_load(&b->lcore[i]));
+	n += bmp_pool_free_count(atomic_load(&b->shared));
+	return (unsigned)BUMP_MIN(n, (uint64_t)b->nobj);
+}
+
+static const struct rte_mempool_ops bmp_ops = {
+	.name = "bump",
+	.alloc = bmp_alloc,
+	.free = bmp_free,
+	.enqueue = bmp_enqueue,
+	.dequeue = bmp_dequeue,
+	.get_count = bmp_get_count,
+	.calc_mem_size = bmp_calc_mem_size,
+	.populate = bmp_populate,
+};
+
+RTE_MEMPOOL_REGISTER_OPS(bmp_ops);
+
+/* bump's own messages (this plugin's copy of libbump) go to DPDK's log. */
+static void bmp_bump_log(enum bump_log_level level, const char *msg, void *arg)
+{
+	static const uint32_t levels[] = {
+		[BUMP_LOG_ERR] = RTE_LOG_ERR,
+		[BUMP_LOG_WARN] = RTE_LOG_WARNING,
+		[BUMP_LOG_INFO] = RTE_LOG_INFO,
+		[BUMP_LOG_DEBUG] = RTE_LOG_DEBUG,
+	};
+
+	(void)arg;
+	rte_log(levels[level], bmp_logtype, "mempool bump: %s\n", msg);
+}
+
+RTE_INIT(bmp_init_log)
+{
+	bump_log_set_handler(bmp_bump_log, NULL);
+	bump_log_set_level(BUMP_LOG_DEBUG);  /* DPDK's log level filters from here */
+}

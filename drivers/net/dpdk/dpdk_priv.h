@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dpdk_priv.h - what the files of the dpdk: port driver share.
+ *
+ *   dpdk_eal.c    EAL start (arguments, hugepages), thread registration
+ *   dpdk_dma.c    the "dpdk" bump DMA device (extmem + VFIO)
+ *   dpdk_port.c   open, start, stop, close, stats: the control path
+ *   dpdk_rxq.c    RX: mbufs with pinned bump pages, rx_burst, page release
+ *   dpdk_txq.c    TX: mbuf headers, per-page shared info, tx_burst
+ *
+ * Every mbuf pool of the driver has a private area per mbuf (struct
+ * dpdk_mbuf_priv): for RX mbufs the shared info of the page pinned to it,
+ * for TX mbufs a spare one that detaches a page without freeing it.
+ */
+#ifndef DPDK_PRIV_H
+#define DPDK_PRIV_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "bump_dpdk.h"
+
+#define DPDK_BURST 64            /* mbufs per PMD call */
+#define DPDK_RING_DEFAULT 1024
+#define DPDK_HEADROOM_DEFAULT 128
+#define DPDK_TX_HEADERS 4096     /* mbuf headers per TX queue beyond its ring */
+#define DPDK_TX_CACHE 128
+
+enum dpdk_rx_mode { DPDK_RX_AUTO, DPDK_RX_ZEROCOPY, DPDK_RX_COPY };
+
+struct dpdk_rxq;
+
+struct dpdk_mbuf_priv {
+	struct rte_mbuf_ext_shared_info shinfo;
+	void *buf;                   /* RX: the bump buffer pinned to the mbuf */
+	struct dpdk_rxq *rxq;        /* RX: the queue whose pool the mbuf is in */
+};
+
+#define DPDK_PRIV_SIZE RTE_ALIGN(sizeof(struct dpdk_mbuf_priv), RTE_MBUF_PRIV_ALIGN)
+
+static inline struct dpdk_mbuf_priv *dpdk_priv(struct rte_mbuf *m)
+{
+	return rte_mbuf_to_priv(m);
+}
+
+struct dpdk_port;
+
+struct dpdk_rxq {
+	struct dpdk_port *dp;
+	uint16_t pid;                /* DPDK port id */
+	uint16_t bport;              /* bump port id: bump_pkt.port */
+	uint16_t qid;
+	uint16_t headroom;           /* where frames start in a page, at least */
+	uint16_t nb_desc;
+	bool copy;                   /* copy RX: never pin pages to mbufs */
+	bool iova_va;                /* IOVA-as-VA: an unmapped page's IOVA is its address */
+	bool armed;                  /* free mbufs got their pages (owner thread) */
+	struct bump_pool *pool;
+	size_t buf_size;
+	uint32_t addr_off;           /* buf_addr = page + addr_off: headroom past DPDK's 128 */
+	struct rte_mempool *mp;      /* the RX mbufs DPDK has now */
+	struct rte_mempool *retired; /* the pool DPDK's queue held before: freed after the next setup */
+	struct rte_mempool *held_mp; /* a released pool the PMD kept mbufs of: freed at close */
+	struct {
+		_Atomic uint64_t ipackets, ibytes, nombuf, too_long, zerocopy, copied, pinned;
+		_Atomic uint64_t released, held;
+	} st;
+};
+
+struct dpdk_txq {
+	struct dpdk_port *dp;
+	uint16_t pid;
+	uint16_t qid;
+	uint16_t nb_desc;
+	bool iova_va;
+	bool warned_bad;
+	struct rte_mempool *mp;      /* mbuf headers: no data room */
+	struct rte_mempool *shp;     /* shared infos: one per attached page */
+	struct dpdk_txq *retired;    /* the queue this one replaced: freed after the next setup */
+	struct {
+		_Atomic uint64_t opackets, obytes, attached, unsent, no_mbuf, bad;
+	} st;
+};
+
+struct dpdk_port {
+	struct bump_port *port;
+	uint16_t bport;
+	uint16_t pid;
+	int socket;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	struct rte_device *dev;
+	bool probed;                 /* probed by open: removed by close */
+	bool is_vdev;
+	bool drain_on_stop;          /* net_ring: receive what is still in the ring at stop */
+	bool packed_pool;            /* net_af_xdp: RX objects back to back (its UMEM) */
+	enum dpdk_rx_mode rx_mode;
+	bool configured;             /* rte_eth_dev_configure done with nb_rxq/nb_txq */
+	uint16_t nb_rxq, nb_txq;
+	struct dpdk_rxq *rxq[BUMP_PORT_QUEUE_MAX];
+	struct dpdk_txq *txq[BUMP_PORT_QUEUE_MAX];
+	bool rxq_ready[BUMP_PORT_QUEUE_MAX];  /* set up in DPDK with rxq->mp */
+	bool txq_ready[BUMP_PORT_QUEUE_MAX];
+};
+
+#define DPDK_STAT_ADD(ctr, n) BUMP_STAT_ADD(ctr, n)
+#define DPDK_LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+/* dpdk_eal.c */
+int dpdk_eal_start(const char *first_devargs);
+void dpdk_thread_register_slow(void);
+/* Give the calling thread an lcore id once, so mempool caches serve it. */
+static inline void dpdk_thread_register(void)
+{
+	if (bump_unlikely(rte_lcore_id() == LCORE_ID_ANY))
+		dpdk_thread_register_slow();
+}
+/* A private name for a DPDK object (mempools are memzones: names are global). */
+void dpdk_obj_name(char *buf, size_t len, const char *what, uint16_t port, uint16_t qid);
+
+/* dpdk_rxq.c */
+int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf *conf,
+		 struct dpdk_rxq **out);
+struct rte_mempool *dpdk_rxq_pool_new(struct dpdk_rxq *q);
+void dpdk_rxq_arm(struct dpdk_rxq *q);
+/*
+ * Give back the pages of @mp's mbufs and free it, once the PMD holds none
+ * of them, or whatever it holds once the device is @closed.
+ */
+void dpdk_rxq_pool_release(struct dpdk_rxq *q, struct rte_mempool *mp, bool closed);
+/* After the device is closed (or was never set up with the queue). */
+void dpdk_rxq_free(struct dpdk_rxq *q);
+uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
+
+/* dpdk_txq.c */
+int dpdk_txq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_txq_conf *conf,
+		 struct dpdk_txq **out);
+void dpdk_txq_free(struct dpdk_txq *q);
+uint16_t dpdk_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
+/* Whether @m is a TX mbuf of this driver with a bump page attached. */
+bool dpdk_tx_mbuf(const struct rte_mbuf *m);
+/*
+ * Detach @m (dpdk_tx_mbuf) from its page, keeping one page reference for
+ * the caller, and free the mbuf header.  Returns the page's bump_ref.
+ */
+bump_ref_t dpdk_tx_mbuf_take(struct rte_mbuf *m);
+/* The IOVA of @addr in a page of @buf's buffer, with @iova_va for unmapped pools. */
+static inline rte_iova_t dpdk_page_iova(const struct bump_desc *d, const void *page,
+					 const void *addr, bool iova_va)
+{
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)page;
+
+	if (d->dma_addr)
+		return d->dma_addr + off;
+	return iova_va ? (rte_iova_t)(uintptr_t)addr : RTE_BAD_IOVA;
+}
+
+/* dpdk_dma.c */
+struct bump_dma_dev *dpdk_dma_dev_get(void);
+struct bump_dma_dev *dpdk_identity_dev_get(void);
+
+#endif /* DPDK_PRIV_H */

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dpdk_txq.c - TX from bump pages.
+ *
+ * Each packet handle becomes an mbuf header (a pool without data room)
+ * with the packet's page attached as an external buffer: no copy.  The
+ * page's reference moves from the handle to a shared-info object of its
+ * own (struct dpdk_tx_shinfo, from a pool beside the headers), whose
+ * refcount DPDK keeps for the mbufs attached to it (clones included).
+ * When the PMD frees the last of them (TX done, or a net_ring receiver
+ * freed it), DPDK calls dpdk_tx_ext_free: the page goes back to its pool
+ * (bump_ref_put: straight into the cache on the pool owner's thread) and the
+ * shared info to its pool.
+ *
+ * One shared info per attach, never one per page: DPDK sets a refcount of
+ * 1 with a plain store, which is only right when no one else can be
+ * taking a reference at the same time, and a page may be sent twice (a
+ * clone) from two threads.
+ */
+#include "dpdk_priv.h"
+
+#include <errno.h>
+
+#include <rte_malloc.h>
+
+struct dpdk_tx_shinfo {
+	struct rte_mbuf_ext_shared_info sh;  /* first: the mbuf's shinfo is the object */
+	bump_ref_t ref;                      /* the page */
+	struct rte_mempool *mp;              /* where the object goes back */
+};
+
+static void dpdk_tx_ext_free(void *addr, void *opaque)
+{
+	struct dpdk_tx_shinfo *o = opaque;
+
+	(void)addr;
+	bump_ref_put(o->ref);  /* by descriptor reference: no search for the arena */
+	rte_mempool_put(o->mp, o);
+}
+
+/* The spare shared info of a header whose page was taken: nothing to free. */
+static void dpdk_tx_spare_free(void *addr, void *opaque)
+{
+	(void)addr;
+	(void)opaque;
+}
+
+bool dpdk_tx_mbuf(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_EXTERNAL) && m->shinfo->free_cb == dpdk_tx_ext_free;
+}
+
+bump_ref_t dpdk_tx_mbuf_take(struct rte_mbuf *m)
+{
+	struct dpdk_tx_shinfo *o = (struct dpdk_tx_shinfo *)m->shinfo;
+	bump_ref_t ref = o->ref;
+
+	/*
+	 * Holding the only mbuf on the only reference, nobody can attach to
+	 * the shared info meanwhile (only a holder clones): its page reference
+	 * is simply the caller's now.  Otherwise the caller takes one of its own.
+	 */
+	if (rte_mbuf_refcnt_read(m) == 1 && rte_mbuf_ext_refcnt_read(&o->sh) == 1) {
+		struct dpdk_mbuf_priv *pv = dpdk_priv(m);
+
+		rte_mempool_put(o->mp, o);
+		pv->shinfo.free_cb = dpdk_tx_spare_free;
+		pv->shinfo.fcb_opaque = NULL;
+		rte_mbuf_ext_refcnt_set(&pv->shinfo, 1);
+		m->shinfo = &pv->shinfo;
+	} else {
+		bump_get(bump_ref_page(ref));
+	}
+	return ref;
+}
+
+static void dpdk_tx_shinfo_init(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
+{
+	struct dpdk_tx_shinfo *o = obj;
+
+	(void)arg;
+	(void)idx;
+	o->sh.free_cb = dpdk_tx_ext_free;
+	o->sh.fcb_opaque = o;
+	o->mp = mp;
+}
+
+int dpdk_txq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_txq_conf *conf,
+		 struct dpdk_txq **out)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct dpdk_txq *q;
+	unsigned n;
+
+	q = rte_zmalloc_socket("bmp_txq", sizeof(*q), RTE_CACHE_LINE_SIZE, dp->socket);
+	if (!q)
+		return bump_error(ENOMEM, "dpdk port %u TX queue %u: out of memory", dp->bport, qid);
+	q->dp = dp;
+	q->pid = dp->pid;
+	q->qid = qid;
+	q->nb_desc = conf->ring_size ? conf->ring_size : DPDK_RING_DEFAULT;
+	rte_eth_dev_adjust_nb_rx_tx_desc(dp->pid, NULL, &q->nb_desc);
+	q->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	/* The PMD's ring, what a peer (net_ring) holds, and the lcore caches. */
+	n = q->nb_desc + DPDK_TX_HEADERS;
+	dpdk_obj_name(name, sizeof(name), "txh", dp->bport, qid);
+	q->mp = rte_pktmbuf_pool_create(name, n, DPDK_TX_CACHE, DPDK_PRIV_SIZE, 0, dp->socket);
+	dpdk_obj_name(name, sizeof(name), "txs", dp->bport, qid);
+	if (q->mp)
+		q->shp = rte_mempool_create(name, n, sizeof(struct dpdk_tx_shinfo), DPDK_TX_CACHE, 0,
+					    NULL, NULL, dpdk_tx_shinfo_init, NULL, dp->socket, 0);
+	if (!q->mp || !q->shp) {
+		int err = rte_errno ? rte_errno : ENOMEM;
+
+		rte_mempool_free(q->mp);
+		rte_free(q);
+		return bump_error(err, "dpdk port %u TX queue %u: no pool of %u mbuf headers (%s): "
+				  "give EAL more memory (-m, or hugepages)", dp->bport, qid, n,
+				  rte_strerror(err));
+	}
+	*out = q;
+	return 0;
+}
+
+/* Headers and shared infos a PMD still holds keep their pools (and pages) alive. */
+void dpdk_txq_free(struct dpdk_txq *q)
+{
+	unsigned held;
+
+	if (!q)
+		return;
+	dpdk_txq_free(q->retired);
+	q->retired = NULL;
+	held = rte_mempool_in_use_count(q->mp);
+	if (held) {
+		bump_log(BUMP_LOG_WARN, "dpdk port %u TX queue %u: the PMD still holds %u mbufs; "
+			 "their pages stay in flight and the queue's pools are kept",
+			 q->dp->bport, q->qid, held);
+		return;
+	}
+	rte_mempool_free(q->mp);
+	rte_mempool_free(q->shp);
+	rte_free(q);
+}
+
+/* Whether the handle names a page of a live arena at all. */
+static bool dpdk_tx_ref_ok(bump_ref_t ref)
+{
+	const struct bump_arena *a = bump_ref_arena(ref);
+
+	return a && (ref & 0xffffff) < a->npages;
+}
+
+/* Whether @p can go out as it is: bytes inside its buffer, a 16-bit buffer length. */
+static bool dpdk_tx_valid(const struct dpdk_txq *q, const struct bump_pkt *p)
+{
+	const struct bump_desc *d;
+	size_t size;
+
+	if (bump_unlikely(!dpdk_tx_ref_ok(p->ref)))
+		return false;
+	d = bump_ref_desc(p->ref);
+	size = RTE_MIN((size_t)1 << (bump_ref_arena(p->ref)->page_shift + d->order),
+		       (size_t)UINT16_MAX);
+	if (bump_unlikely(!p->len || (size_t)p->off + p->len > size))
+		return false;
+	/* A physical device reaches only pages mapped for it. */
+	return q->dp->is_vdev || d->dma_addr;
+}
+
+/* Attach and send @n valid packets; returns how many the PMD took. */
+static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t n)
+{
+	struct rte_mbuf *mb[DPDK_BURST];
+	struct dpdk_tx_shinfo *sh[DPDK_BURST];
+	uint64_t bytes = 0;
+	uint16_t sent;
+
+	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n))
+		goto no_mbuf;
+	if (rte_mempool_get_bulk(q->shp, (void **)sh, n)) {
+		rte_pktmbuf_free_bulk(mb, n);
+		goto no_mbuf;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		const struct bump_pkt *p = &pkts[i];
+		const struct bump_desc *d = bump_ref_desc(p->ref);
+		void *page = bump_ref_page(p->ref);
+		size_t size = (size_t)1 << (bump_ref_arena(p->ref)->page_shift + d->order);
+
+		sh[i]->ref = p->ref;
+		rte_mbuf_ext_refcnt_set(&sh[i]->sh, 1);
+		rte_pktmbuf_attach_extbuf(mb[i], page, dpdk_page_iova(d, page, page, q->iova_va),
+					  (uint16_t)RTE_MIN(size, (size_t)UINT16_MAX), &sh[i]->sh);
+		mb[i]->data_off = p->off;
+		mb[i]->data_len = p->len;
+		mb[i]->pkt_len = p->len;
+		bytes += p->len;
+	}
+	sent = rte_eth_tx_burst(q->pid, q->qid, mb, n);
+	for (uint16_t i = sent; i < n; i++) {
+		/* Refused: the page reference goes back to the caller's handle. */
+		dpdk_tx_mbuf_take(mb[i]);
+		bytes -= mb[i]->data_len;
+	}
+	if (sent < n) {
+		rte_pktmbuf_free_bulk(mb + sent, n - sent);
+		DPDK_STAT_ADD(q->st.unsent, n - sent);
+	}
+	DPDK_STAT_ADD(q->st.attached, sent);
+	DPDK_STAT_ADD(q->st.opackets, sent);
+	DPDK_STAT_ADD(q->st.obytes, bytes);
+	return sent;
+no_mbuf:
+	DPDK_STAT_ADD(q->st.no_mbuf, n);
+	return 0;
+}
+
+uint16_t dpdk_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
+{
+	struct dpdk_txq *q = queue;
+	uint16_t done = 0;
+
+	if (bump_unlikely(!q))
+		return 0;
+	dpdk_thread_register();
+	while (done < n) {
+		uint16_t k = 0, sent;
+
+		while (done + k < n && k < DPDK_BURST && dpdk_tx_valid(q, &pkts[done + k]))
+			k++;
+		if (k) {
+			sent = dpdk_tx_send(q, pkts + done, k);
+			done += sent;
+			if (sent < k)
+				break;
+			continue;
+		}
+		/*
+		 * Accepted and dropped: it could never be sent, a retry would not
+		 * help.  A handle that names no page is not freed: it is not bump's.
+		 */
+		DPDK_STAT_ADD(q->st.bad, 1);
+		if (!q->warned_bad) {
+			q->warned_bad = true;
+			bump_log(BUMP_LOG_WARN, "dpdk port %u TX queue %u: packet (ref 0x%x, off %u, "
+				 "len %u) is outside its buffer or its page is not mapped for this "
+				 "device: dropped; further ones only counted in oerrors",
+				 q->dp->bport, q->qid, pkts[done].ref, pkts[done].off, pkts[done].len);
+		}
+		if (dpdk_tx_ref_ok(pkts[done].ref))
+			bump_pkt_free(&pkts[done]);
+		done++;
+	}
+	return done;
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# dpdk_mempool.sh OPS nohuge|huge [CACHE]: the plain DPDK program
+# (dpdk_plain.c) with its mbuf pool on OPS: DPDK's ring_mp_mc (the control:
+# the checks hold for DPDK's own mempool) or bump, loaded as a plugin with
+# -d.  CACHE is the pool's per-lcore cache (default 256; 0 sends every get
+# and put of both lcores to the ops).
+set -u
+. "$(dirname "$0")/dpdk_lib.sh"
+
+ops=$1
+mem=$2
+cache=${3:-256}
+[ -x "${DPDK_PLAIN:-}" ] || dpdk_skip "DPDK_PLAIN is not set: run through 'meson test --suite dpdk'"
+cpus=$(dpdk_two_cpus)
+[ -n "$cpus" ] || dpdk_skip "needs two CPUs (one lcore allocates, the other frees)"
+eal_mem=$(dpdk_eal_mem "$mem") || exit $?
+plugin=""
+if [ "$ops" = bump ]; then
+	[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] ||
+		dpdk_skip "the bump mempool plugin was not built (drivers/mempool/dpdk)"
+	# EAL refuses plugins below a world-writable directory (/tmp, say).
+	d=$(dirname "$BUMP_MEMPOOL_PLUGIN")
+	while [ "$d" != / ]; do
+		[ -n "$(find "$d" -maxdepth 0 -perm -0002)" ] &&
+			dpdk_skip "EAL loads no plugin below the world-writable $d: build outside it"
+		d=$(dirname "$d")
+	done
+	plugin="-d $BUMP_MEMPOOL_PLUGIN"
+fi
+# shellcheck disable=SC2086
+exec "$DPDK_PLAIN" $eal_mem $plugin -l "$cpus" --no-pci --no-telemetry \
+	--log-level=lib.eal:warning --vdev=net_ring0 --mbuf-pool-ops-name="$ops" \
+	-- test --ops "$ops" --mbufs 8191 --cache "$cache" --packets 1000000

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_dpdk_port.c - the dpdk: port driver on DPDK virtual devices:
+ * net_ring (loopback: what a port sends comes back on its RX) and
+ * net_null (RX makes frames, TX drops them).
+ *
+ *   test_dpdk_port nohuge|huge
+ *
+ * nohuge runs EAL with --no-huge and bump's pools on 4 KiB pages; huge
+ * runs both on 2 MiB hugepages (skipped, exit 77, when too few are free).
+ * Every case ends with its pools destroyed holding 0 buffers and the
+ * arena whole: no page may stay with DPDK.
+ */
+#include <unistd.h>
+
+#include "bump_dpdk.h"
+#include "fwd_fixture.h"
+
+#define PAGES 16384           /* 64 MiB of 4 KiB buffers */
+#define FRAME 128
+
+static bool huge;
+static struct bump_region *region;
+static struct bump_arena *arena;
+
+static struct bump_pool *pool_new(const char *name)
+{
+	struct bump_pool_params pp = {
+		.name = name, .arena = arena, .nid = BUMP_NUMA_ANY, .ring_size = 8192,
+	};
+	struct bump_pool *pool = NULL;
+
+	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
+	return pool;
+}
+
+static struct bump_port *port_up(const char *devargs, struct bump_pool *pool, uint16_t ring)
+{
+	struct bump_port *port = NULL;
+	struct bump_rxq_conf rc = { .ring_size = ring, .pool = pool, .headroom = FX_HEADROOM };
+	struct bump_txq_conf tc = { .ring_size = ring };
+
+	if (bump_port_open(devargs, &port)) {
+		fprintf(stderr, "  open %s: %s\n", devargs, bump_last_error());
+		CHECK(port != NULL);
+		return NULL;
+	}
+	CHECK_EQ(bump_port_rxq_setup(port, 0, &rc), 0);
+	CHECK_EQ(bump_port_txq_setup(port, 0, &tc), 0);
+	CHECK_EQ(bump_port_start(port), 0);
+	return port;
+}
+
+static struct bump_dpdk_stats dstats(const struct bump_port *port)
+{
+	struct bump_dpdk_stats s;
+
+	CHECK_EQ(bump_dpdk_stats_get(port, &s), 0);
+	return s;
+}
+
+/* Send @n frames with sequence numbers from @seq0, retrying what the PMD refuses. */
+static void send_frames(struct bump_port *port, struct bump_pool *pool, unsigned n, uint64_t seq0)
+{
+	struct bump_pkt pkts[32];
+
+	for (unsigned done = 0; done < n;) {
+		uint16_t k = (uint16_t)BUMP_MIN(32u, n - done), sent;
+
+		for (uint16_t i = 0; i < k; i++)
+			CHECK(fx_frame_pkt(pool, &pkts[i], FRAME, 0, seq0 + done + i));
+		sent = bump_port_tx_burst(port, 0, pkts, k);
+		bump_pkt_free_bulk(pkts + sent, k - sent);  /* resent with the same numbers */
+		done += sent;
+		if (!sent)
+			usleep(100);
+	}
+}
+
+/* Receive @n intact frames in order on @port, forwarding them to @fwd (or freeing them). */
+static void recv_frames(struct bump_port *port, struct bump_port *fwd, unsigned n,
+			struct fx_seq *seq)
+{
+	struct bump_pkt pkts[32];
+
+	for (unsigned got = 0, idle = 0; got < n && idle < 100000;) {
+		uint16_t k = bump_port_rx_burst(port, 0, pkts, 32), sent = 0;
+
+		idle = k ? 0 : idle + 1;
+		for (uint16_t i = 0; i < k; i++)
+			fx_seq_rx(seq, &pkts[i], 0);
+		if (fwd)
+			sent = bump_port_tx_burst(fwd, 0, pkts, k);
+		bump_pkt_free_bulk(pkts + sent, k - sent);
+		got += k;
+	}
+}
+
+static void pool_done(struct bump_pool *pool)
+{
+	CHECK_EQ(fx_inflight(pool), 0);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+}
+
+/* ---- Cases ----------------------------------------------------------------- */
+
+static void test_open_errors(void)
+{
+	struct bump_port *port = NULL, *again = NULL;
+
+	CHECK(bump_port_open("dpdk:", &port) < 0);
+	CHECK_ERROR_SAYS("give DPDK devargs");
+	CHECK(bump_port_open("dpdk:net_nosuchpmd0", &port) < 0);
+	CHECK_ERROR_SAYS("could not probe");
+	CHECK(bump_port_open("dpdk:net_ring0;rx=sideways", &port) < 0);
+	CHECK_ERROR_SAYS("rx=auto, rx=zerocopy or rx=copy");
+	CHECK_EQ(bump_port_open("dpdk:net_ring0", &port), 0);
+	CHECK(bump_dpdk_port_id(port) >= 0);
+	CHECK(bump_port_open("dpdk:net_ring0", &again) < 0);
+	CHECK_ERROR_SAYS("close that one first");
+	CHECK_EQ(bump_port_close(port), 0);
+	/* Closed and removed: the same devargs open again. */
+	CHECK_EQ(bump_port_open("dpdk:net_ring0", &port), 0);
+	CHECK_EQ(bump_port_close(port), 0);
+}
+
+/* net_ring hands the very mbuf back: RX takes the page TX attached, no copy. */
+static void test_ring_loopback(void)
+{
+	struct bump_pool *pool = pool_new("ring-loop");
+	struct bump_port *port = port_up("dpdk:net_ring0", pool, 0);
+	struct fx_seq seq = { 0 };
+	struct bump_dpdk_stats s;
+
+	if (!port)
+		return;
+	send_frames(port, pool, 500, 0);
+	recv_frames(port, NULL, 500, &seq);
+	CHECK_EQ(seq.frames, 500);
+	CHECK_EQ(seq.gaps + seq.reorders, 0);
+	s = dstats(port);
+	CHECK_EQ(s.tx_attached, 500);
+	CHECK_EQ(s.rx_zerocopy, 500);
+	CHECK_EQ(s.rx_copied, 0);
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pool);
+}
+
+/* ring0 -> ring1 with a forward between: two ports, every frame intact. */
+static void test_ring_forward(void)
+{
+	struct bump_pool *p0 = pool_new("ring-fwd0"), *p1 = pool_new("ring-fwd1");
+	struct bump_port *a = port_up("dpdk:net_ring0", p0, 0);
+	struct bump_port *b = port_up("dpdk:net_ring1", p1, 0);
+	struct fx_seq s0 = { 0 }, s1 = { 0 };
+
+	if (!a || !b)
+		return;
+	for (unsigned round = 0; round < 20; round++) {
+		send_frames(a, p0, 500, round * 500);
+		recv_frames(a, b, 500, &s0);
+		recv_frames(b, NULL, 500, &s1);
+	}
+	CHECK_EQ(s1.frames, 10000);
+	CHECK_EQ(s1.gaps + s1.reorders, 0);
+	CHECK_EQ(bump_port_close(a), 0);
+	CHECK_EQ(bump_port_close(b), 0);
+	pool_done(p0);
+	pool_done(p1);
+}
+
+/* net_null writes frames into the pinned pages: each leaves as a packet, a fresh page goes in. */
+static void test_null_zerocopy(void)
+{
+	struct bump_pool *pool = pool_new("null-zc"), *txpool = pool_new("null-zc-tx");
+	struct bump_port *rx = port_up("dpdk:net_null0", pool, 512);
+	struct bump_port *tx = port_up("dpdk:net_null1", txpool, 512);
+	struct bump_pkt pkts[32];
+	struct bump_dpdk_stats s;
+	unsigned got = 0;
+
+	if (!rx || !tx)
+		return;
+	while (got < 100000) {
+		uint16_t k = bump_port_rx_burst(rx, 0, pkts, 32), sent;
+
+		for (uint16_t i = 0; i < k; i++) {
+			CHECK_EQ(pkts[i].ref >> 24, arena->id);
+			CHECK(pkts[i].off >= FX_HEADROOM);
+			CHECK(pkts[i].len > 0);
+		}
+		sent = bump_port_tx_burst(tx, 0, pkts, k);
+		bump_pkt_free_bulk(pkts + sent, k - sent);
+		got += k;
+	}
+	s = dstats(rx);
+	/* start ran on the pool's owner: every RX mbuf had a page before the first frame. */
+	CHECK_EQ(s.rx_copied, 0);
+	CHECK_EQ(s.rx_zerocopy, got);
+	CHECK(s.rx_pinned >= got);
+	CHECK(dstats(tx).tx_attached > 0);
+	/* Started, the RX mbufs hold pages; stopped, they are all back. */
+	CHECK(fx_inflight(pool) > 0);
+	CHECK_EQ(bump_port_stop(rx), 0);
+	CHECK_EQ(fx_inflight(pool), 0);
+	CHECK(dstats(rx).rx_pages_released > 0);
+	CHECK_EQ(dstats(rx).rx_mbufs_held, 0);
+	CHECK_EQ(bump_port_close(rx), 0);
+	CHECK_EQ(bump_port_close(tx), 0);
+	pool_done(pool);
+	pool_done(txpool);
+}
+
+/* rx=copy: frames copied into pages, no page ever pinned to an mbuf. */
+static void test_null_copy(void)
+{
+	struct bump_pool *pool = pool_new("null-copy");
+	struct bump_port *rx = port_up("dpdk:net_null0;rx=copy", pool, 512);
+	struct bump_pkt pkts[32];
+	struct bump_dpdk_stats s;
+	unsigned got = 0;
+
+	if (!rx)
+		return;
+	while (got < 10000) {
+		uint16_t k = bump_port_rx_burst(rx, 0, pkts, 32);
+
+		bump_pkt_free_bulk(pkts, k);
+		got += k;
+	}
+	s = dstats(rx);
+	CHECK_EQ(s.rx_copied, got);
+	CHECK_EQ(s.rx_zerocopy, 0);
+	CHECK_EQ(s.rx_pinned, 0);
+	CHECK_EQ(bump_port_close(rx), 0);
+	pool_done(pool);
+}
+
+/* rx=copy on net_ring: every frame copied into a page of the RX pool, intact. */
+static void test_ring_copy(void)
+{
+	struct bump_pool *pool = pool_new("ring-copy");
+	struct bump_port *port = port_up("dpdk:net_ring0;rx=copy", pool, 0);
+	struct fx_seq seq = { 0 };
+	struct bump_dpdk_stats s;
+
+	if (!port)
+		return;
+	send_frames(port, pool, 1000, 0);
+	recv_frames(port, NULL, 1000, &seq);
+	CHECK_EQ(seq.frames, 1000);
+	CHECK_EQ(seq.gaps + seq.reorders, 0);
+	s = dstats(port);
+	CHECK_EQ(s.rx_copied, 1000);
+	CHECK_EQ(s.rx_zerocopy, 0);
+	CHECK_EQ(s.rx_pinned, 0);
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pool);
+}
+
+/* A full ring refuses packets: they stay the caller's, intact, to free or resend. */
+static void test_tx_refused(void)
+{
+	struct bump_pool *pool = pool_new("refused");
+	struct bump_port *port = port_up("dpdk:net_ring0", pool, 0);
+	struct bump_pkt pkts[32];
+	struct fx_seq seq = { 0 };
+	unsigned sent = 0, refused = 0;
+
+	if (!port)
+		return;
+	for (unsigned round = 0; round < 100; round++) {
+		uint16_t k;
+
+		for (uint16_t i = 0; i < 32; i++)
+			CHECK(fx_frame_pkt(pool, &pkts[i], FRAME, 0, sent + i));
+		k = bump_port_tx_burst(port, 0, pkts, 32);
+		for (uint16_t i = k; i < 32; i++) {
+			fx_check_pkt(&pkts[i]);  /* still the caller's frame */
+			CHECK_EQ(bump_refcount(bump_pkt_data(&pkts[i])), 1);
+		}
+		bump_pkt_free_bulk(pkts + k, 32 - k);
+		refused += 32 - k;
+		sent += k;
+	}
+	CHECK(refused > 0);
+	CHECK_EQ(dstats(port).tx_unsent, refused);
+	recv_frames(port, NULL, sent, &seq);
+	CHECK_EQ(seq.frames, sent);
+	CHECK_EQ(seq.gaps + seq.reorders, 0);
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pool);
+}
+
+/* One page sent twice (a clone): each mbuf has its own shared info, the page comes back once. */
+static void test_tx_clone(void)
+{
+	struct bump_pool *pool = pool_new("clone");
+	struct bump_port *port = port_up("dpdk:net_ring0", pool, 0);
+	struct bump_pkt pkts[2], back[4];
+	unsigned got = 0;
+
+	if (!port)
+		return;
+	CHECK(fx_frame_pkt(pool, &pkts[0], FRAME, 0, 7));
+	CHECK_EQ(bump_pkt_clone(&pkts[0], &pkts[1]), 0);
+	CHECK_EQ(bump_refcount(bump_pkt_data(&pkts[0])), 2);
+	CHECK_EQ(bump_port_tx_burst(port, 0, pkts, 2), 2);
+	for (unsigned tries = 0; got < 2 && tries < 1000; tries++)
+		got += bump_port_rx_burst(port, 0, back + got, 2);
+	CHECK_EQ(got, 2);
+	CHECK_EQ(back[0].ref, back[1].ref);
+	CHECK_EQ(fx_check_pkt(&back[0]).seq, 7);
+	CHECK_EQ(fx_check_pkt(&back[1]).seq, 7);
+	CHECK_EQ(bump_refcount(bump_pkt_data(&back[0])), 2);
+	bump_pkt_free_bulk(back, 2);
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pool);
+}
+
+/* Stop returns every page, start takes them again; a queue set up again gets a new pool. */
+static void test_stop_start(void)
+{
+	struct bump_pool *pool = pool_new("restart"), *other = pool_new("restart2");
+	struct bump_port *port = port_up("dpdk:net_null0", pool, 256);
+	struct bump_rxq_conf rc = { .pool = other, .headroom = 256 };
+	struct bump_pkt pkts[32];
+
+	if (!port)
+		return;
+	for (unsigned round = 0; round < 3; round++) {
+		for (unsigned i = 0; i < 100; i++)
+			bump_pkt_free_bulk(pkts, bump_port_rx_burst(port, 0, pkts, 32));
+		CHECK_EQ(bump_port_stop(port), 0);
+		CHECK_EQ(fx_inflight(pool), 0);
+		CHECK_EQ(bump_port_start(port), 0);
+	}
+	/* The queue moves to another pool with more headroom. */
+	CHECK_EQ(bump_port_stop(port), 0);
+	CHECK_EQ(bump_port_rxq_setup(port, 0, &rc), 0);
+	CHECK_EQ(bump_port_start(port), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		uint16_t k = bump_port_rx_burst(port, 0, pkts, 32);
+
+		for (uint16_t j = 0; j < k; j++)
+			CHECK(pkts[j].off >= 256);
+		bump_pkt_free_bulk(pkts, k);
+	}
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pool);
+	pool_done(other);
+}
+
+/* Pools for physical ports are mapped with the dpdk DMA device: DPDK learns the IOVAs. */
+static void test_dma_dev(void)
+{
+	struct bump_dma_dev *dev = bump_dpdk_dma_dev();
+	struct bump_pool_params pp = {
+		.name = "dpdk-dma", .arena = arena, .nid = BUMP_NUMA_ANY,
+		.flags = BUMP_POOL_F_DMA_MAP, .dma_dev = dev,
+	};
+	struct bump_pool *pool = NULL;
+	void *buf;
+
+	CHECK(dev != NULL);
+	if (!dev)
+		return;
+	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
+	if (!pool)
+		return;
+	CHECK_EQ(bump_pool_dma_dev(pool), dev);
+	buf = bump_pool_alloc(pool);
+	CHECK(buf != NULL);
+	CHECK(bump_pool_dma_addr(pool, buf) != 0);
+	bump_pool_put(pool, buf);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	CHECK_EQ(atomic_load(&dev->maps), atomic_load(&dev->unmaps));
+}
+
+int main(int argc, char **argv)
+{
+	char prefix[64];
+	const char *eal_nohuge[] = { "--no-huge", "-m", "256", "--no-shconf", prefix };
+	const char *eal_huge[] = { "--in-memory" };
+	struct bump_region_params rp = {
+		.name = "dpdk-test", .size = (size_t)PAGES * 4096, .numa_node = BUMP_NUMA_ANY,
+	};
+	struct bump_arena_params ap = { .name = "dpdk-test" };
+	uint32_t free0;
+
+	if (argc != 2 || (strcmp(argv[1], "huge") && strcmp(argv[1], "nohuge"))) {
+		fprintf(stderr, "usage: test_dpdk_port nohuge|huge\n");
+		return 2;
+	}
+	huge = !strcmp(argv[1], "huge");
+	snprintf(prefix, sizeof(prefix), "--file-prefix=bmpd-test-%d", (int)getpid());
+	if (huge && bump_mem_free_hugepages(BUMP_PAGE_2M, BUMP_NUMA_ANY) < 128) {
+		printf("SKIP: needs 128 free 2 MiB hugepages (run sudo scripts/hugepages.sh); the "
+		       "nohuge variant runs without\n");
+		return 77;
+	}
+	rp.page_size = huge ? BUMP_PAGE_2M : BUMP_PAGE_4K;
+	rp.flags = huge ? BUMP_REGION_F_HUGE_ONLY : BUMP_REGION_F_NO_HUGE;
+	if (huge)
+		bump_dpdk_eal_args(1, eal_huge);
+	else
+		bump_dpdk_eal_args(5, eal_nohuge);
+	if (bump_dpdk_eal_init()) {
+		printf("SKIP: DPDK's EAL does not start here: %s\n", bump_last_error());
+		return 77;
+	}
+	CHECK_EQ(bump_dpdk_eal_hugepages(), huge);
+	if (bump_region_create(&rp, &region) || (ap.region = region, bump_arena_create(&ap, &arena))) {
+		fprintf(stderr, "no packet memory: %s\n", bump_last_error());
+		return 1;
+	}
+	free0 = bump_arena_free_pages(arena);
+
+	TEST_RUN(test_open_errors);
+	TEST_RUN(test_ring_loopback);
+	TEST_RUN(test_ring_forward);
+	TEST_RUN(test_null_zerocopy);
+	TEST_RUN(test_null_copy);
+	TEST_RUN(test_ring_copy);
+	TEST_RUN(test_tx_refused);
+	TEST_RUN(test_tx_clone);
+	TEST_RUN(test_stop_start);
+	TEST_RUN(test_dma_dev);
+
+	CHECK_EQ(bump_arena_free_pages(arena), free0);
+	if (bump_arena_free_pages(arena) != free0)
+		test_cases_failed++;
+	CHECK_EQ(bump_arena_destroy(arena), 0);
+	bump_region_destroy(region);
+	return test_exit();
+}
