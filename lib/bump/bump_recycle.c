@@ -81,11 +81,6 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
 	return good;
 }
 
-/*
- * Refill the alloc cache (owner): first from the recycle ring, releasing
- * pages that sit on the wrong NUMA node (waive), then from the arena.
- * Returns how many buffers were added.
- */
 /* Count a failed refill; true for the pool's first. */
 static bool refill_fail_first(struct bump_pool *pool)
 {
@@ -95,6 +90,11 @@ static bool refill_fail_first(struct bump_pool *pool)
 	return fails == 0;
 }
 
+/*
+ * Refill the alloc cache (owner): first from the recycle ring, releasing
+ * pages that sit on the wrong NUMA node (waive), then from the arena.
+ * Returns how many buffers were added.
+ */
 unsigned bump_pool_refill(struct bump_pool *pool)
 {
 	struct bump_pool_priv *p = pool->priv;
@@ -190,11 +190,12 @@ static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *
 	}
 	for (unsigned i = 0; i < k; i++)
 		bufs[i] = bump_desc_page(a, descs[i]);
-	if (k < n) {  /* rare: a relaxed RMW is fine */
+	bump_ring_publish(pool->ring, pos, bufs, k);
+	if (k < n) {
+		/* Rare: a relaxed RMW is fine.  Release last: it may free the pool. */
 		atomic_fetch_add_explicit(&pool->recycle.ring_full, n - k, memory_order_relaxed);
 		bump_pool_release(pool, descs + k, n - k);
 	}
-	bump_ring_publish(pool->ring, pos, bufs, k);
 }
 
 /*
