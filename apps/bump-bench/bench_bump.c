@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_bump.c - the bump workloads.
+ *
+ * Every pool of a run comes from one region and arena of 4 KiB buffer pages,
+ * on 2 MiB hugepages when bench_env_init() found enough for bump and EAL
+ * both, else on 4 KiB pages like the peers.  The region is made once, before
+ * EAL takes its memory, and kept to the end, so that only pool creation (as
+ * cheap as page_pool_create()) is repeated per benchmark.
+ */
+#include "bench_ctx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bump.h"
+
+static struct bump_region *bb_region;
+static struct bump_arena *bb_arena;
+
+int bench_bump_init(bool huge)
+{
+	struct bump_region_params rp = {
+		.name = "bench",
+		.size = BENCH_BUMP_REGION,
+		.numa_node = BUMP_NUMA_ANY,
+		/* 4 KiB on purpose when the peers cannot have hugepages too. */
+		.flags = huge ? BUMP_REGION_F_HUGE_ONLY : BUMP_REGION_F_NO_HUGE,
+	};
+	struct bump_arena_params ap = { .name = "bench" };
+
+	if (bb_arena)
+		return 0;
+	if (bump_region_create(&rp, &bb_region)) {
+		bench_set_error("bump region: %s", bump_last_error());
+		return -1;
+	}
+	ap.region = bb_region;
+	if (bump_arena_create(&ap, &bb_arena)) {
+		bench_set_error("bump arena: %s", bump_last_error());
+		bump_region_destroy(bb_region);
+		bb_region = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int bb_arena_get(void)
+{
+	if (!bb_arena)
+		bench_set_error("bump's region could not be made (see the first lines of the "
+				"output)");
+	return bb_arena ? 0 : -1;
+}
+
+const char *bench_bump_memory(void)
+{
+	static char desc[160];
+	struct bump_region_info ri;
+
+	if (!bb_arena)
+		return "no region";
+	bump_region_get_info(bb_region, &ri);
+	snprintf(desc, sizeof(desc), "region on %zu KiB pages%s, %zu MiB, 4 KiB buffers",
+		 ri.page_size >> 10, ri.fallback_4k ? " (hugepage fallback)" : "", ri.len >> 20);
+	return desc;
+}
+
+void bench_bump_fini(void)
+{
+	if (bb_arena && bump_arena_destroy(bb_arena) == 0) {
+		bump_region_destroy(bb_region);
+		bb_arena = NULL;
+		bb_region = NULL;
+	}
+}
+
+struct bb_ctx {
+	struct bench_ctx b;  /* b.pool: the bump pool, or this context for fragments */
+	struct bump_pool *pool;
+	unsigned frag_size;
+};
+
+/* ---- The allocator, as the patterns see it ---------------------------- */
+
+static inline bool bb_alloc(void *pool, void **bufs, unsigned n)
+{
+	unsigned got = bump_pool_alloc_bulk(pool, bufs, n);
+
+	if (bench_unlikely(got != n)) {
+		bump_pool_put_bulk(pool, bufs, got);
+		return false;
+	}
+	return true;
+}
+
+static inline void bb_put(void *pool, void *const *bufs, unsigned n)
+{
+	bump_pool_put_bulk(pool, bufs, n);
+}
+
+static inline void *bb_alloc1(void *pool)
+{
+	return bump_pool_alloc(pool);
+}
+
+static inline void bb_put1(void *pool, void *buf)
+{
+	bump_pool_put(pool, buf);
+}
+
+static inline void *bb_data(void *buf)
+{
+	return (char *)buf + BENCH_RX_HEADROOM;
+}
+
+static const struct bench_ops bb_ops = {
+	.alloc = bb_alloc, .put = bb_put, .alloc1 = bb_alloc1, .put1 = bb_put1, .data = bb_data,
+};
+
+/* Thread B of the cross-thread run: any thread's put, through the recycle ring. */
+static inline void bb_put_any(void *pool, void *const *bufs, unsigned n)
+{
+	(void)pool;
+	bump_put_bulk(bufs, n);
+}
+
+static inline void bb_put1_any(void *pool, void *buf)
+{
+	(void)pool;
+	bump_put(buf);
+}
+
+static const struct bench_ops bb_any_ops = { .put = bb_put_any, .put1 = bb_put1_any };
+
+/* Fragments: @pool is the context, which knows the fragment size. */
+static inline bool bb_frag_alloc(void *ctx, void **bufs, unsigned n)
+{
+	struct bb_ctx *c = ctx;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned size = c->frag_size;
+
+		bufs[i] = bump_pool_alloc_frag(c->pool, &size);
+		if (bench_unlikely(!bufs[i])) {
+			bump_pool_put_bulk(c->pool, bufs, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+static inline void bb_frag_put(void *ctx, void *const *bufs, unsigned n)
+{
+	bump_pool_put_bulk(((struct bb_ctx *)ctx)->pool, bufs, n);
+}
+
+static inline void *bb_frag_alloc1(void *ctx)
+{
+	struct bb_ctx *c = ctx;
+	unsigned size = c->frag_size;
+
+	return bump_pool_alloc_frag(c->pool, &size);
+}
+
+static inline void bb_frag_put1(void *ctx, void *buf)
+{
+	bump_pool_put(((struct bb_ctx *)ctx)->pool, buf);
+}
+
+static const struct bench_ops bb_frag_ops = {
+	.alloc = bb_frag_alloc, .put = bb_frag_put, .alloc1 = bb_frag_alloc1, .put1 = bb_frag_put1,
+};
+
+/* ---- Set-up and teardown ----------------------------------------------- */
+
+/* BUMP_BENCH_STATS=1: which of bump's paths a workload took, to read with its figures. */
+static void bb_print_stats(const struct bb_ctx *c)
+{
+	struct bump_pool_stats s;
+
+	bump_pool_get_stats(c->pool, &s);
+	fprintf(stderr, "bump-bench: %s/%s stats: alloc fast %llu slow %llu slow_high_order %llu "
+		"empty %llu refill %llu; recycle cached %llu cache_full %llu ring %llu "
+		"ring_full %llu released_refcnt %llu; held %llu\n",
+		c->b.name, bump_pool_name(c->pool),
+		(unsigned long long)s.alloc.fast, (unsigned long long)s.alloc.slow,
+		(unsigned long long)s.alloc.slow_high_order, (unsigned long long)s.alloc.empty,
+		(unsigned long long)s.alloc.refill, (unsigned long long)s.recycle.cached,
+		(unsigned long long)s.recycle.cache_full, (unsigned long long)s.recycle.ring,
+		(unsigned long long)s.recycle.ring_full,
+		(unsigned long long)s.recycle.released_refcnt, (unsigned long long)s.held);
+}
+
+static void bb_teardown(void *ctx)
+{
+	struct bb_ctx *c = ctx;
+	long inflight;
+
+	if (!c)
+		return;
+	if (c->pool) {
+		c->b.pool = c->pool;
+		bench_ctx_release(&c->b, &bb_ops);
+		if (getenv("BUMP_BENCH_STATS"))
+			bb_print_stats(c);
+		inflight = bump_pool_destroy(c->pool);
+		if (inflight)
+			fprintf(stderr, "bump-bench: bump pool destroyed with %ld buffers out: "
+				"a workload leaked them\n", inflight);
+	}
+	free(c->b.bufs);
+	free(c);
+}
+
+static struct bb_ctx *bb_setup(const struct bench_impl *impl, const struct bench_args *args,
+			       unsigned order, uint64_t *nbufs)
+{
+	struct bump_pool_params pp = {
+		.name = impl->workload,
+		.order = order,
+		.nid = BUMP_NUMA_ANY,
+	};
+	struct bb_ctx *c;
+
+	if (bb_arena_get())
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		bench_set_error("out of memory");
+		return NULL;
+	}
+	if (bench_ctx_init(&c->b, impl, args))
+		goto err;
+	pp.arena = bb_arena;
+	if (bump_pool_create(&pp, &c->pool)) {
+		bench_set_error("bump pool: %s", bump_last_error());
+		goto err;
+	}
+	c->b.pool = c->pool;
+	c->frag_size = args->size;
+	*nbufs = BENCH_BUFS_PER_RUN;
+	return c;
+err:
+	bb_teardown(c);
+	return NULL;
+}
+
+static void *bb_owner_setup(const struct bench_impl *impl, const struct bench_args *args,
+			    uint64_t *nbufs)
+{
+	return bb_setup(impl, args, 0, nbufs);
+}
+
+static void *bb_order2_setup(const struct bench_impl *impl, const struct bench_args *args,
+			     uint64_t *nbufs)
+{
+	return bb_setup(impl, args, 2, nbufs);
+}
+
+static int bb_owner_run(void *ctx)
+{
+	struct bb_ctx *c = ctx;
+
+	return bench_owner_run(&bb_ops, c->pool, c->b.bufs, c->b.bulk, BENCH_BUFS_PER_RUN,
+			       "bump");
+}
+
+static void *bb_fifo_setup(const struct bench_impl *impl, const struct bench_args *args,
+			   uint64_t *nbufs)
+{
+	struct bb_ctx *c = bb_setup(impl, args, 0, nbufs);
+
+	if (c && bench_ctx_fifo(&c->b, &bb_ops, args)) {
+		bb_teardown(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int bb_fifo_run(void *ctx)
+{
+	struct bb_ctx *c = ctx;
+
+	return bench_fifo_run(&bb_ops, c->pool, &c->b.fifo, c->b.bulk, BENCH_BUFS_PER_RUN,
+			      "bump");
+}
+
+static void *bb_frag_setup(const struct bench_impl *impl, const struct bench_args *args,
+			   uint64_t *nbufs)
+{
+	struct bb_ctx *c = bb_setup(impl, args, 0, nbufs);
+
+	if (c)
+		c->b.pool = c;
+	return c;
+}
+
+static int bb_frag_run(void *ctx)
+{
+	struct bb_ctx *c = ctx;
+
+	return bench_owner_run(&bb_frag_ops, c, c->b.bufs, c->b.bulk, BENCH_BUFS_PER_RUN, "bump");
+}
+
+static void *bb_rx_setup(const struct bench_impl *impl, const struct bench_args *args,
+			 uint64_t *nbufs)
+{
+	struct bb_ctx *c = bb_setup(impl, args, 0, nbufs);
+
+	if (c && bench_ctx_rx(&c->b, &bb_ops, args)) {
+		bb_teardown(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int bb_rx_run(void *ctx)
+{
+	struct bb_ctx *c = ctx;
+
+	return bench_rx_run(&bb_ops, c->pool, &c->b.rx, c->b.bulk, BENCH_BUFS_PER_RUN, "bump");
+}
+
+static void *bb_xthread_b(void *arg)
+{
+	struct bench_xthread *x = arg;
+	struct bb_ctx *c = x->impl;
+
+	if (bench_xthread_b_pin(x)) {
+		bench_xthread_b_ready(x, false);
+		return NULL;
+	}
+	bench_xthread_b_ready(x, true);
+	bench_xthread_loop_b(&bb_any_ops, c->pool, x);
+	return NULL;
+}
+
+static void *bb_xthread_setup(const struct bench_impl *impl, const struct bench_args *args,
+			      uint64_t *nbufs)
+{
+	struct bb_ctx *c = bb_setup(impl, args, 0, nbufs);
+
+	/* The pool was created on this thread, A, which is therefore its owner. */
+	if (c && bench_xthread_start(&c->b.x, c->b.bulk, bb_xthread_b, c)) {
+		bb_teardown(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int bb_xthread_run(void *ctx)
+{
+	struct bb_ctx *c = ctx;
+
+	return bench_xthread_run_a(&bb_ops, c->pool, &c->b.x, "bump", BENCH_BUFS_PER_RUN);
+}
+
+const struct bench_impl bench_bump_impls[] = {
+	{ BENCH_W_OWNER, "bump", bb_owner_setup, bb_owner_run, bb_teardown, NULL },
+	{ BENCH_W_OUTSTANDING, "bump", bb_fifo_setup, bb_fifo_run, bb_teardown, NULL },
+	{ BENCH_W_FRAG, "bump", bb_frag_setup, bb_frag_run, bb_teardown, NULL },
+	{ BENCH_W_XTHREAD, "bump", bb_xthread_setup, bb_xthread_run, bb_teardown, NULL },
+	{ BENCH_W_RX, "bump", bb_rx_setup, bb_rx_run, bb_teardown, NULL },
+	{ BENCH_W_ORDER2, "bump", bb_order2_setup, bb_owner_run, bb_teardown, NULL },
+	{ 0 },
+};

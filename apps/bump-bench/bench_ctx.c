@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_ctx.c - the untimed half of every workload: validating arguments,
+ * filling the FIFO and the RX ring, and giving everything back.
+ */
+#include "bench_ctx.h"
+
+#include <stdlib.h>
+
+int bench_ctx_init(struct bench_ctx *c, const struct bench_impl *impl,
+		   const struct bench_args *args)
+{
+	c->name = impl->impl;
+	c->bulk = args->bulk ? args->bulk : 1;
+	if (c->bulk > BENCH_BULK_MAX || BENCH_BUFS_PER_RUN % c->bulk) {
+		bench_set_error("%s: bulk %u: use a divisor of %u up to %d", c->name, c->bulk,
+				BENCH_BUFS_PER_RUN, BENCH_BULK_MAX);
+		return -1;
+	}
+	c->bufs = bench_ptr_array(c->bulk);
+	return c->bufs ? 0 : -1;
+}
+
+int bench_ctx_fifo(struct bench_ctx *c, const struct bench_ops *ops,
+		   const struct bench_args *args)
+{
+	c->fifo.n = args->outstanding;
+	c->fifo.pos = 0;
+	if (!c->fifo.n || c->fifo.n % c->bulk) {
+		bench_set_error("%s: %u outstanding is not a multiple of the bulk %u", c->name,
+				c->fifo.n, c->bulk);
+		return -1;
+	}
+	c->fifo.slots = bench_ptr_array(c->fifo.n);
+	if (!c->fifo.slots)
+		return -1;
+	if (!bench_fill(ops, c->pool, c->fifo.slots, c->fifo.n, c->bulk)) {
+		bench_set_error("%s: cannot hold %u buffers", c->name, c->fifo.n);
+		return -1;
+	}
+	return 0;
+}
+
+int bench_ctx_rx(struct bench_ctx *c, const struct bench_ops *ops, const struct bench_args *args)
+{
+	c->rx.size = args->outstanding;
+	c->rx.pos = 0;
+	if (!c->rx.size || c->rx.size % c->bulk) {
+		bench_set_error("%s: ring of %u is not a multiple of the burst %u", c->name,
+				c->rx.size, c->bulk);
+		return -1;
+	}
+	c->rx.ring = bench_ptr_array(c->rx.size);
+	if (!c->rx.ring)
+		return -1;
+	if (!bench_fill(ops, c->pool, c->rx.ring, c->rx.size, c->bulk)) {
+		bench_set_error("%s: cannot fill a ring of %u", c->name, c->rx.size);
+		return -1;
+	}
+	return 0;
+}
+
+void bench_ctx_release(struct bench_ctx *c, const struct bench_ops *ops)
+{
+	bench_xthread_stop(&c->x);
+	if (c->fifo.slots)
+		bench_drain(ops, c->pool, c->fifo.slots, c->fifo.n);
+	if (c->rx.ring)
+		bench_drain(ops, c->pool, c->rx.ring, c->rx.size);
+	free(c->fifo.slots);
+	free(c->rx.ring);
+	free(c->bufs);
+	c->fifo.slots = c->rx.ring = c->bufs = NULL;
+}
