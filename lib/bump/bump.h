@@ -144,6 +144,52 @@ static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool
 }
 
 /*
+ * The pool fields a burst reads, copied into locals once.  Read through
+ * @pool, each would be loaded again after every store to a descriptor or to
+ * the cache (the compiler cannot prove they do not alias): a third of the
+ * owner's instructions.
+ */
+struct bump_pool_view {
+	uintptr_t base;
+	uint64_t span;
+	struct bump_desc *descs;
+	uint32_t buf_tag;
+	uint32_t cache_limit;
+	uint8_t page_shift;
+	uint8_t order;
+	uint8_t buf_shift;
+	bool sync_dev;
+};
+
+static inline struct bump_pool_view bump_pool_view(const struct bump_pool *pool)
+{
+	return (struct bump_pool_view){
+		.base = pool->base, .span = pool->span, .descs = pool->descs,
+		.buf_tag = pool->buf_tag, .cache_limit = pool->cache_limit,
+		.page_shift = pool->page_shift, .order = pool->order,
+		.buf_shift = pool->buf_shift, .sync_dev = pool->sync_dev,
+	};
+}
+
+/*
+ * Move the @k buffers below @top in the cache into @bufs, each with
+ * refcount 1 (owner).  The caller publishes the new count.
+ */
+static inline void bump_pool_cache_take(struct bump_pool *pool, const struct bump_pool_view *v,
+					void **bufs, uint32_t top, unsigned k)
+{
+	void *const *cache = pool->cache;
+
+	for (unsigned i = 0; i < k; i++) {
+		void *buf = cache[--top];
+
+		atomic_store_explicit(&v->descs[((uintptr_t)buf - v->base) >> v->page_shift].refcount,
+				      1, memory_order_relaxed);
+		bufs[i] = buf;
+	}
+}
+
+/*
  * Allocate one buffer (owner thread).  Returns its first byte, or NULL when
  * the arena is exhausted (bump_last_error() says so).  The refcount is 1.
  * No counter is touched: alloc.fast is derived from what entered the cache.
@@ -166,26 +212,30 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
 /* Allocate up to @n buffers into @bufs (owner thread); returns how many. */
 static inline unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 {
-	unsigned got = 0;
+	uint32_t count = pool->cache_count;
+	unsigned got;
 
-	while (got < n) {
-		uint32_t count = pool->cache_count;
-		unsigned k = BUMP_MIN(n - got, count);
+	if (bump_likely(count >= n)) {
+		struct bump_pool_view v = bump_pool_view(pool);
 
-		if (bump_unlikely(k == 0)) {
+		/* The count lives in a register: one store per burst, not per buffer. */
+		bump_pool_set_cache_count(pool, count - n);
+		bump_pool_cache_take(pool, &v, bufs, count, n);
+		return n;
+	}
+	for (got = 0; got < n; ) {
+		unsigned k = BUMP_MIN(n - got, pool->cache_count);
+
+		if (k == 0) {
 			if (!bump_pool_refill(pool))
 				break;
 			continue;
 		}
-		/* The count lives in a register: one store per burst, not per buffer. */
-		bump_pool_set_cache_count(pool, count - k);
-		for (unsigned i = 0; i < k; i++) {
-			void *buf = pool->cache[--count];
+		struct bump_pool_view v = bump_pool_view(pool);
 
-			atomic_store_explicit(&bump_pool_page_desc(pool, buf)->refcount, 1,
-					      memory_order_relaxed);
-			bufs[got + i] = buf;
-		}
+		count = pool->cache_count;
+		bump_pool_set_cache_count(pool, count - k);
+		bump_pool_cache_take(pool, &v, bufs + got, count, k);
 		got += k;
 	}
 	return got;
@@ -193,22 +243,40 @@ static inline unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs,
 
 /*
  * The owner's put of @buf when it is the last reference to a whole buffer of
- * @pool and the cache has room at @count; false sends the caller to the slow
- * path.  No atomic read-modify-write: with one reference left nobody can
- * race us for it.
+ * the pool @v describes and the cache has room at @count; false sends the
+ * caller to the slow path.  No atomic read-modify-write: with one reference
+ * left nobody can race us for it.  The acquire pairs with the release of
+ * another thread's put of a clone: its writes to the buffer come first.
  */
-static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
+static inline bool bump_pool_put_fast(struct bump_pool *pool, const struct bump_pool_view *v,
+				      void *buf, uint32_t count)
 {
-	uintptr_t off = (uintptr_t)buf - pool->base;
-	uintptr_t head = off >> pool->buf_shift;
-	struct bump_desc *d = &pool->descs[head << pool->order];
+	uintptr_t off = (uintptr_t)buf - v->base;
+	uintptr_t head = off >> v->buf_shift;
+	struct bump_desc *d = &v->descs[head << v->order];
 
-	if (bump_likely(off < pool->span && d->tag == pool->buf_tag && count < pool->cache_limit &&
+	if (bump_likely(off < v->span && d->tag == v->buf_tag && count < v->cache_limit &&
 			atomic_load_explicit(&d->refcount, memory_order_acquire) == 1)) {
 		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
-		if (bump_unlikely(pool->sync_dev))
+		if (bump_unlikely(v->sync_dev))
 			bump_pool_sync_for_device(pool, d);
-		pool->cache[count] = (void *)(pool->base + (head << pool->buf_shift));
+		pool->cache[count] = (void *)(v->base + (head << v->buf_shift));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The owner's put of a fragment of the buffer it is carving, while the owner
+ * has fragments of it out: a plain decrement (bump_frag.c explains).  False
+ * sends the caller to the slow path.
+ */
+static inline bool bump_pool_put_frag_fast(struct bump_pool *pool, const struct bump_pool_view *v,
+					   const void *buf)
+{
+	if (bump_likely((uintptr_t)buf - (uintptr_t)pool->frag.buf < ((uintptr_t)1 << v->buf_shift) &&
+			pool->frag.users)) {
+		pool->frag.users--;
 		return true;
 	}
 	return false;
@@ -223,27 +291,33 @@ static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_
  */
 static inline int bump_pool_put(struct bump_pool *pool, void *buf)
 {
+	struct bump_pool_view v = bump_pool_view(pool);
 	uint32_t count = pool->cache_count;
 
-	if (bump_likely(bump_pool_put_fast(pool, buf, count))) {
+	if (bump_likely(bump_pool_put_fast(pool, &v, buf, count))) {
 		bump_pool_set_cache_count(pool, count + 1);
 		BUMP_STAT_ADD(pool->recycle.cached, 1);
 		return 0;
 	}
+	if (bump_pool_put_frag_fast(pool, &v, buf))
+		return 0;
 	return bump_pool_put_slow(pool, buf);
 }
 
 /* Return @n buffers of @pool (owner thread); returns the number rejected. */
 static inline unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
 {
+	struct bump_pool_view v = bump_pool_view(pool);
 	uint32_t count = pool->cache_count, first = count;
 	unsigned bad = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (bump_likely(bump_pool_put_fast(pool, bufs[i], count))) {
+		if (bump_likely(bump_pool_put_fast(pool, &v, bufs[i], count))) {
 			count++;
 			continue;
 		}
+		if (bump_pool_put_frag_fast(pool, &v, bufs[i]))
+			continue;
 		/* The slow path uses the cache itself: settle the count around it. */
 		BUMP_STAT_ADD(pool->recycle.cached, count - first);
 		bump_pool_set_cache_count(pool, count);
@@ -268,7 +342,8 @@ int bump_put(void *buf);
 unsigned bump_put_bulk(void *const *bufs, unsigned n);
 /* Take one more reference (a clone); 0, or -EINVAL for a pointer bump does not own. */
 int bump_get(void *buf);
-/* References on @buf's buffer, or a negative errno. */
+/* References on @buf's buffer, or a negative errno (exact for a fragment
+ * buffer still being carved only on its pool's owner thread). */
 long bump_refcount(const void *buf);
 
 /* The arena holding @addr, or NULL (never dereferences @addr). */
@@ -304,13 +379,29 @@ void bump_pool_sync_for_cpu(struct bump_pool *pool, const void *buf, size_t len)
 
 /* ---- Fragments (page_pool_alloc_frag) ---------------------------------- */
 
+void *bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size);
+
 /*
  * Allocate a fragment of *@size bytes (owner thread), rounded up to a cache
  * line.  When what would be left of the buffer is smaller than the fragment,
  * this fragment absorbs the tail, and *@size says so.  Put it with
  * bump_pool_put() or bump_put(); the buffer is recycled with its last one.
+ * NULL when the pool is dry or *@size exceeds a buffer (bump_last_error()).
  */
-void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size);
+static inline void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size)
+{
+	uint64_t want = BUMP_ALIGN_UP((uint64_t)(*size ? *size : 1u), (uint64_t)BUMP_CACHE_LINE);
+	uint32_t offset = pool->frag.offset;
+
+	/* Room for this fragment and another of its size: not the last one. */
+	if (bump_likely(pool->frag.buf && offset + 2 * want <= (1ull << pool->buf_shift))) {
+		pool->frag.offset = offset + (uint32_t)want;
+		pool->frag.users++;
+		*size = (unsigned)want;
+		return pool->frag.buf + offset;
+	}
+	return bump_pool_alloc_frag_slow(pool, size);
+}
 
 /* ---- Descriptor references (for packet handles) ------------------------ */
 

@@ -116,7 +116,11 @@ void bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned ord
 	freelist_push(arena, idx, order);
 }
 
-/* Record where the kernel placed each backing page (for the NUMA check on refill). */
+/*
+ * Record where the kernel placed each backing page (for the NUMA check on
+ * refill), and whether they all share one node: pools on that node then
+ * skip the check, and with it a read of each recycled buffer's descriptor.
+ */
 static void arena_record_nodes(struct bump_arena *a)
 {
 	size_t backing = bump_region_page_size(a->priv->region);
@@ -126,6 +130,11 @@ static void arena_record_nodes(struct bump_arena *a)
 		int node = bump_region_page_node(a->priv->region,
 						 (void *)(a->base + ((uintptr_t)i << a->page_shift)));
 		uint8_t nid = node >= 0 && node < BUMP_NID_UNKNOWN ? (uint8_t)node : BUMP_NID_UNKNOWN;
+
+		if (i == 0)
+			a->priv->node = nid == BUMP_NID_UNKNOWN ? -1 : nid;
+		else if (a->priv->node != nid)
+			a->priv->node = -1;
 
 		for (uint32_t j = i; j < i + per && j < a->npages; j++)
 			a->descs[j].nid = nid;

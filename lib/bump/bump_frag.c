@@ -1,65 +1,87 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bump_frag.c - many sub-buffer fragments per buffer (page_pool_alloc_frag).
+ * bump_frag.c - many fragments per buffer (page_pool_alloc_frag).
  *
- * A buffer being carved carries BUMP_FRAG_BIAS in its refcount, so that the
- * owner hands out fragments without atomics while other threads may already
- * put earlier ones.  When carving ends, the unused part of the bias is
- * subtracted in one atomic; the buffer is recycled with its last fragment.
+ * The buffer being carved is CARVING: its refcount holds BUMP_FRAG_BIAS,
+ * from which other threads' puts (and to which clones) count atomically,
+ * while the owner counts the fragments it handed out and has not had back
+ * in pool->frag.users, with plain stores.  So the owner's alloc and put of
+ * a fragment of that buffer cost no atomic, where page_pool pays one per
+ * put.  When carving ends, the two counts are folded into the refcount
+ * (refcount -= BIAS - users); from then on every put counts there, and the
+ * buffer is recycled with its last reference, from whichever thread.  When
+ * the owner had every fragment back and nobody else touched the refcount,
+ * it is exactly the bias: the buffer is recycled without an atomic.
  */
 #include "bump_priv.h"
 
 #include <errno.h>
 
-/* Stop carving the current buffer: drop the bias fragments did not take. */
+/* End carving: fold the owner's count into the refcount. */
 void bump_pool_frag_finish(struct bump_pool *pool)
 {
-	struct bump_pool_priv *p = pool->priv;
-	struct bump_desc *d = p->frag_desc;
-	uint32_t drop;
+	struct bump_desc *d = pool->frag.desc;
+	uint32_t drop = BUMP_FRAG_BIAS - pool->frag.users;
 
 	if (!d)
 		return;
-	p->frag_desc = NULL;
-	p->frag_buf = NULL;
-	drop = BUMP_FRAG_BIAS - p->frag_users;
+	pool->frag.buf = NULL;
+	pool->frag.desc = NULL;
+	pool->frag.users = 0;
+	d->flags &= (uint8_t)~BUMP_DESC_F_CARVING;
+	/* Exactly the bias, none out: nobody else holds a reference to race us. */
+	if (drop == BUMP_FRAG_BIAS &&
+	    atomic_load_explicit(&d->refcount, memory_order_acquire) == BUMP_FRAG_BIAS) {
+		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		bump_pool_recycle(pool, d, true);
+		return;
+	}
 	if (atomic_fetch_sub_explicit(&d->refcount, drop, memory_order_acq_rel) == drop)
-		bump_pool_recycle(pool, d, true);  /* every fragment is back already */
+		bump_pool_recycle(pool, d, true);  /* the others were back already */
 }
 
-void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size)
+/* Start carving a fresh buffer; false when the pool has none. */
+static bool frag_start(struct bump_pool *pool)
 {
-	struct bump_pool_priv *p = pool->priv;
+	uint8_t *buf = bump_pool_alloc(pool);
+	struct bump_desc *d;
+
+	if (!buf)
+		return false;
+	d = bump_pool_page_desc(pool, buf);
+	d->type = BUMP_DESC_FRAG;
+	d->flags |= BUMP_DESC_F_CARVING;
+	atomic_store_explicit(&d->refcount, BUMP_FRAG_BIAS, memory_order_relaxed);
+	pool->frag.buf = buf;
+	pool->frag.desc = d;
+	pool->frag.offset = 0;
+	pool->frag.users = 0;
+	return true;
+}
+
+void *bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size)
+{
 	uint32_t buf_size = (uint32_t)bump_pool_buf_size(pool);
-	uint32_t want = BUMP_ALIGN_UP(*size ? *size : 1u, (uint32_t)BUMP_CACHE_LINE);
+	uint32_t want, left;
 	uint8_t *frag;
 
 	if (bump_unlikely(*size > buf_size)) {
 		bump_error(EINVAL, "pool '%s': a %u-byte fragment does not fit a %u-byte buffer",
-			   p->name, *size, buf_size);
+			   bump_pool_name(pool), *size, buf_size);
 		return NULL;
 	}
-	if (!p->frag_desc || p->frag_offset + want > buf_size) {
-		uint8_t *buf;
-
+	want = BUMP_ALIGN_UP(*size ? *size : 1u, (uint32_t)BUMP_CACHE_LINE);
+	if (pool->frag.buf && pool->frag.offset + want > buf_size)
 		bump_pool_frag_finish(pool);
-		buf = bump_pool_alloc(pool);
-		if (!buf)
-			return NULL;
-		p->frag_buf = buf;
-		p->frag_desc = bump_pool_page_desc(pool, buf);
-		p->frag_desc->type = BUMP_DESC_FRAG;
-		atomic_store_explicit(&p->frag_desc->refcount, BUMP_FRAG_BIAS, memory_order_relaxed);
-		p->frag_offset = 0;
-		p->frag_users = 0;
-	}
-	frag = p->frag_buf + p->frag_offset;
-	p->frag_offset += want;
-	p->frag_users++;
+	if (!pool->frag.buf && !frag_start(pool))
+		return NULL;
+	frag = pool->frag.buf + pool->frag.offset;
+	pool->frag.offset += want;
+	pool->frag.users++;
 	/* The last fragment absorbs a tail too small for another of its size. */
-	if (buf_size - p->frag_offset < want) {
-		want += buf_size - p->frag_offset;
-		p->frag_offset = buf_size;
+	left = buf_size - pool->frag.offset;
+	if (left < want) {
+		want += left;
 		bump_pool_frag_finish(pool);
 	}
 	*size = want;

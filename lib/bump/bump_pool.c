@@ -68,6 +68,7 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 	snprintf(p->name, sizeof(p->name), "%s", pp->name ? pp->name : "pool");
 	p->arena = a;
 	p->nid = pp->nid == BUMP_NUMA_ANY ? bump_region_numa_node(a->priv->region) : pp->nid;
+	p->check_nid = p->nid >= 0 && p->nid != a->priv->node;
 	p->max_buffers = pp->max_buffers;
 	p->dma_dir = pp->dma_dir;
 	pool->base = a->base;
@@ -210,6 +211,7 @@ void bump_pool_set_owner(struct bump_pool *pool)
 void bump_pool_set_nid(struct bump_pool *pool, int nid)
 {
 	pool->priv->nid = nid;
+	pool->priv->check_nid = nid >= 0 && nid != pool->priv->arena->priv->node;
 }
 
 struct bump_dma_dev *bump_pool_dma_dev(const struct bump_pool *pool)

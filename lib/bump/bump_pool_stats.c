@@ -25,9 +25,10 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 	s->recycle.cached = LOAD(pool->recycle.cached);
 	s->recycle.cache_full = LOAD(pool->recycle.cache_full);
 	s->recycle.ring = bump_ring_enqueued(pool->ring);
-	s->recycle.ring_full = LOAD(pool->recycle.ring_full);
-	s->recycle.released_refcnt = LOAD(pool->recycle.released_refcnt);
-	s->recycle.double_put = LOAD(pool->recycle.double_put);
+	s->recycle.ring_full = LOAD(pool->recycle_any.ring_full);
+	s->recycle.released_refcnt = LOAD(pool->recycle.released_refcnt) +
+				     LOAD(pool->recycle_any.released_refcnt);
+	s->recycle.double_put = LOAD(pool->recycle_any.double_put);
 	s->recycle.wrong_pool = LOAD(pool->recycle.wrong_pool);
 	s->held = held > 0 ? (uint64_t)held : 0;
 	s->cached_now = cached;

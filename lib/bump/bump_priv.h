@@ -28,6 +28,7 @@ struct bump_arena_priv {
 	uint32_t free_head[BUMP_MAX_ORDER + 1];
 	uint32_t free_pages;
 	unsigned pools;                   /* pools, live or detached, on this arena */
+	int node;                         /* the node of every page, or -1: mixed or unknown */
 	struct bump_arena_dma dma[BUMP_ARENA_DMA_MAX];
 };
 
@@ -39,15 +40,11 @@ struct bump_pool_priv {
 	uint32_t sync_offset;
 	uint32_t sync_len;
 	int nid;
+	bool check_nid;                   /* the arena may hold pages off nid: check on refill */
 	unsigned max_buffers;
 	uint64_t detach_time_ns;
 	uint64_t dma_scrubbed;
 	uint64_t cache_dropped;           /* cached buffers destroy gave back unused */
-	/* The fragment page being carved (owner only). */
-	uint8_t *frag_buf;
-	struct bump_desc *frag_desc;
-	uint32_t frag_offset;
-	uint32_t frag_users;
 };
 
 /* bump_arena.c: the page allocator.  Call with the arena lock held. */
@@ -74,7 +71,8 @@ void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, u
 void bump_pool_frag_finish(struct bump_pool *pool);
 
 /* bump_put.c */
-int bump_desc_unref(struct bump_pool *pool, struct bump_desc *desc, const void *buf);
+int bump_desc_unref(struct bump_pool *pool, struct bump_desc *desc, const void *buf, bool owner);
+int bump_desc_unref_frag(struct bump_pool *pool, struct bump_desc *desc, const void *buf);
 int bump_report_foreign(const void *addr, const char *what);
 int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, const void *buf);
 

@@ -43,13 +43,27 @@ int bump_report_foreign(const void *addr, const char *what)
 			     bump_arena_name(a));
 }
 
+static int report_double_put(struct bump_pool *pool, const void *buf)
+{
+	atomic_fetch_add(&put_errors.double_put, 1);
+	/* Reported once per pool; after that only counted. */
+	bool first = atomic_fetch_add_explicit(&pool->recycle_any.double_put, 1,
+					       memory_order_relaxed) == 0;
+	return bump_error_at(first ? BUMP_LOG_ERR : BUMP_LOG_DEBUG, EALREADY,
+			     "double put of %p (pool '%s', id %u): the buffer was already "
+			     "returned; ignored, nothing freed%s", buf, bump_pool_name(pool),
+			     pool->id, first ? " (further double puts on this pool are only "
+			     "counted in recycle.double_put)" : "");
+}
+
 /*
  * Drop one reference.  Returns 1 when it was the last (the caller recycles
  * the buffer), 0 when others remain, or -EALREADY for a double put, which is
  * counted and reported and changes nothing.  The last reference is dropped
  * with a plain store: when the count is 1, nobody else can race us for it.
+ * @owner: the caller is the pool's owner, whose counters need no RMW.
  */
-int bump_desc_unref(struct bump_pool *pool, struct bump_desc *d, const void *buf)
+int bump_desc_unref(struct bump_pool *pool, struct bump_desc *d, const void *buf, bool owner)
 {
 	uint32_t ref = atomic_load_explicit(&d->refcount, memory_order_acquire);
 
@@ -62,22 +76,36 @@ int bump_desc_unref(struct bump_pool *pool, struct bump_desc *d, const void *buf
 		if (ref == 1)
 			return 1;
 		if (ref != 0) {
-			atomic_fetch_add_explicit(&pool->recycle.released_refcnt, 1,
-						  memory_order_relaxed);
+			if (owner)
+				BUMP_STAT_ADD(pool->recycle.released_refcnt, 1);
+			else
+				atomic_fetch_add_explicit(&pool->recycle_any.released_refcnt, 1,
+							  memory_order_relaxed);
 			return 0;
 		}
 		/* Lost a race with another put of the same reference: undo. */
 		atomic_fetch_add_explicit(&d->refcount, 1, memory_order_relaxed);
 	}
-	atomic_fetch_add(&put_errors.double_put, 1);
-	/* Reported once per pool; after that only counted. */
-	bool first = atomic_fetch_add_explicit(&pool->recycle.double_put, 1,
-					       memory_order_relaxed) == 0;
-	return bump_error_at(first ? BUMP_LOG_ERR : BUMP_LOG_DEBUG, EALREADY,
-			     "double put of %p (pool '%s', id %u): the buffer was already "
-			     "returned; ignored, nothing freed%s", buf, bump_pool_name(pool),
-			     pool->id, first ? " (further double puts on this pool are only "
-			     "counted in recycle.double_put)" : "");
+	return report_double_put(pool, buf);
+}
+
+/*
+ * The owner's put on the buffer it carves, with none of its fragments out:
+ * a clone's reference, taken from the refcount, or a double put when only
+ * the bias is left there.
+ */
+int bump_desc_unref_frag(struct bump_pool *pool, struct bump_desc *d, const void *buf)
+{
+	uint32_t ref = atomic_load_explicit(&d->refcount, memory_order_relaxed);
+
+	while (ref > BUMP_FRAG_BIAS)
+		if (atomic_compare_exchange_weak_explicit(&d->refcount, &ref, ref - 1,
+							  memory_order_acq_rel,
+							  memory_order_relaxed)) {
+			BUMP_STAT_ADD(pool->recycle.released_refcnt, 1);
+			return 0;
+		}
+	return report_double_put(pool, buf);
 }
 
 int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, const void *buf)
@@ -159,7 +187,7 @@ static inline void batch_put(struct put_batch *b, struct bump_pool *pool, struct
 		ret = -EINVAL;
 	else if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token())
 		ret = bump_pool_put(pool, buf);
-	else if ((ret = bump_desc_unref(pool, d, buf)) > 0)
+	else if ((ret = bump_desc_unref(pool, d, buf, false)) > 0)
 		b->descs[b->k++] = d;
 	if (ret < 0) {
 		b->bad++;
@@ -178,10 +206,26 @@ int bump_put(void *buf)
 	return b.err;
 }
 
+/*
+ * Start loading the descriptors of a burst before using any: another
+ * thread's buffers have theirs in that thread's cache, and the misses then
+ * overlap instead of being paid one after another.
+ */
+static void prefetch_descs(void *const *bufs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct bump_arena *a = bump_arena_of(bufs[i]);
+
+		if (a)
+			__builtin_prefetch(&a->descs[((uintptr_t)bufs[i] - a->base) >> a->page_shift], 1);
+	}
+}
+
 unsigned bump_put_bulk(void *const *bufs, unsigned n)
 {
 	struct put_batch b = { 0 };
 
+	prefetch_descs(bufs, n);
 	for (unsigned i = 0; i < n; i++) {
 		struct bump_desc *d = NULL;
 		struct bump_pool *pool = buf_pool(bufs[i], "bump_put", &d);
@@ -236,6 +280,15 @@ unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
 	struct put_batch b = { 0 };
 	const char *p = (const char *)refs;
 
+	for (unsigned i = 0; i < n; i++) {  /* as prefetch_descs() */
+		struct bump_arena *a;
+		bump_ref_t ref;
+
+		memcpy(&ref, p + i * stride, sizeof(ref));
+		a = (ref >> 24) < BUMP_ARENA_MAX ? bump_ref_arena(ref) : NULL;
+		if (a && (ref & 0xffffff) < a->npages)
+			__builtin_prefetch(&a->descs[ref & 0xffffff], 1);
+	}
 	for (unsigned i = 0; i < n; i++, p += stride) {
 		struct bump_desc *d = NULL;
 		void *buf = NULL;
@@ -266,8 +319,13 @@ int bump_get(void *buf)
 long bump_refcount(const void *buf)
 {
 	struct bump_desc *d;
+	struct bump_pool *pool = buf_pool(buf, "bump_refcount", &d);
+	long ref;
 
-	if (!buf_pool(buf, "bump_refcount", &d))
+	if (!pool)
 		return -EINVAL;
-	return atomic_load_explicit(&d->refcount, memory_order_relaxed);
+	ref = atomic_load_explicit(&d->refcount, memory_order_relaxed);
+	if (d->flags & BUMP_DESC_F_CARVING)  /* owner thread only: frag.users is its own */
+		ref += (long)pool->frag.users - BUMP_FRAG_BIAS;
+	return ref;
 }

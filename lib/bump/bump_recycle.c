@@ -116,7 +116,7 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 		if (!got[i])
 			continue;
 		d = bump_pool_page_desc(pool, got[i]);
-		if (bump_unlikely(p->nid >= 0 && d->nid != BUMP_NID_UNKNOWN && d->nid != p->nid)) {
+		if (bump_unlikely(p->check_nid && d->nid != BUMP_NID_UNKNOWN && d->nid != p->nid)) {
 			waive[nwaive++] = d;
 			continue;
 		}
@@ -193,7 +193,7 @@ static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *
 	bump_ring_publish(pool->ring, pos, bufs, k);
 	if (k < n) {
 		/* Rare: a relaxed RMW is fine.  Release last: it may free the pool. */
-		atomic_fetch_add_explicit(&pool->recycle.ring_full, n - k, memory_order_relaxed);
+		atomic_fetch_add_explicit(&pool->recycle_any.ring_full, n - k, memory_order_relaxed);
 		bump_pool_release(pool, descs + k, n - k);
 	}
 }
@@ -259,7 +259,9 @@ int bump_pool_put_slow(struct bump_pool *pool, void *buf)
 			return bump_report_foreign(buf, "bump_pool_put");
 		return bump_report_wrong_pool(pool, other, buf);
 	}
-	ret = bump_desc_unref(pool, d, buf);
+	if (d == pool->frag.desc)  /* none of its fragments out (bump_frag.c) */
+		return bump_desc_unref_frag(pool, d, buf);
+	ret = bump_desc_unref(pool, d, buf, true);
 	if (ret > 0) {
 		bump_pool_recycle(pool, d, true);
 		ret = 0;

@@ -31,6 +31,7 @@ enum bump_desc_type {
 
 /* desc->flags */
 #define BUMP_DESC_F_BUDDY 0x01  /* head of a free block in the arena's free lists */
+#define BUMP_DESC_F_CARVING 0x02  /* the FRAG its pool is carving (bump_frag.c; owner only) */
 
 #define BUMP_NID_UNKNOWN 0xff
 
@@ -93,7 +94,7 @@ typedef uint32_t bump_ref_t;
 #define BUMP_POOL_CACHE_SIZE 128  /* page_pool's PP_ALLOC_CACHE_SIZE */
 #define BUMP_POOL_CACHE_REFILL 64 /* page_pool's PP_ALLOC_CACHE_REFILL */
 
-/* Frag pages carry this bias in their refcount until carving ends (page_pool's BIAS_MAX). */
+/* Frag buffers carry this bias in their refcount while CARVING (page_pool's BIAS_MAX). */
 #define BUMP_FRAG_BIAS (1u << 30)
 
 enum bump_pool_flags {
@@ -118,10 +119,15 @@ struct bump_pool_alloc_stats {
 struct bump_pool_recycle_stats {
 	_Atomic uint64_t cached;           /* puts straight into the owner's cache */
 	_Atomic uint64_t cache_full;       /* owner puts that found the cache full */
-	_Atomic uint64_t ring_full;        /* buffers released to the arena: ring full */
-	_Atomic uint64_t released_refcnt;  /* puts that only dropped a reference */
-	_Atomic uint64_t double_put;       /* puts of a buffer already returned (rejected) */
+	_Atomic uint64_t released_refcnt;  /* owner puts that only dropped a reference */
 	_Atomic uint64_t wrong_pool;       /* bump_pool_put() of another pool's buffer (rejected) */
+};
+
+/* Recycle counters any thread may add to (atomic read-modify-writes). */
+struct bump_pool_recycle_any_stats {
+	_Atomic uint64_t ring_full;        /* buffers released to the arena: ring full */
+	_Atomic uint64_t released_refcnt;  /* other threads' puts that only dropped a reference */
+	_Atomic uint64_t double_put;       /* puts of a buffer already returned (rejected) */
 };
 
 /* A snapshot, as bump_pool_get_stats() fills it. */
@@ -131,7 +137,8 @@ struct bump_pool_stats {
 		uint64_t fast, slow, slow_high_order, empty, refill, waive, fail;
 	} alloc;
 	struct {
-		uint64_t cached, cache_full, ring, ring_full, released_refcnt;
+		uint64_t cached, cache_full, ring, ring_full;
+		uint64_t released_refcnt;  /* both of the pool's counters */
 		uint64_t double_put, wrong_pool;
 	} recycle;
 	uint64_t held;             /* buffers taken from the arena and not released */
@@ -151,13 +158,16 @@ struct bump_pool_priv;
  * threads return buffers through the multi-producer recycle ring.
  */
 struct bump_pool {
-	/* Cache line 0: everything the owner's fast paths read. */
-	uint32_t cache_count;
+	/*
+	 * Cache line 0, read-mostly: what the fast paths read, the owner's and
+	 * other threads' puts.  Nothing here changes per buffer, so the line
+	 * stays shared in every core's cache.
+	 */
 	uint32_t cache_limit;      /* BUMP_POOL_CACHE_SIZE; 0 once destroyed (forces slow paths) */
+	uint32_t buf_tag;          /* tag of this pool's buffers: one compare on put */
 	uintptr_t base;            /* arena base */
 	uint64_t span;             /* arena length */
 	struct bump_desc *descs;   /* arena descriptor table */
-	uint32_t buf_tag;          /* tag of this pool's buffers: one compare on put */
 	uint8_t page_shift;
 	uint8_t order;
 	uint8_t buf_shift;         /* page_shift + order */
@@ -167,20 +177,30 @@ struct bump_pool {
 	uint8_t reserved;
 	_Atomic uintptr_t owner;   /* bump_thread_token() of the owner thread; 0 once destroyed */
 	struct bump_ring *ring;    /* recycle ring */
+	struct bump_pool_priv *priv;  /* slow-path state (bump_pool.c) */
 
-	/* Cache line 1: owner-written counters. */
-	bump_cache_aligned struct bump_pool_alloc_stats alloc;
+	/* Written by the owner alone, per buffer: the cache and its counters. */
+	bump_cache_aligned uint32_t cache_count;
+	struct bump_pool_alloc_stats alloc;
 	struct bump_pool_recycle_stats recycle;
+	/* The fragment buffer being carved (owner only; bump_frag.c). */
+	struct {
+		uint8_t *buf;            /* NULL when none */
+		struct bump_desc *desc;
+		uint32_t offset;         /* its first free byte */
+		uint32_t users;          /* fragments out that the owner has not had back */
+	} frag;
 
 	bump_cache_aligned void *cache[BUMP_POOL_CACHE_SIZE];
 
-	/* Shared, written by any thread that releases buffers to the arena. */
+	/* Written by any thread. */
 	bump_cache_aligned _Atomic int64_t refs;  /* buffers held from the arena, +1 until destroy */
 	_Atomic bool detached;
-	struct bump_pool_priv *priv;  /* slow-path state (bump_pool.c) */
+	struct bump_pool_recycle_any_stats recycle_any;
 };
-static_assert(offsetof(struct bump_pool, alloc) == BUMP_CACHE_LINE,
-	      "the owner's fast-path fields fit in the first cache line");
+static_assert(offsetof(struct bump_pool, cache_count) == BUMP_CACHE_LINE,
+	      "the read-mostly fast-path fields fit in the first cache line, apart from the "
+	      "owner's per-buffer writes");
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@ int bump_ring_create(uint32_t size, struct bump_ring **out)
 	r->mask = size - 1;
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);
+	atomic_init(&r->tail_seen, 0);
 	for (uint32_t i = 0; i < size; i++) {
 		atomic_init(&r->slots[i].seq, i);
 		r->slots[i].obj = NULL;

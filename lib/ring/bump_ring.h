@@ -33,6 +33,7 @@ struct bump_ring {
 	uint32_t size;
 	uint32_t mask;
 	bump_cache_aligned _Atomic uint64_t head;  /* next position producers claim */
+	_Atomic uint64_t tail_seen;  /* a past tail: producers read the consumers' line rarely */
 	bump_cache_aligned _Atomic uint64_t tail;  /* next position consumers take */
 	bump_cache_aligned struct bump_ring_slot slots[];
 };
@@ -59,9 +60,16 @@ static inline unsigned bump_ring_claim(struct bump_ring *r, unsigned n, uint64_t
 	unsigned k;
 
 	do {
-		uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-		uint64_t space = r->size - (head - tail);
+		/* tail_seen never passes the tail: the space it gives is never too much
+		 * (publishing still waits for each slot's consumer to be done). */
+		uint64_t tail = atomic_load_explicit(&r->tail_seen, memory_order_relaxed);
+		uint64_t space = head - tail < r->size ? r->size - (head - tail) : 0;
 
+		if (space < n) {
+			tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+			atomic_store_explicit(&r->tail_seen, tail, memory_order_relaxed);
+			space = r->size - (head - tail);
+		}
 		k = n < space ? n : (unsigned)space;
 		if (k == 0)
 			return 0;

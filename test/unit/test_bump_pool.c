@@ -195,7 +195,7 @@ static void test_frags(void)
 		if (i)
 			CHECK((char *)frag[i] == (char *)frag[i - 1] + 256);
 	}
-	/* Sixteen 256-byte frags fill the page: carving ended, the bias is gone. */
+	/* Sixteen 256-byte frags fill the page; the owner sees 16 references. */
 	CHECK_EQ(bump_refcount(frag[0]), 16);
 	CHECK_EQ(bump_desc_of(frag[0])->type, BUMP_DESC_FRAG);
 	for (int i = 0; i < 15; i++)
@@ -229,6 +229,74 @@ static void test_frags(void)
 	CHECK_ERROR_SAYS("does not fit");
 	/* Destroy ends carving; the page goes back with the pool. */
 	CHECK_EQ(bump_pool_destroy(pool), 0);
+	CHECK_EQ(bump_arena_free_pages(f.arena), TEST_PAGES);
+	fixture_down(&f);
+}
+
+/*
+ * Carving: the owner's puts count in the pool, other threads' and clones' in
+ * the refcount; either way the buffer comes back once, with its last
+ * reference, and never while one is out.
+ */
+static void test_frag_carving(void)
+{
+	struct fixture f;
+	struct bump_pool *pool;
+	struct bump_pool_stats s;
+	void *frag[4], *held[3];
+	unsigned size;
+
+	fixture_up(&f, TEST_PAGES);
+	pool = pool_new(&f, "carve", 0);
+
+	/* Clones on the buffer being carved, put by the owner. */
+	size = 1024;
+	frag[0] = bump_pool_alloc_frag(pool, &size);
+	CHECK_EQ(bump_get(frag[0]), 0);
+	CHECK_EQ(bump_refcount(frag[0]), 2);
+	CHECK_EQ(bump_put(frag[0]), 0);
+	CHECK_EQ(bump_put(frag[0]), 0);
+	CHECK_EQ(bump_refcount(frag[0]), 0);
+	/* One put too many: refused, counted, nothing freed. */
+	CHECK_EQ(bump_put(frag[0]), -EALREADY);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.recycle.double_put, 1);
+	CHECK_EQ(s.inflight, 1);  /* still being carved */
+
+	/* Fragments put by another thread while the owner carves; the owner's
+	 * put of the last one, after carving ended, recycles the buffer. */
+	for (int i = 1; i < 4; i++) {
+		size = 1024;
+		frag[i] = bump_pool_alloc_frag(pool, &size);
+	}
+	CHECK(bump_desc_of(frag[1]) == bump_desc_of(frag[3]));
+	CHECK_EQ(bump_desc_of(frag[3])->flags & BUMP_DESC_F_CARVING, 0);  /* cut to its end */
+	put_from_other_thread(frag + 1, 2);
+	CHECK_EQ(bump_refcount(frag[3]), 1);
+	CHECK_EQ(bump_put(frag[3]), 0);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.inflight, 0);
+	CHECK_EQ(bump_desc_of(frag[0])->type, BUMP_DESC_PAGE);
+
+	/* The owner puts first, another thread puts the last: through the ring. */
+	size = 2048;
+	held[0] = bump_pool_alloc_frag(pool, &size);
+	size = 2048;
+	held[1] = bump_pool_alloc_frag(pool, &size);
+	CHECK_EQ(bump_put(held[0]), 0);
+	put_from_other_thread(&held[1], 1);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.inflight, 0);
+	CHECK_EQ(s.ring_now, 1);
+
+	/* Destroy ends carving; the fragments still out come back later. */
+	for (int i = 0; i < 3; i++) {
+		size = 2048;
+		held[i] = bump_pool_alloc_frag(pool, &size);
+	}
+	CHECK_EQ(bump_pool_destroy(pool), 2);
+	put_from_other_thread(held, 2);
+	CHECK_EQ(bump_put(held[2]), 0);
 	CHECK_EQ(bump_arena_free_pages(f.arena), TEST_PAGES);
 	fixture_down(&f);
 }
@@ -386,6 +454,7 @@ int main(void)
 	TEST_RUN(test_max_buffers);
 	TEST_RUN(test_cache_full_spills_to_ring);
 	TEST_RUN(test_frags);
+	TEST_RUN(test_frag_carving);
 	TEST_RUN(test_multi_page_bumps);
 	TEST_RUN(test_every_byte_of_every_page_is_packet_memory);
 	TEST_RUN(test_refs_name_pages);

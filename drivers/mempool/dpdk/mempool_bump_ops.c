@@ -81,10 +81,11 @@ static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
 		bump_put_bulk(objs, n);
 		return;
 	}
+	struct bump_pool_view v = bump_pool_view(p);
 	uint32_t count = p->cache_count, first = count;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (bump_likely(bump_pool_put_fast(p, objs[i], count))) {
+		if (bump_likely(bump_pool_put_fast(p, &v, objs[i], count))) {
 			count++;
 			continue;
 		}
