@@ -34,6 +34,7 @@ int bump_sim_stats_get(const struct bump_port *port, struct bump_sim_stats *s)
 
 		if (r) {
 			s->rx_frames += SIM_LD(r->dst.frames);
+			s->gen_frames += SIM_LD(r->dst.gen_frames);
 			s->rx_no_desc += SIM_LD(r->dst.no_desc);
 			s->rx_disabled += SIM_LD(r->dst.disabled);
 			s->rx_oversize += SIM_LD(r->dst.oversize);
@@ -53,18 +54,17 @@ int bump_sim_stats_get(const struct bump_port *port, struct bump_sim_stats *s)
 			s->tx_link_refused += SIM_LD(t->st.link_refused);
 			s->tx_unmapped += SIM_LD(t->st.unmapped);
 			s->tx_reclaimed += SIM_LD(t->st.reclaimed);
+			s->sink_frames += SIM_LD(t->sink.frames);
+			s->sink_bytes += SIM_LD(t->sink.bytes);
+			s->sink_bad_format += SIM_LD(t->sink.bad_format);
+			s->sink_bad_csum += SIM_LD(t->sink.bad_csum);
+			s->sink_seq_gaps += SIM_LD(t->sink.seq_gaps);
+			s->sink_seq_errors += SIM_LD(t->sink.seq_errors);
 		}
 	}
 	s->rx_disabled += SIM_LD(dev->rx_disabled);
 	s->tx_no_peer = SIM_LD(dev->no_peer);
 	s->faults_injected = SIM_LD(dev->faults_fired);
-	s->gen_frames = SIM_LD(dev->gen_frames);
-	s->sink_frames = SIM_LD(dev->sink.frames);
-	s->sink_bytes = SIM_LD(dev->sink.bytes);
-	s->sink_bad_format = SIM_LD(dev->sink.bad_format);
-	s->sink_bad_csum = SIM_LD(dev->sink.bad_csum);
-	s->sink_seq_gaps = SIM_LD(dev->sink.seq_gaps);
-	s->sink_seq_errors = SIM_LD(dev->sink.seq_errors);
 	return 0;
 }
 

@@ -207,7 +207,7 @@ unsigned sim_dev_gen_step(struct sim_rxq *q, unsigned budget)
 			sim_dev_rx_complete(q, c->size, 0);
 			done++;
 		}
-		BUMP_STAT_ADD(dev->gen_frames, done);
+		BUMP_STAT_ADD(q->dst.gen_frames, done);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return done;
@@ -215,26 +215,27 @@ unsigned sim_dev_gen_step(struct sim_rxq *q, unsigned budget)
 
 /* ---- TX: frames out of the ring ------------------------------------------ */
 
-/* The sink: check integrity and per-queue order of what the port sends. */
-static void sim_sink_check(struct sim_dev *dev, const void *frame, uint16_t len)
+/*
+ * The sink (q->lock held): check the integrity of what the port sends, and
+ * the order of each generator queue's frames through this TX queue.
+ */
+static void sim_sink_check(struct sim_txq *q, const void *frame, uint16_t len)
 {
 	struct bump_sim_tag tag;
 	int ret = bump_sim_frame_check(frame, len, &tag);
 
-	pthread_mutex_lock(&dev->sink_lock);
-	SIM_STAT_INC(dev->sink.frames);
-	BUMP_STAT_ADD(dev->sink.bytes, len);
+	SIM_STAT_INC(q->sink.frames);
+	BUMP_STAT_ADD(q->sink.bytes, len);
 	if (ret == -EPROTO || (!ret && tag.queue >= BUMP_PORT_QUEUE_MAX)) {
-		SIM_STAT_INC(dev->sink.bad_format);
+		SIM_STAT_INC(q->sink.bad_format);
 	} else if (ret) {
-		SIM_STAT_INC(dev->sink.bad_csum);
-	} else if (tag.seq >= dev->sink_next[tag.queue]) {
-		BUMP_STAT_ADD(dev->sink.seq_gaps, tag.seq - dev->sink_next[tag.queue]);
-		dev->sink_next[tag.queue] = tag.seq + 1;
+		SIM_STAT_INC(q->sink.bad_csum);
+	} else if (tag.seq >= q->sink_next[tag.queue]) {
+		BUMP_STAT_ADD(q->sink.seq_gaps, tag.seq - q->sink_next[tag.queue]);
+		q->sink_next[tag.queue] = tag.seq + 1;
 	} else {
-		SIM_STAT_INC(dev->sink.seq_errors);
+		SIM_STAT_INC(q->sink.seq_errors);
 	}
-	pthread_mutex_unlock(&dev->sink_lock);
 }
 
 /*
@@ -272,7 +273,7 @@ unsigned sim_dev_tx_step(struct sim_txq *q, unsigned budget)
 			if (loopback)
 				sim_dev_deliver(dev, q->qid, va, d->length);
 			else
-				sim_sink_check(dev, va, d->length);
+				sim_sink_check(q, va, d->length);
 		}
 		/* A lost completion: the frame went out, the write-back did not. */
 		if ((d->cmd & SIM_TXD_CMD_RS) && !sim_fault_take(dev, BUMP_SIM_FAULT_TX_LOST))

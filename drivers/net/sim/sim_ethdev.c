@@ -270,7 +270,6 @@ static int sim_open(struct bump_port *port, const char *args)
 	dev->inline_step = !conf.thread && !conf.manual;
 	atomic_init(&dev->link_up, true);
 	memcpy(dev->gen_mac, (uint8_t[6]){ 0x02, 0x53, 0x49, 0x4d, 0xff, (uint8_t)info->id }, 6);
-	pthread_mutex_init(&dev->sink_lock, NULL);
 
 	info->max_rx_queues = conf.queues;
 	info->max_tx_queues = conf.queues;
@@ -295,7 +294,6 @@ static void sim_close(struct bump_port *port)
 		sim_rxq_free(dev->rxq[i]);
 		sim_txq_free(dev->txq[i]);
 	}
-	pthread_mutex_destroy(&dev->sink_lock);
 	free(dev);
 	bump_port_set_priv(port, NULL);
 }

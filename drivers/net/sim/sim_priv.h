@@ -154,6 +154,7 @@ struct sim_rxq {
 	uint64_t gen_seq;
 	struct {
 		_Atomic uint64_t frames, no_desc, disabled, oversize, link_drops, dma_faults;
+		_Atomic uint64_t gen_frames;  /* generated here (mode=gen) */
 	} dst;
 };
 
@@ -183,6 +184,12 @@ struct sim_txq {
 	struct {
 		_Atomic uint64_t frames, link_drops, dma_faults;
 	} dst;
+	/* The sink's checks of what this queue sends: per queue, so that the
+	 * queues of one port, served by different lcores, share no lock. */
+	uint64_t sink_next[BUMP_PORT_QUEUE_MAX];  /* by the generator queue in the frame */
+	struct {
+		_Atomic uint64_t frames, bytes, bad_format, bad_csum, seq_gaps, seq_errors;
+	} sink;
 };
 
 #define SIM_WARN_BAD_LEN 0x01
@@ -214,15 +221,7 @@ struct sim_dev {
 	/* Generator */
 	uint64_t gen_start_ns;
 	_Atomic uint64_t gen_due_taken;  /* frames of the rate budget already generated */
-	_Atomic uint64_t gen_frames;
 	uint8_t gen_mac[6];
-
-	/* Sink */
-	pthread_mutex_t sink_lock;
-	uint64_t sink_next[BUMP_PORT_QUEUE_MAX];
-	struct {
-		_Atomic uint64_t frames, bytes, bad_format, bad_csum, seq_gaps, seq_errors;
-	} sink;
 
 	/* Device thread */
 	pthread_t thread;
