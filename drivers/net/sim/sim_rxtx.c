@@ -167,11 +167,12 @@ void sim_rxq_reclaim(struct sim_rxq *q)
  * Reclaim completed descriptors, oldest first.  A descriptor without DD
  * that the device's head has passed lost its completion: the device sets DD
  * before it moves the head, so this is certain, not a timeout guess; the
- * device is done with the buffer, so it is freed and counted.
+ * device is done with the buffer, so it is freed and counted.  The packets
+ * are freed in bulk, one call per contiguous run of the ring.
  */
 static void sim_tx_clean(struct sim_txq *q)
 {
-	uint32_t next = q->next;
+	uint32_t first = q->next, next = first;
 
 	while (next != q->tail) {
 		struct sim_tx_desc *d = &q->ring[next & q->mask];
@@ -194,10 +195,15 @@ static void sim_tx_clean(struct sim_txq *q)
 		}
 		if (bump_unlikely(status & SIM_TXD_STAT_EC))
 			SIM_STAT_INC(q->st.tx_errors);
-		bump_pkt_free(&q->sw_ring[next & q->mask]);
 		next++;
 	}
 	q->next = next;
+	while (first != next) {
+		uint32_t at = first & q->mask, run = BUMP_MIN(next - first, q->nb_desc - at);
+
+		bump_pkt_free_bulk(&q->sw_ring[at], run);
+		first += run;
+	}
 }
 
 /* The DMA address of a packet, or 0 when it cannot be sent (unmapped pool, bad bounds). */
