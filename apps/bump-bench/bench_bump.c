@@ -8,7 +8,7 @@
  * EAL takes its memory, and kept to the end, so that only pool creation (as
  * cheap as page_pool_create()) is repeated per benchmark.
  */
-#include "bench_ctx.h"
+#include "bench_glue.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,13 +226,9 @@ static struct bb_ctx *bb_setup(const struct bench_impl *impl, const struct bench
 
 	if (bb_arena_get())
 		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		bench_set_error("out of memory");
+	c = bench_ctx_new(sizeof(*c), impl, args);
+	if (!c)
 		return NULL;
-	}
-	if (bench_ctx_init(&c->b, impl, args))
-		goto err;
 	pp.arena = bb_arena;
 	if (bump_pool_create(&pp, &c->pool)) {
 		bench_set_error("bump pool: %s", bump_last_error());
@@ -247,46 +243,11 @@ err:
 	return NULL;
 }
 
-static void *bb_owner_setup(const struct bench_impl *impl, const struct bench_args *args,
-			    uint64_t *nbufs)
-{
-	return bb_setup(impl, args, 0, nbufs);
-}
+BENCH_GLUE(bb, struct bb_ctx, c->pool, bb_ops, bb_setup, bb_teardown,
+	   0, 2,  /* page orders: 4 KiB buffers, 16 KiB for order2 */
+	   bb_any_ops, bench_xthread_b_pin, bench_glue_no_leave)
 
-static void *bb_order2_setup(const struct bench_impl *impl, const struct bench_args *args,
-			     uint64_t *nbufs)
-{
-	return bb_setup(impl, args, 2, nbufs);
-}
-
-static int bb_owner_run(void *ctx)
-{
-	struct bb_ctx *c = ctx;
-
-	return bench_owner_run(&bb_ops, c->pool, c->b.bufs, c->b.bulk, BENCH_BUFS_PER_RUN,
-			       "bump");
-}
-
-static void *bb_fifo_setup(const struct bench_impl *impl, const struct bench_args *args,
-			   uint64_t *nbufs)
-{
-	struct bb_ctx *c = bb_setup(impl, args, 0, nbufs);
-
-	if (c && bench_ctx_fifo(&c->b, &bb_ops, args)) {
-		bb_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bb_fifo_run(void *ctx)
-{
-	struct bb_ctx *c = ctx;
-
-	return bench_fifo_run(&bb_ops, c->pool, &c->b.fifo, c->b.bulk, BENCH_BUFS_PER_RUN,
-			      "bump");
-}
-
+/* Fragments: the owner run on bb_frag_ops, whose pool is the context. */
 static void *bb_frag_setup(const struct bench_impl *impl, const struct bench_args *args,
 			   uint64_t *nbufs)
 {
@@ -304,65 +265,8 @@ static int bb_frag_run(void *ctx)
 	return bench_owner_run(&bb_frag_ops, c, c->b.bufs, c->b.bulk, BENCH_BUFS_PER_RUN, "bump");
 }
 
-static void *bb_rx_setup(const struct bench_impl *impl, const struct bench_args *args,
-			 uint64_t *nbufs)
-{
-	struct bb_ctx *c = bb_setup(impl, args, 0, nbufs);
-
-	if (c && bench_ctx_rx(&c->b, &bb_ops, args)) {
-		bb_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bb_rx_run(void *ctx)
-{
-	struct bb_ctx *c = ctx;
-
-	return bench_rx_run(&bb_ops, c->pool, &c->b.rx, c->b.bulk, BENCH_BUFS_PER_RUN, "bump");
-}
-
-static void *bb_xthread_b(void *arg)
-{
-	struct bench_xthread *x = arg;
-	struct bb_ctx *c = x->impl;
-
-	if (bench_xthread_b_pin(x)) {
-		bench_xthread_b_ready(x, false);
-		return NULL;
-	}
-	bench_xthread_b_ready(x, true);
-	bench_xthread_loop_b(&bb_any_ops, c->pool, x);
-	return NULL;
-}
-
-static void *bb_xthread_setup(const struct bench_impl *impl, const struct bench_args *args,
-			      uint64_t *nbufs)
-{
-	struct bb_ctx *c = bb_setup(impl, args, 0, nbufs);
-
-	/* The pool was created on this thread, A, which is therefore its owner. */
-	if (c && bench_xthread_start(&c->b.x, c->b.bulk, bb_xthread_b, c)) {
-		bb_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bb_xthread_run(void *ctx)
-{
-	struct bb_ctx *c = ctx;
-
-	return bench_xthread_run_a(&bb_ops, c->pool, &c->b.x, "bump", BENCH_BUFS_PER_RUN);
-}
-
 const struct bench_impl bench_bump_impls[] = {
-	{ BENCH_W_OWNER, "bump", bb_owner_setup, bb_owner_run, bb_teardown, NULL },
-	{ BENCH_W_OUTSTANDING, "bump", bb_fifo_setup, bb_fifo_run, bb_teardown, NULL },
+	BENCH_GLUE_ROWS(bb, bb_teardown, "bump", NULL),
 	{ BENCH_W_FRAG, "bump", bb_frag_setup, bb_frag_run, bb_teardown, NULL },
-	{ BENCH_W_XTHREAD, "bump", bb_xthread_setup, bb_xthread_run, bb_teardown, NULL },
-	{ BENCH_W_RX, "bump", bb_rx_setup, bb_rx_run, bb_teardown, NULL },
-	{ BENCH_W_ORDER2, "bump", bb_order2_setup, bb_owner_run, bb_teardown, NULL },
 	{ 0 },
 };

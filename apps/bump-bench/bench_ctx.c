@@ -7,18 +7,28 @@
 
 #include <stdlib.h>
 
-int bench_ctx_init(struct bench_ctx *c, const struct bench_impl *impl,
-		   const struct bench_args *args)
+void *bench_ctx_new(size_t size, const struct bench_impl *impl, const struct bench_args *args)
 {
+	struct bench_ctx *c = calloc(1, size);
+
+	if (!c) {
+		bench_set_error("out of memory");
+		return NULL;
+	}
 	c->name = impl->impl;
 	c->bulk = args->bulk ? args->bulk : 1;
 	if (c->bulk > BENCH_BULK_MAX || BENCH_BUFS_PER_RUN % c->bulk) {
 		bench_set_error("%s: bulk %u: use a divisor of %u up to %d", c->name, c->bulk,
 				BENCH_BUFS_PER_RUN, BENCH_BULK_MAX);
-		return -1;
+		free(c);
+		return NULL;
 	}
 	c->bufs = bench_ptr_array(c->bulk);
-	return c->bufs ? 0 : -1;
+	if (!c->bufs) {
+		free(c);
+		return NULL;
+	}
+	return c;
 }
 
 int bench_ctx_fifo(struct bench_ctx *c, const struct bench_ops *ops,

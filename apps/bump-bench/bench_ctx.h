@@ -21,9 +21,13 @@ struct bench_ctx {
 	struct bench_xthread x;
 };
 
-/* Check the bulk against BENCH_BUFS_PER_RUN and allocate the batch array. */
-int bench_ctx_init(struct bench_ctx *c, const struct bench_impl *impl,
-		   const struct bench_args *args);
+/*
+ * A zeroed context of @size bytes, a struct that starts with a struct
+ * bench_ctx: the bulk checked against BENCH_BUFS_PER_RUN, the batch array
+ * allocated.  NULL, with the error set; free it with bench_ctx_release() and
+ * free().
+ */
+void *bench_ctx_new(size_t size, const struct bench_impl *impl, const struct bench_args *args);
 /* Hold args->outstanding buffers in the FIFO (outstanding workload). */
 int bench_ctx_fifo(struct bench_ctx *c, const struct bench_ops *ops,
 		   const struct bench_args *args);

@@ -12,6 +12,7 @@
  * shared-info refcount beside it).
  */
 #include "bench_dpdk.h"
+#include "bench_glue.h"
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -125,13 +126,9 @@ static struct bdb_ctx *bdb_setup(const struct bench_impl *impl, const struct ben
 
 	if (!bench_dpdk_ready())
 		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		bench_set_error("out of memory");
+	c = bench_ctx_new(sizeof(*c), impl, args);
+	if (!c)
 		return NULL;
-	}
-	if (bench_ctx_init(&c->b, impl, args))
-		goto err;
 	bd_pool_name(name, sizeof(name), "mbuf");
 	if (impl->variant) {
 		if (bdb_create_extbuf(c, name, n, room))
@@ -151,109 +148,13 @@ err:
 	return NULL;
 }
 
-static void *bdb_owner_setup(const struct bench_impl *impl, const struct bench_args *args,
-			     uint64_t *nbufs)
-{
-	return bdb_setup(impl, args, RTE_MBUF_DEFAULT_BUF_SIZE, nbufs);
-}
-
-static void *bdb_order2_setup(const struct bench_impl *impl, const struct bench_args *args,
-			      uint64_t *nbufs)
-{
-	return bdb_setup(impl, args, BDB_ORDER2_ROOM, nbufs);
-}
-
-static int bdb_owner_run(void *ctx)
-{
-	struct bdb_ctx *c = ctx;
-
-	return bench_owner_run(&bdb_ops, c->mp, c->b.bufs, c->b.bulk, BENCH_BUFS_PER_RUN,
-			       c->b.name);
-}
-
-static void *bdb_fifo_setup(const struct bench_impl *impl, const struct bench_args *args,
-			    uint64_t *nbufs)
-{
-	struct bdb_ctx *c = bdb_setup(impl, args, RTE_MBUF_DEFAULT_BUF_SIZE, nbufs);
-
-	if (c && bench_ctx_fifo(&c->b, &bdb_ops, args)) {
-		bdb_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bdb_fifo_run(void *ctx)
-{
-	struct bdb_ctx *c = ctx;
-
-	return bench_fifo_run(&bdb_ops, c->mp, &c->b.fifo, c->b.bulk, BENCH_BUFS_PER_RUN,
-			      c->b.name);
-}
-
-static void *bdb_rx_setup(const struct bench_impl *impl, const struct bench_args *args,
-			  uint64_t *nbufs)
-{
-	struct bdb_ctx *c = bdb_setup(impl, args, RTE_MBUF_DEFAULT_BUF_SIZE, nbufs);
-
-	if (c && bench_ctx_rx(&c->b, &bdb_ops, args)) {
-		bdb_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bdb_rx_run(void *ctx)
-{
-	struct bdb_ctx *c = ctx;
-
-	return bench_rx_run(&bdb_ops, c->mp, &c->b.rx, c->b.bulk, BENCH_BUFS_PER_RUN, c->b.name);
-}
-
-static void *bdb_xthread_b(void *arg)
-{
-	struct bench_xthread *x = arg;
-	struct bdb_ctx *c = x->impl;
-
-	if (bd_b_enter(x)) {
-		bench_xthread_b_ready(x, false);
-		return NULL;
-	}
-	bench_xthread_b_ready(x, true);
-	bench_xthread_loop_b(&bdb_ops, c->mp, x);
-	bd_b_leave();
-	return NULL;
-}
-
-static void *bdb_xthread_setup(const struct bench_impl *impl, const struct bench_args *args,
-			       uint64_t *nbufs)
-{
-	struct bdb_ctx *c = bdb_setup(impl, args, RTE_MBUF_DEFAULT_BUF_SIZE, nbufs);
-
-	if (c && bench_xthread_start(&c->b.x, c->b.bulk, bdb_xthread_b, c)) {
-		bdb_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bdb_xthread_run(void *ctx)
-{
-	struct bdb_ctx *c = ctx;
-
-	return bench_xthread_run_a(&bdb_ops, c->mp, &c->b.x, c->b.name, BENCH_BUFS_PER_RUN);
-}
+BENCH_GLUE(bdb, struct bdb_ctx, c->mp, bdb_ops, bdb_setup, bdb_teardown,
+	   RTE_MBUF_DEFAULT_BUF_SIZE, BDB_ORDER2_ROOM,
+	   bdb_ops, bd_b_enter, bd_b_leave)
 
 /* No fragments: an mbuf pool hands out whole buffers only. */
-#define BDB_IMPLS(impl, variant)                                                          \
-	{ BENCH_W_OWNER, impl, bdb_owner_setup, bdb_owner_run, bdb_teardown, variant },   \
-	{ BENCH_W_OUTSTANDING, impl, bdb_fifo_setup, bdb_fifo_run, bdb_teardown, variant }, \
-	{ BENCH_W_XTHREAD, impl, bdb_xthread_setup, bdb_xthread_run, bdb_teardown, variant }, \
-	{ BENCH_W_RX, impl, bdb_rx_setup, bdb_rx_run, bdb_teardown, variant },            \
-	{ BENCH_W_ORDER2, impl, bdb_order2_setup, bdb_owner_run, bdb_teardown, variant }
-
 const struct bench_impl bench_mbuf_impls[] = {
-	BDB_IMPLS("pktmbuf", NULL),
-	BDB_IMPLS("pktmbuf_extbuf", "extbuf"),
+	BENCH_GLUE_ROWS(bdb, bdb_teardown, "pktmbuf", NULL),
+	BENCH_GLUE_ROWS(bdb, bdb_teardown, "pktmbuf_extbuf", "extbuf"),
 	{ 0 },
 };

@@ -10,6 +10,7 @@
  * owner, no way to tell a double free.
  */
 #include "bench_dpdk.h"
+#include "bench_glue.h"
 
 #include <rte_errno.h>
 #include <rte_mempool.h>
@@ -82,13 +83,9 @@ static struct bdm_ctx *bdm_setup(const struct bench_impl *impl, const struct ben
 
 	if (!bench_dpdk_ready())
 		return NULL;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		bench_set_error("out of memory");
+	c = bench_ctx_new(sizeof(*c), impl, args);
+	if (!c)
 		return NULL;
-	}
-	if (bench_ctx_init(&c->b, impl, args))
-		goto err;
 	bd_pool_name(name, sizeof(name), ops);
 	c->mp = rte_mempool_create_empty(name, bd_pool_size(args), elt_size, BD_CACHE, 0,
 					 SOCKET_ID_ANY, 0);
@@ -112,17 +109,9 @@ err:
 	return NULL;
 }
 
-static void *bdm_owner_setup(const struct bench_impl *impl, const struct bench_args *args,
-			     uint64_t *nbufs)
-{
-	return bdm_setup(impl, args, BDM_BUF_SIZE, nbufs);
-}
-
-static void *bdm_order2_setup(const struct bench_impl *impl, const struct bench_args *args,
-			      uint64_t *nbufs)
-{
-	return bdm_setup(impl, args, BDM_ORDER2_SIZE, nbufs);
-}
+BENCH_GLUE(bdm, struct bdm_ctx, c->mp, bdm_ops, bdm_setup, bdm_teardown,
+	   BDM_BUF_SIZE, BDM_ORDER2_SIZE,
+	   bdm_ops, bd_b_enter, bd_b_leave)
 
 /* DPDK has no fragment allocator: the nearest is a pool of fragment-sized objects. */
 static void *bdm_frag_setup(const struct bench_impl *impl, const struct bench_args *args,
@@ -131,94 +120,9 @@ static void *bdm_frag_setup(const struct bench_impl *impl, const struct bench_ar
 	return bdm_setup(impl, args, args->size, nbufs);
 }
 
-static int bdm_owner_run(void *ctx)
-{
-	struct bdm_ctx *c = ctx;
-
-	return bench_owner_run(&bdm_ops, c->mp, c->b.bufs, c->b.bulk, BENCH_BUFS_PER_RUN,
-			       c->b.name);
-}
-
-static void *bdm_fifo_setup(const struct bench_impl *impl, const struct bench_args *args,
-			    uint64_t *nbufs)
-{
-	struct bdm_ctx *c = bdm_setup(impl, args, BDM_BUF_SIZE, nbufs);
-
-	if (c && bench_ctx_fifo(&c->b, &bdm_ops, args)) {
-		bdm_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bdm_fifo_run(void *ctx)
-{
-	struct bdm_ctx *c = ctx;
-
-	return bench_fifo_run(&bdm_ops, c->mp, &c->b.fifo, c->b.bulk, BENCH_BUFS_PER_RUN,
-			      c->b.name);
-}
-
-static void *bdm_rx_setup(const struct bench_impl *impl, const struct bench_args *args,
-			  uint64_t *nbufs)
-{
-	struct bdm_ctx *c = bdm_setup(impl, args, BDM_BUF_SIZE, nbufs);
-
-	if (c && bench_ctx_rx(&c->b, &bdm_ops, args)) {
-		bdm_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bdm_rx_run(void *ctx)
-{
-	struct bdm_ctx *c = ctx;
-
-	return bench_rx_run(&bdm_ops, c->mp, &c->b.rx, c->b.bulk, BENCH_BUFS_PER_RUN, c->b.name);
-}
-
-static void *bdm_xthread_b(void *arg)
-{
-	struct bench_xthread *x = arg;
-	struct bdm_ctx *c = x->impl;
-
-	if (bd_b_enter(x)) {
-		bench_xthread_b_ready(x, false);
-		return NULL;
-	}
-	bench_xthread_b_ready(x, true);
-	bench_xthread_loop_b(&bdm_ops, c->mp, x);
-	bd_b_leave();
-	return NULL;
-}
-
-static void *bdm_xthread_setup(const struct bench_impl *impl, const struct bench_args *args,
-			       uint64_t *nbufs)
-{
-	struct bdm_ctx *c = bdm_setup(impl, args, BDM_BUF_SIZE, nbufs);
-
-	if (c && bench_xthread_start(&c->b.x, c->b.bulk, bdm_xthread_b, c)) {
-		bdm_teardown(c);
-		return NULL;
-	}
-	return c;
-}
-
-static int bdm_xthread_run(void *ctx)
-{
-	struct bdm_ctx *c = ctx;
-
-	return bench_xthread_run_a(&bdm_ops, c->mp, &c->b.x, c->b.name, BENCH_BUFS_PER_RUN);
-}
-
-#define BDM_IMPLS(impl, ops)                                                              \
-	{ BENCH_W_OWNER, impl, bdm_owner_setup, bdm_owner_run, bdm_teardown, ops },       \
-	{ BENCH_W_OUTSTANDING, impl, bdm_fifo_setup, bdm_fifo_run, bdm_teardown, ops },   \
-	{ BENCH_W_FRAG, impl, bdm_frag_setup, bdm_owner_run, bdm_teardown, ops },         \
-	{ BENCH_W_XTHREAD, impl, bdm_xthread_setup, bdm_xthread_run, bdm_teardown, ops }, \
-	{ BENCH_W_RX, impl, bdm_rx_setup, bdm_rx_run, bdm_teardown, ops },                \
-	{ BENCH_W_ORDER2, impl, bdm_order2_setup, bdm_owner_run, bdm_teardown, ops }
+#define BDM_IMPLS(impl, ops)                            \
+	BENCH_GLUE_ROWS(bdm, bdm_teardown, impl, ops),  \
+	{ BENCH_W_FRAG, impl, bdm_frag_setup, bdm_owner_run, bdm_teardown, ops }
 
 const struct bench_impl bench_mempool_impls[] = {
 	BDM_IMPLS("mempool_ring", "ring_mp_mc"),

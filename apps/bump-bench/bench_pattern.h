@@ -4,9 +4,10 @@
  *
  * Each implementation file describes its allocator with a static const
  * struct bench_ops of static inline functions and calls these templates with
- * it.  They are always inlined, so the compiler sees constant function
- * pointers and turns them into direct, inlined calls: the figures measure
- * the allocator, not an indirect call per buffer.
+ * it (BENCH_GLUE() in bench_glue.h writes those calls).  They are always
+ * inlined, so the compiler sees constant function pointers and turns them
+ * into direct, inlined calls: the figures measure the allocator, not an
+ * indirect call per buffer.
  */
 #ifndef BENCH_PATTERN_H
 #define BENCH_PATTERN_H
