@@ -3,9 +3,10 @@
 # Quick when they are all there already: apt runs only for missing ones.
 set -eu
 
+# dpdk-dev: dpdk-testpmd, the DPDK reference of the AF_XDP benchmark (doc/bench/afxdp.md).
 PACKAGES="build-essential meson ninja-build pkg-config python3
 libnuma-dev numactl
-libdpdk-dev dpdk
+libdpdk-dev dpdk dpdk-dev
 liburing-dev libxdp-dev libbpf-dev xdp-tools iproute2 ethtool
 libbenchmark-dev gnuplot-nox valgrind
 qemu-system-x86 linux-image-amd64 busybox-static cpio kmod"

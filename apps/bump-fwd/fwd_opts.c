@@ -87,7 +87,7 @@ static void fwd_opts_usage(FILE *out)
 		"  --lcores LIST        CPUs of the forwarding threads, e.g. 1 or 2-3,5 (default:\n"
 		"                       one thread on the last CPU of the process's affinity)\n"
 		"\n"
-		"Memory (one region + arena per port, one pool per RX queue):\n"
+		"Memory (one region + arena per NUMA node, one pool per RX queue):\n"
 		"  --nb-mbufs N         buffers per port (default 8192)\n"
 		"  --buf-size BYTES     buffer size, a power of two from 1024 (default 4096)\n"
 		"  --no-huge            use 4 KiB pages on purpose (hugepages are used when free,\n"

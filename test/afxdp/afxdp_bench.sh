@@ -1,8 +1,8 @@
-#!/bin/bash
+#!/bin/sh
 # SPDX-License-Identifier: MIT
 # afxdp_bench.sh - Mpps through a forwarder on a veth pair, bump against a
-# plain AF_XDP loop (afxdp_ixy: ixy-style UMEM, a stack of frame indices) in
-# the same run.
+# plain AF_XDP loop (afxdp_ixy: ixy-style UMEM, a stack of frame indices)
+# and against DPDK's net_af_xdp PMD, all in the same run.
 #
 # Topology: one veth pair bmpbex <-> bmpbey in namespace bmpbe-n, both ends
 # ports of the forwarder under test.  INJECT frames (64 bytes) are sent
@@ -10,17 +10,32 @@
 # bmpbex TX -> bmpbey RX ...  So nothing outside the forwarder's CPU limits
 # the rate: the forwarder's loop, the kernel's copy-mode AF_XDP TX (an skb
 # per frame), the veth and the XDP redirect into the socket all run on the
-# forwarder's CPU, for bump and for the peer alike.
+# forwarder's CPU, for bump and for the peers alike.
 #
 # Forwarders, run in turn in every round (ROUNDS rounds, SECONDS each):
-#   bump-fwd    the app, io mode: one arena per port, so the driver copies on TX
-#   afxdp_fwd   the port API with one arena for both ports: zero-copy forwarding
-#   afxdp_ixy   the peer: libxdp only, shared UMEM, zero-copy forwarding
+#   bump-fwd            the app, io mode, afxdp: ports (bump's AF_XDP driver)
+#   afxdp_fwd           the port API with one arena for both ports: zero-copy forwarding
+#   afxdp_ixy           the AF_XDP peer: libxdp only, shared UMEM, zero-copy forwarding
+#   bump-fwd/net_af_xdp the same app, io mode, dpdk: ports on DPDK's net_af_xdp PMD
+#                       (when bump was built with DPDK)
+#   testpmd/net_af_xdp  the DPDK peer: dpdk-testpmd, io mode, one forwarding lcore,
+#                       on the same two net_af_xdp vdevs (when dpdk-testpmd is installed:
+#                       Debian's dpdk-dev package)
 # Each prints its forwarded rate every second; the first second is dropped
 # (start-up, injection) and the median of the rest over all rounds is reported.
 #
+# XDP modes: the AF_XDP forwarders attach their program in the mode asked
+# for.  net_af_xdp has no mode argument: it attaches libxdp's xsk_def_prog
+# in native mode on veth; for skb mode the script loads that same program in
+# generic mode first (xdp-loader) and the PMD uses it.  Every run checks the
+# mode the veth ends are in.  net_af_xdp runs with force_copy=1 (veth has no
+# zero-copy AF_XDP: all forwarders are in copy mode) and busy_budget=0 (no
+# preferred busy polling, which the AF_XDP forwarders do not use either).
+#
 # Usage: meson test -C BUILD --benchmark afxdp_bench -v
-#        (env: BENCH_ROUNDS=5 BENCH_SECONDS=4 BENCH_INJECT=128 BENCH_MODES="native skb")
+#        (env: BENCH_ROUNDS=5 BENCH_SECONDS=4 BENCH_INJECT=128 BENCH_MODES="native skb"
+#         BENCH_TOOLS="bump-fwd afxdp_fwd ..." to run some only,
+#         BENCH_TESTPMD=path of dpdk-testpmd, "" for none)
 set -u
 . "$(dirname "$0")/afxdp_lib.sh"
 [ -x "${AFXDP_IXY:-}" ] || afxdp_skip "AFXDP_IXY is not set: run through meson test"
@@ -30,37 +45,128 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SECONDS_PER_RUN=${BENCH_SECONDS:-4}
 INJECT=${BENCH_INJECT:-128}
 MODES=${BENCH_MODES:-native skb}
-# The last CPU we may run on: the generator and the shell keep the others.
-CPU=$(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' | tail -n 1 | sed 's/.*-//')
+TESTPMD=${BENCH_TESTPMD-$(command -v dpdk-testpmd || true)}
+# The last CPU we may run on is the forwarder's; the generator, the shell and
+# testpmd's main lcore (which only prints stats) keep the first.
+CPUS=$(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
+	awk -F- '{ e = NF > 1 ? $2 : $1; for (c = $1; c <= e; c++) print c }')
+CPU=$(echo "$CPUS" | tail -n 1)
+MAIN_CPU=$(echo "$CPUS" | head -n 1)
 
 NS=bmpbe-n
 afxdp_ns $NS
 ip link add bmpbex netns $NS type veth peer name bmpbey netns $NS || afxdp_fail "veth"
-ip -n $NS link set bmpbex up && ip -n $NS link set bmpbey up || afxdp_fail "link up"
+{ ip -n $NS link set bmpbex up && ip -n $NS link set bmpbey up; } || afxdp_fail "link up"
+
+# DPDK memory, the same for bump-fwd's EAL and testpmd's.
+if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -ge 128 ]; then
+	EAL_MEM="--in-memory"
+	EAL_MEMDESC="2 MiB hugepages (EAL --in-memory)"
+else
+	EAL_MEM="--no-huge -m 512 --no-shconf --file-prefix=bmpbe$$"
+	EAL_MEMDESC="4 KiB pages (EAL --no-huge: fewer than 128 free hugepages)"
+fi
+NAF="force_copy=1,busy_budget=0"
+
+# libxdp's default AF_XDP program, loaded in generic mode for net_af_xdp's skb runs.
+XSK_PROG=""
+for d in "${LIBXDP_OBJECT_PATH:-}" "$(pkg-config --variable=libdir libxdp 2>/dev/null)/bpf" \
+	/usr/lib/x86_64-linux-gnu/bpf /usr/lib/aarch64-linux-gnu/bpf /usr/lib64/bpf /usr/lib/bpf \
+	/usr/local/lib/bpf; do
+	[ -n "$d" ] && [ -f "$d/xsk_def_xdp_prog.o" ] && XSK_PROG=$d/xsk_def_xdp_prog.o && break
+done
+command -v xdp-loader >/dev/null || XSK_PROG=""
+
+# xdp_mode IF: the XDP mode of the program on IF: native, skb, or none.
+xdp_mode() {
+	case $(ip -n $NS -o link show dev "$1") in
+	*" xdpgeneric "*) echo skb ;;
+	*" xdp "*) echo native ;;
+	*" xdp"*) echo other ;;
+	*) echo none ;;
+	esac
+}
+
+# xdp_clear: no XDP program left on either end.
+xdp_clear() {
+	for i in bmpbex bmpbey; do
+		ip -n $NS link set dev "$i" xdpgeneric off 2>/dev/null
+		ip -n $NS link set dev "$i" xdpdrv off 2>/dev/null
+	done
+}
 
 # run_one TOOL MODE: one run; appends its per-second rates (Mpps) to rates.TOOL.MODE.
 run_one() {
-	local tool=$1 mode=$2 out=$AFXDP_TMP/run ready=^ready cmd
+	tool=$1 mode=$2 out=$AFXDP_TMP/run ready=^ready
 	case $tool in
 	bump-fwd)
-		cmd=("$AFXDP_BUMP_FWD" --port "afxdp:bmpbex,mode=$mode" --port "afxdp:bmpbey,mode=$mode"
-		     --fwd io --lcores "$CPU" --duration "$SECONDS_PER_RUN" --stats-period 1)
+		set -- "$AFXDP_BUMP_FWD" --port "afxdp:bmpbex,mode=$mode" --port "afxdp:bmpbey,mode=$mode" \
+			--fwd io --lcores "$CPU" --duration "$SECONDS_PER_RUN" --stats-period 1
 		ready="running for" ;;
 	afxdp_fwd)
-		cmd=("$AFXDP_FWD" --port "afxdp:bmpbex,mode=$mode" --port "afxdp:bmpbey,mode=$mode"
-		     --fwd io --arena shared --cpu "$CPU" --duration "$SECONDS_PER_RUN" --stats) ;;
+		set -- "$AFXDP_FWD" --port "afxdp:bmpbex,mode=$mode" --port "afxdp:bmpbey,mode=$mode" \
+			--fwd io --arena shared --cpu "$CPU" --duration "$SECONDS_PER_RUN" --stats ;;
 	afxdp_ixy)
-		cmd=("$AFXDP_IXY" --if bmpbex --if bmpbey --mode "$mode" --fwd io --cpu "$CPU"
-		     --duration "$SECONDS_PER_RUN") ;;
+		set -- "$AFXDP_IXY" --if bmpbex --if bmpbey --mode "$mode" --fwd io --cpu "$CPU" \
+			--duration "$SECONDS_PER_RUN" ;;
+	bump-fwd/net_af_xdp)
+		# Rings of 2048 as the afxdp driver's (the dpdk driver's default is 1024).
+		set -- env BUMP_EAL_ARGS="$EAL_MEM" "$AFXDP_BUMP_FWD" \
+			--port "dpdk:net_af_xdp0,iface=bmpbex,$NAF" --port "dpdk:net_af_xdp1,iface=bmpbey,$NAF" \
+			--rxd 2048 --txd 2048 --fwd io --lcores "$CPU" --duration "$SECONDS_PER_RUN" \
+			--stats-period 1
+		ready="running for" ;;
+	testpmd/net_af_xdp)
+		# Stopped with SIGINT SECONDS_PER_RUN after the ready line (stats blocks at
+		# 0, 1, 2, ... s); stdout line-buffered for the ready line.
+		# shellcheck disable=SC2086
+		set -- stdbuf -oL "$TESTPMD" $EAL_MEM --lcores "0@$MAIN_CPU,1@$CPU" --no-pci \
+			--no-telemetry --log-level=lib.eal:warning \
+			--vdev "net_af_xdp0,iface=bmpbex,$NAF" --vdev "net_af_xdp1,iface=bmpbey,$NAF" -- \
+			--forward-mode=io --nb-cores=1 --burst=32 --rxd=2048 --txd=2048 \
+			--total-num-mbufs=8192 --stats-period 1
+		ready="start packet forwarding" ;;
 	esac
-	ip netns exec $NS "${cmd[@]}" >"$out" 2>&1 &
-	local pid=$!
+	preloaded=""
+	case $tool/$mode in
+	*/net_af_xdp/skb)
+		for i in bmpbex bmpbey; do
+			ip netns exec $NS xdp-loader load -m skb "$i" "$XSK_PROG" >"$out" 2>&1 ||
+				afxdp_fail "xdp-loader load -m skb $i $XSK_PROG: $(cat "$out")"
+		done
+		preloaded=" (xsk_def_prog loaded in skb mode first)" ;;
+	esac
+	# Emptied here, not by the child's redirection: the ready check must not
+	# find the previous run's "ready" before the child has started.
+	: >"$out"
+	ip netns exec $NS "$@" >>"$out" 2>&1 </dev/null &
+	pid=$!
 	AFXDP_PIDS="$AFXDP_PIDS $pid"
 	afxdp_wait_ready "$out" $pid "$ready" || afxdp_fail "$tool did not start: $(cat "$out")"
+	for i in bmpbex bmpbey; do
+		m=$(xdp_mode $i)
+		[ "$m" = "$mode" ] ||
+			afxdp_fail "$tool in $mode mode: $i has XDP in mode '$m'$preloaded: $(cat "$out")"
+	done
 	ip netns exec $NS "$AFXDP_GEN" -i bmpbex -n "$INJECT" >/dev/null || afxdp_fail "inject"
-	wait $pid || afxdp_fail "$tool failed: $(cat "$out")"
+	if [ "$tool" = testpmd/net_af_xdp ]; then
+		sleep "$SECONDS_PER_RUN"
+		kill -INT $pid
+		# testpmd re-raises SIGINT after its clean exit: 130 is its normal status.
+		wait $pid
+		st=$?
+		[ $st = 0 ] || [ $st = 130 ] || afxdp_fail "$tool failed ($st): $(cat "$out")"
+		grep -q '^Bye' "$out" || afxdp_fail "$tool did not close its ports: $(cat "$out")"
+	else
+		wait $pid || afxdp_fail "$tool failed: $(cat "$out")"
+	fi
+	[ -n "$preloaded" ] && xdp_clear
+	for i in bmpbex bmpbey; do
+		m=$(xdp_mode $i)
+		[ "$m" = none ] || { echo "note: $tool left an XDP program ($m) on $i; removed"; xdp_clear; }
+	done
 	case $tool in
-	bump-fwd)
+	bump-fwd*)
 		# "[   2.00 s] port P rx X Mpps tx Y Mpps ...": sum tx over the ports of each line time.
 		awk '/^\[ *[0-9.]+ s\] port / { for (i = 1; i < NF; i++) if ($i == "tx") t[$2] += $(i + 1) }
 		     END { for (k in t) print k, t[k] }' "$out" | sort -n | awk 'NR > 1 { print $2 }' ;;
@@ -68,38 +174,80 @@ run_one() {
 		sed -n 's/^fwd: \([0-9.]*\) Mpps$/\1/p' "$out" | tail -n +2 ;;
 	afxdp_ixy)
 		sed -n 's/^ixy: \([0-9.]*\) Mpps$/\1/p' "$out" | tail -n +2 ;;
-	esac >>"$AFXDP_TMP/rates.$tool.$mode"
+	testpmd*)
+		# A "Port statistics" block every second, "Tx-pps: N" per port in it (packets
+		# per second since the last block): sum tx over the ports of each block.  The
+		# first block comes as forwarding starts (no previous one: 0 pps), the second
+		# covers the first second (start-up, injection): both are dropped, and as many
+		# seconds are kept as the others give (SECONDS - 2).
+		awk '/Port statistics/ { n++ } /Tx-pps:/ { t[n] += $2 }
+		     END { for (i = 3; i <= n; i++) printf "%.3f\n", t[i] / 1e6 }' "$out" |
+			head -n $((SECONDS_PER_RUN - 2)) ;;
+	esac >>"$AFXDP_TMP/rates.$(echo "$tool" | tr / _).$mode"
 }
 
 # stats FILE: "median min max samples"
 stats() {
+	[ -f "$1" ] || { echo "- - - 0"; return; }
 	sort -n "$1" | awk '{ v[NR] = $1 } END {
 		if (NR == 0) { print "- - - 0"; exit }
 		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 		printf "%.3f %.3f %.3f %d\n", m, v[1], v[NR], NR }'
 }
 
+# ratio A B: A / B to two places, "-" when either is missing.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b != "-" && b > 0) printf "%.2f", a / b; else print "-" }'
+}
+
 TOOLS="afxdp_fwd afxdp_ixy"
 [ -x "${AFXDP_BUMP_FWD:-}" ] && TOOLS="bump-fwd $TOOLS"
+if [ "${AFXDP_DPDK:-0}" = 1 ] && [ -x "${AFXDP_BUMP_FWD:-}" ]; then
+	TOOLS="$TOOLS bump-fwd/net_af_xdp"
+	if [ -n "$TESTPMD" ] && [ -x "$TESTPMD" ]; then
+		TOOLS="$TOOLS testpmd/net_af_xdp"
+	else
+		echo "note: no dpdk-testpmd (Debian: apt-get install dpdk-dev): no testpmd rows"
+	fi
+else
+	echo "note: bump was built without DPDK: no net_af_xdp rows"
+fi
+TOOLS=${BENCH_TOOLS:-$TOOLS}
 echo "afxdp benchmark: $ROUNDS rounds x $SECONDS_PER_RUN s, $INJECT frames of 64 B circling," \
-	"forwarder on CPU $CPU, $(nproc) CPUs, kernel $(uname -r)"
+	"forwarder on CPU $CPU, $(nproc) CPUs, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+case $TOOLS in
+*net_af_xdp*) echo "DPDK: $EAL_MEMDESC, net_af_xdp devargs $NAF" ;;
+esac
 for mode in $MODES; do
 	for r in $(seq "$ROUNDS"); do
 		for tool in $TOOLS; do
+			case $tool/$mode in
+			*/net_af_xdp/skb)
+				[ -n "$XSK_PROG" ] || {
+					[ "$r" = 1 ] && echo "note: $tool skips skb mode: needs xdp-loader and libxdp's xsk_def_xdp_prog.o"
+					continue
+				} ;;
+			esac
 			run_one "$tool" "$mode"
 		done
-		echo "round $r/$ROUNDS mode=$mode done"
+		echo "round $r/$ROUNDS mode=$mode done, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	done
 done
 
 echo
-echo "| XDP mode | forwarder | median Mpps | min | max | samples | vs afxdp_ixy |"
-echo "|---|---|---|---|---|---|---|"
+echo "| XDP mode | forwarder | median Mpps | min | max | samples | vs afxdp_ixy | vs testpmd |"
+echo "|---|---|---|---|---|---|---|---|"
 for mode in $MODES; do
-	read -r peer _ < <(stats "$AFXDP_TMP/rates.afxdp_ixy.$mode")
+	read -r ixy _ <<EOF
+$(stats "$AFXDP_TMP/rates.afxdp_ixy.$mode")
+EOF
+	read -r tpmd _ <<EOF
+$(stats "$AFXDP_TMP/rates.testpmd_net_af_xdp.$mode")
+EOF
 	for tool in $TOOLS; do
-		read -r med lo hi n < <(stats "$AFXDP_TMP/rates.$tool.$mode")
-		ratio=$(awk -v a="$med" -v b="$peer" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-		echo "| $mode | $tool | $med | $lo | $hi | $n | $ratio |"
+		read -r med lo hi n <<EOF
+$(stats "$AFXDP_TMP/rates.$(echo "$tool" | tr / _).$mode")
+EOF
+		echo "| $mode | $tool | $med | $lo | $hi | $n | $(ratio "$med" "$ixy") | $(ratio "$med" "$tpmd") |"
 	done
 done
