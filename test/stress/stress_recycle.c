@@ -6,6 +6,9 @@
  *    checks the stamp and returns the buffer with bump_put() through the
  *    recycle ring; some buffers are cloned and put by both threads.  At the
  *    end every buffer is accounted for: inflight 0 and the counts match.
+ *  frag_cross_thread: the same with fragments of 64 to 1536 bytes, whose
+ *    buffers are counted by the owner while it carves them and through the
+ *    refcount by the other thread: every buffer comes back exactly once.
  *  destroy_race: the pool is destroyed while the other thread is still
  *    returning its buffers, over and over: nothing may be lost or freed twice.
  *
@@ -164,6 +167,75 @@ static void test_cross_thread_recycle(void)
 	bump_region_destroy(r);
 }
 
+static void test_frag_cross_thread(void)
+{
+	static const unsigned sizes[] = { 64, 256, 200, 1500, 512, 1024 };
+	struct bump_region *r;
+	struct bump_arena *a;
+	struct bump_pool_params pp = { .name = "frag-stress", .nid = BUMP_NUMA_ANY };
+	struct bump_pool *pool;
+	struct bump_pool_stats s;
+	struct handoff h = { 0 };
+	pthread_t t;
+	uint64_t allocated = 0, owner_puts = 0, frags = total_buffers / 4;
+	void *bufs[BURST];
+
+	make_arena(&r, &a);
+	pp.arena = a;
+	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
+	CHECK_EQ(bump_ring_create(1024, &h.ring), 0);
+	CHECK_EQ(pthread_create(&t, NULL, returner, &h), 0);
+	pin(0);
+	while (allocated < frags) {
+		unsigned n, sent = 0;
+
+		for (n = 0; n < BURST; n++) {
+			unsigned size = sizes[(allocated + n) % BUMP_ARRAY_SIZE(sizes)];
+			uint64_t *stamp = bump_pool_alloc_frag(pool, &size);
+
+			CHECK(stamp != NULL);
+			stamp[0] = (uint64_t)(uintptr_t)stamp;
+			stamp[1] = ~stamp[0];
+			bufs[n] = stamp;
+		}
+		allocated += n;
+		/* Every 7th burst: a clone, put by both threads. */
+		if (allocated % (7 * BURST) < BURST)
+			CHECK_EQ(bump_get(bufs[0]), 0);
+		/* Every 3rd burst is returned by the owner itself. */
+		if (allocated % (3 * BURST) < BURST) {
+			CHECK_EQ(bump_pool_put_bulk(pool, bufs, n), 0);
+			owner_puts += n;
+			if (allocated % (7 * BURST) < BURST)
+				CHECK_EQ(bump_pool_put(pool, bufs[0]), 0);
+			continue;
+		}
+		while (sent < n) {
+			sent += bump_ring_enqueue_burst(h.ring, bufs + sent, n - sent);
+			if (sent < n)
+				sched_yield();
+		}
+		if (allocated % (7 * BURST) < BURST)
+			CHECK_EQ(bump_pool_put(pool, bufs[0]), 0);
+	}
+	atomic_store(&h.done, true);
+	pthread_join(t, NULL);
+
+	bump_pool_get_stats(pool, &s);
+	printf("  %llu fragments, %llu put by the owner\n", (unsigned long long)allocated,
+	       (unsigned long long)owner_puts);
+	CHECK_EQ(h.bad_stamps, 0);
+	CHECK_EQ(h.rejected, 0);
+	CHECK_EQ(h.returned + owner_puts, allocated);
+	CHECK_EQ(s.recycle.double_put + s.recycle.wrong_pool, 0);
+	CHECK(s.inflight <= 1);  /* at most the buffer being carved */
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	CHECK_EQ(bump_arena_free_pages(a), ARENA_PAGES);
+	bump_ring_free(h.ring);
+	CHECK_EQ(bump_arena_destroy(a), 0);
+	bump_region_destroy(r);
+}
+
 static void test_destroy_races_remote_puts(void)
 {
 	struct bump_region *r;
@@ -215,6 +287,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		total_buffers = strtoull(argv[1], NULL, 0);
 	TEST_RUN(test_cross_thread_recycle);
+	TEST_RUN(test_frag_cross_thread);
 	TEST_RUN(test_destroy_races_remote_puts);
 	return test_exit();
 }
