@@ -4,11 +4,15 @@
 #   2. an ASan+UBSan build, every suite but the guest and benchmark ones,
 #      with no hugepages (the 4 KiB fallback path);
 #   3. a TSan build of the concurrent tests (meson suite 'concurrent').
-# Ends with one line: "N passed, N failed, N skipped".
+# Ends with one line: "N passed, N failed" (skipped tests are listed and counted before it).
 # Usage: scripts/test.sh [--quick]   (--quick: the release build only)
 set -u
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh || exit 1
+if ! scripts/install-deps.sh; then
+	echo "installing the dependencies failed: nothing was built or run"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 
 status=0
 run_build() {  # name, meson options, meson test arguments
