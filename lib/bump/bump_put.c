@@ -118,10 +118,10 @@ int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, cons
 			     buf, bump_pool_name(other), other->id, bump_pool_name(pool), pool->id);
 }
 
-/* Descriptor of the buffer holding @addr inside @a: the head of a multi-page bump. */
-static struct bump_desc *arena_buf_desc(const struct bump_arena *a, const void *addr)
+/* Descriptor of the buffer holding page @idx of @a: the head of a multi-page bump. */
+static struct bump_desc *arena_page_desc(const struct bump_arena *a, uint32_t idx)
 {
-	struct bump_desc *d = &a->descs[((uintptr_t)addr - a->base) >> a->page_shift];
+	struct bump_desc *d = &a->descs[idx];
 
 	return d->type == BUMP_DESC_TAIL ? &a->descs[d->next] : d;
 }
@@ -134,23 +134,63 @@ struct bump_desc *bump_desc_of(const void *addr)
 		bump_report_foreign(addr, "bump_desc_of");
 		return NULL;
 	}
-	return arena_buf_desc(a, addr);
+	return arena_page_desc(a, (uint32_t)(((uintptr_t)addr - a->base) >> a->page_shift));
 }
 
-/* The pool owning the buffer at @addr, or NULL after reporting why there is none. */
-static struct bump_pool *buf_pool(const void *addr, const char *what, struct bump_desc **desc)
+/*
+ * Where a put lands: the arena and page index of a buffer, found from its
+ * address (a search of the arena table) or from a descriptor reference (by
+ * index).  Resolving one starts loading its descriptor, so that a burst
+ * resolved first and put second pays its descriptors' cache misses at once:
+ * another thread's buffers have theirs in that thread's cache.
+ */
+struct put_target {
+	struct bump_arena *arena;  /* NULL: not bump's (already reported) */
+	uint32_t idx;
+	void *addr;
+};
+
+static void target_of_buf(struct put_target *t, const void *addr, const char *what)
 {
-	struct bump_arena *a = bump_arena_of(addr);
+	t->arena = bump_arena_of(addr);
+	t->addr = (void *)(uintptr_t)addr;  /* handed back to bump_pool_put() as the caller's */
+	if (!t->arena) {
+		bump_report_foreign(addr, what);
+		return;
+	}
+	t->idx = (uint32_t)(((uintptr_t)addr - t->arena->base) >> t->arena->page_shift);
+	__builtin_prefetch(&t->arena->descs[t->idx], 1);
+}
+
+static void target_of_ref(struct put_target *t, bump_ref_t ref)
+{
+	struct bump_arena *a = (ref >> 24) < BUMP_ARENA_MAX ? bump_ref_arena(ref) : NULL;
+
+	t->idx = ref & 0xffffff;
+	t->arena = a && t->idx < a->npages ? a : NULL;
+	t->addr = NULL;
+	if (bump_unlikely(!t->arena)) {
+		atomic_fetch_add(&put_errors.foreign, 1);
+		bump_error_at(BUMP_LOG_WARN, EINVAL, "bump_ref_put(%#x): no arena holds this "
+			      "reference; it was not touched", ref);
+		return;
+	}
+	t->addr = (void *)(a->base + ((uintptr_t)t->idx << a->page_shift));
+	__builtin_prefetch(&a->descs[t->idx], 1);
+}
+
+/* The pool owning @t's buffer and its head descriptor, or NULL after reporting. */
+static struct bump_pool *target_pool(const struct put_target *t, const char *what,
+				     struct bump_desc **desc)
+{
 	struct bump_pool *pool;
 
-	if (!a) {
-		bump_report_foreign(addr, what);
+	if (!t->arena)
 		return NULL;
-	}
-	*desc = arena_buf_desc(a, addr);
+	*desc = arena_page_desc(t->arena, t->idx);
 	pool = (*desc)->pool_id ? bump_pool_by_id((*desc)->pool_id) : NULL;
 	if (!pool)
-		bump_report_foreign(addr, what);
+		bump_report_foreign(t->addr, what);
 	return pool;
 }
 
@@ -195,82 +235,49 @@ static inline void batch_put(struct put_batch *b, struct bump_pool *pool, struct
 	}
 }
 
+static void put_target(struct put_batch *b, const struct put_target *t, const char *what)
+{
+	struct bump_desc *d = NULL;
+	struct bump_pool *pool = target_pool(t, what, &d);
+
+	batch_put(b, pool, d, t->addr);
+}
+
 int bump_put(void *buf)
 {
 	struct put_batch b = { 0 };
-	struct bump_desc *d = NULL;
-	struct bump_pool *pool = buf_pool(buf, "bump_put", &d);
+	struct put_target t;
 
-	batch_put(&b, pool, d, buf);
+	target_of_buf(&t, buf, "bump_put");
+	put_target(&b, &t, "bump_put");
 	batch_flush(&b);
 	return b.err;
-}
-
-/*
- * Start loading the descriptors of a burst before using any: another
- * thread's buffers have theirs in that thread's cache, and the misses then
- * overlap instead of being paid one after another.
- */
-static void prefetch_descs(void *const *bufs, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++) {
-		struct bump_arena *a = bump_arena_of(bufs[i]);
-
-		if (a)
-			__builtin_prefetch(&a->descs[((uintptr_t)bufs[i] - a->base) >> a->page_shift], 1);
-	}
 }
 
 unsigned bump_put_bulk(void *const *bufs, unsigned n)
 {
 	struct put_batch b = { 0 };
+	struct put_target t[BUMP_PUT_BATCH];
 
-	prefetch_descs(bufs, n);
-	for (unsigned i = 0; i < n; i++) {
-		struct bump_desc *d = NULL;
-		struct bump_pool *pool = buf_pool(bufs[i], "bump_put", &d);
+	for (unsigned i = 0; i < n; i += BUMP_PUT_BATCH) {
+		unsigned k = BUMP_MIN(n - i, (unsigned)BUMP_PUT_BATCH);
 
-		batch_put(&b, pool, d, bufs[i]);
+		for (unsigned j = 0; j < k; j++)
+			target_of_buf(&t[j], bufs[i + j], "bump_put");
+		for (unsigned j = 0; j < k; j++)
+			put_target(&b, &t[j], "bump_put");
 	}
 	batch_flush(&b);
 	return b.bad;
 }
 
-/*
- * The pool owning the page @ref names, found by index: no search for the
- * arena.  NULL after reporting a reference bump does not own.
- */
-static struct bump_pool *ref_pool(bump_ref_t ref, struct bump_desc **desc, void **buf)
-{
-	struct bump_arena *a = (ref >> 24) < BUMP_ARENA_MAX ? bump_ref_arena(ref) : NULL;
-	struct bump_pool *pool = NULL;
-	uint32_t idx = ref & 0xffffff;
-
-	if (bump_unlikely(!a || idx >= a->npages)) {
-		atomic_fetch_add(&put_errors.foreign, 1);
-		bump_error_at(BUMP_LOG_WARN, EINVAL, "bump_ref_put(%#x): no arena holds this "
-			      "reference; it was not touched", ref);
-		return NULL;
-	}
-	*buf = (void *)(a->base + ((uintptr_t)idx << a->page_shift));
-	*desc = &a->descs[idx];
-	if ((*desc)->type == BUMP_DESC_TAIL)
-		*desc = &a->descs[(*desc)->next];
-	if ((*desc)->pool_id)
-		pool = bump_pool_by_id((*desc)->pool_id);
-	if (!pool)
-		bump_report_foreign(*buf, "bump_ref_put");
-	return pool;
-}
-
 int bump_ref_put(bump_ref_t ref)
 {
 	struct put_batch b = { 0 };
-	struct bump_desc *d = NULL;
-	void *buf = NULL;
-	struct bump_pool *pool = ref_pool(ref, &d, &buf);
+	struct put_target t;
 
-	batch_put(&b, pool, d, buf);
+	target_of_ref(&t, ref);
+	put_target(&b, &t, "bump_ref_put");
 	batch_flush(&b);
 	return b.err;
 }
@@ -278,29 +285,32 @@ int bump_ref_put(bump_ref_t ref)
 unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
 {
 	struct put_batch b = { 0 };
+	struct put_target t[BUMP_PUT_BATCH];
 	const char *p = (const char *)refs;
 
-	for (unsigned i = 0; i < n; i++) {  /* as prefetch_descs() */
-		struct bump_arena *a;
-		bump_ref_t ref;
+	for (unsigned i = 0; i < n; i += BUMP_PUT_BATCH) {
+		unsigned k = BUMP_MIN(n - i, (unsigned)BUMP_PUT_BATCH);
 
-		memcpy(&ref, p + i * stride, sizeof(ref));
-		a = (ref >> 24) < BUMP_ARENA_MAX ? bump_ref_arena(ref) : NULL;
-		if (a && (ref & 0xffffff) < a->npages)
-			__builtin_prefetch(&a->descs[ref & 0xffffff], 1);
-	}
-	for (unsigned i = 0; i < n; i++, p += stride) {
-		struct bump_desc *d = NULL;
-		void *buf = NULL;
-		struct bump_pool *pool;
-		bump_ref_t ref;
+		for (unsigned j = 0; j < k; j++, p += stride) {
+			bump_ref_t ref;
 
-		memcpy(&ref, p, sizeof(ref));
-		pool = ref_pool(ref, &d, &buf);
-		batch_put(&b, pool, d, buf);
+			memcpy(&ref, p, sizeof(ref));
+			target_of_ref(&t[j], ref);
+		}
+		for (unsigned j = 0; j < k; j++)
+			put_target(&b, &t[j], "bump_ref_put");
 	}
 	batch_flush(&b);
 	return b.bad;
+}
+
+/* The pool owning the buffer at @addr, or NULL after reporting why there is none. */
+static struct bump_pool *buf_pool(const void *addr, const char *what, struct bump_desc **desc)
+{
+	struct put_target t;
+
+	target_of_buf(&t, addr, what);
+	return target_pool(&t, what, desc);
 }
 
 int bump_get(void *buf)
