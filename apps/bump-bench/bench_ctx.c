@@ -31,43 +31,42 @@ void *bench_ctx_new(size_t size, const struct bench_impl *impl, const struct ben
 	return c;
 }
 
+/*
+ * Take @n buffers, a bulk at a time, into a new array at *@slots (the FIFO
+ * of outstanding buffers, or the RX ring); @what names it in errors.  What
+ * was taken before a failure stays there for bench_ctx_release().
+ */
+static int ctx_hold(struct bench_ctx *c, const struct bench_ops *ops, void ***slots, unsigned n,
+		    const char *what)
+{
+	if (!n || n % c->bulk) {
+		bench_set_error("%s: a %s of %u is not a multiple of the bulk %u", c->name, what, n,
+				c->bulk);
+		return -1;
+	}
+	*slots = bench_ptr_array(n);
+	if (!*slots)
+		return -1;
+	if (!bench_fill(ops, c->pool, *slots, n, c->bulk)) {
+		bench_set_error("%s: cannot fill a %s of %u buffers", c->name, what, n);
+		return -1;
+	}
+	return 0;
+}
+
 int bench_ctx_fifo(struct bench_ctx *c, const struct bench_ops *ops,
 		   const struct bench_args *args)
 {
 	c->fifo.n = args->outstanding;
 	c->fifo.pos = 0;
-	if (!c->fifo.n || c->fifo.n % c->bulk) {
-		bench_set_error("%s: %u outstanding is not a multiple of the bulk %u", c->name,
-				c->fifo.n, c->bulk);
-		return -1;
-	}
-	c->fifo.slots = bench_ptr_array(c->fifo.n);
-	if (!c->fifo.slots)
-		return -1;
-	if (!bench_fill(ops, c->pool, c->fifo.slots, c->fifo.n, c->bulk)) {
-		bench_set_error("%s: cannot hold %u buffers", c->name, c->fifo.n);
-		return -1;
-	}
-	return 0;
+	return ctx_hold(c, ops, &c->fifo.slots, c->fifo.n, "FIFO");
 }
 
 int bench_ctx_rx(struct bench_ctx *c, const struct bench_ops *ops, const struct bench_args *args)
 {
 	c->rx.size = args->outstanding;
 	c->rx.pos = 0;
-	if (!c->rx.size || c->rx.size % c->bulk) {
-		bench_set_error("%s: ring of %u is not a multiple of the burst %u", c->name,
-				c->rx.size, c->bulk);
-		return -1;
-	}
-	c->rx.ring = bench_ptr_array(c->rx.size);
-	if (!c->rx.ring)
-		return -1;
-	if (!bench_fill(ops, c->pool, c->rx.ring, c->rx.size, c->bulk)) {
-		bench_set_error("%s: cannot fill a ring of %u", c->name, c->rx.size);
-		return -1;
-	}
-	return 0;
+	return ctx_hold(c, ops, &c->rx.ring, c->rx.size, "ring");
 }
 
 void bench_ctx_release(struct bench_ctx *c, const struct bench_ops *ops)

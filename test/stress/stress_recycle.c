@@ -86,6 +86,61 @@ static void make_arena(struct bump_region **r, struct bump_arena **a)
 	bump_log_set_level(BUMP_LOG_INFO);
 }
 
+/* Mark a buffer as handed out to @buf: the returner checks it. */
+static void stamp(void *buf)
+{
+	uint64_t *w = buf;
+
+	w[0] = (uint64_t)(uintptr_t)buf;
+	w[1] = ~w[0];
+}
+
+/*
+ * Return one stamped burst: every @owner_every-th burst the owner puts it
+ * back itself, the others go to the returner thread.  Every 7th burst has a
+ * clone of its first buffer, which both threads put (the owner's put here).
+ * Adds the owner's puts to *@owner_puts; true when the burst had a clone.
+ */
+static bool return_burst(struct bump_pool *pool, struct handoff *h, void **bufs, unsigned n,
+			 uint64_t allocated, unsigned owner_every, uint64_t *owner_puts)
+{
+	bool clone = n && allocated % (7 * BURST) < BURST;
+	unsigned sent = 0;
+
+	if (clone)
+		CHECK_EQ(bump_get(bufs[0]), 0);
+	if (allocated % (owner_every * BURST) < BURST) {
+		for (unsigned i = 0; i < n; i++)
+			((uint64_t *)bufs[i])[0] = 0;
+		CHECK_EQ(bump_pool_put_bulk(pool, bufs, n), 0);
+		*owner_puts += n;
+	} else {
+		while (sent < n) {
+			sent += bump_ring_enqueue_burst(h->ring, bufs + sent, n - sent);
+			if (sent < n)
+				sched_yield();
+		}
+	}
+	if (clone)
+		CHECK_EQ(bump_pool_put(pool, bufs[0]), 0);  /* the clone's second reference */
+	return clone;
+}
+
+static void returner_start(struct handoff *h, pthread_t *t)
+{
+	CHECK_EQ(bump_ring_create(1024, &h->ring), 0);
+	CHECK_EQ(pthread_create(t, NULL, returner, h), 0);
+	pin(0);
+}
+
+static void returner_stop(struct handoff *h, pthread_t t)
+{
+	atomic_store(&h->done, true);
+	pthread_join(t, NULL);
+	CHECK_EQ(h->bad_stamps, 0);
+	CHECK_EQ(h->rejected, 0);
+}
+
 static void test_cross_thread_recycle(void)
 {
 	struct bump_region *r;
@@ -101,44 +156,16 @@ static void test_cross_thread_recycle(void)
 	make_arena(&r, &a);
 	pp.arena = a;
 	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
-	CHECK_EQ(bump_ring_create(1024, &h.ring), 0);
-	CHECK_EQ(pthread_create(&t, NULL, returner, &h), 0);
-	pin(0);
+	returner_start(&h, &t);
 	while (allocated < total_buffers) {
-		unsigned n = bump_pool_alloc_bulk(pool, bufs, BURST), sent = 0;
+		unsigned n = bump_pool_alloc_bulk(pool, bufs, BURST);
 
-		for (unsigned i = 0; i < n; i++) {
-			uint64_t *stamp = bufs[i];
-
-			stamp[0] = (uint64_t)(uintptr_t)bufs[i];
-			stamp[1] = ~stamp[0];
-		}
+		for (unsigned i = 0; i < n; i++)
+			stamp(bufs[i]);
 		allocated += n;
-		/* Every 7th burst: clone one buffer; both threads put it. */
-		if (n && allocated % (7 * BURST) < BURST) {
-			CHECK_EQ(bump_get(bufs[0]), 0);
-			clones++;
-		}
-		/* Every 5th burst is returned by the owner itself. */
-		if (allocated % (5 * BURST) < BURST) {
-			for (unsigned i = 0; i < n; i++)
-				((uint64_t *)bufs[i])[0] = 0;
-			CHECK_EQ(bump_pool_put_bulk(pool, bufs, n), 0);
-			owner_puts += n;
-			if (n && allocated % (7 * BURST) < BURST)
-				CHECK_EQ(bump_pool_put(pool, bufs[0]), 0);
-			continue;
-		}
-		while (sent < n) {
-			sent += bump_ring_enqueue_burst(h.ring, bufs + sent, n - sent);
-			if (sent < n)
-				sched_yield();
-		}
-		if (n && allocated % (7 * BURST) < BURST)
-			CHECK_EQ(bump_pool_put(pool, bufs[0]), 0);  /* the clone's second ref */
+		clones += return_burst(pool, &h, bufs, n, allocated, 5, &owner_puts);
 	}
-	atomic_store(&h.done, true);
-	pthread_join(t, NULL);
+	returner_stop(&h, t);
 
 	bump_pool_get_stats(pool, &s);
 	printf("  %llu buffers: fast %llu slow %llu refill %llu empty %llu | cached %llu "
@@ -149,8 +176,6 @@ static void test_cross_thread_recycle(void)
 	       (unsigned long long)s.recycle.cache_full, (unsigned long long)s.recycle.ring,
 	       (unsigned long long)s.recycle.ring_full,
 	       (unsigned long long)s.recycle.released_refcnt);
-	CHECK_EQ(h.bad_stamps, 0);
-	CHECK_EQ(h.rejected, 0);
 	CHECK_EQ(h.returned + owner_puts, allocated);
 	CHECK_EQ(s.alloc.fast, allocated);
 	CHECK_EQ(s.inflight, 0);
@@ -183,49 +208,25 @@ static void test_frag_cross_thread(void)
 	make_arena(&r, &a);
 	pp.arena = a;
 	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
-	CHECK_EQ(bump_ring_create(1024, &h.ring), 0);
-	CHECK_EQ(pthread_create(&t, NULL, returner, &h), 0);
-	pin(0);
+	returner_start(&h, &t);
 	while (allocated < frags) {
-		unsigned n, sent = 0;
+		unsigned n;
 
 		for (n = 0; n < BURST; n++) {
 			unsigned size = sizes[(allocated + n) % BUMP_ARRAY_SIZE(sizes)];
-			uint64_t *stamp = bump_pool_alloc_frag(pool, &size);
 
-			CHECK(stamp != NULL);
-			stamp[0] = (uint64_t)(uintptr_t)stamp;
-			stamp[1] = ~stamp[0];
-			bufs[n] = stamp;
+			bufs[n] = bump_pool_alloc_frag(pool, &size);
+			CHECK(bufs[n] != NULL);
+			stamp(bufs[n]);
 		}
 		allocated += n;
-		/* Every 7th burst: a clone, put by both threads. */
-		if (allocated % (7 * BURST) < BURST)
-			CHECK_EQ(bump_get(bufs[0]), 0);
-		/* Every 3rd burst is returned by the owner itself. */
-		if (allocated % (3 * BURST) < BURST) {
-			CHECK_EQ(bump_pool_put_bulk(pool, bufs, n), 0);
-			owner_puts += n;
-			if (allocated % (7 * BURST) < BURST)
-				CHECK_EQ(bump_pool_put(pool, bufs[0]), 0);
-			continue;
-		}
-		while (sent < n) {
-			sent += bump_ring_enqueue_burst(h.ring, bufs + sent, n - sent);
-			if (sent < n)
-				sched_yield();
-		}
-		if (allocated % (7 * BURST) < BURST)
-			CHECK_EQ(bump_pool_put(pool, bufs[0]), 0);
+		return_burst(pool, &h, bufs, n, allocated, 3, &owner_puts);
 	}
-	atomic_store(&h.done, true);
-	pthread_join(t, NULL);
+	returner_stop(&h, t);
 
 	bump_pool_get_stats(pool, &s);
 	printf("  %llu fragments, %llu put by the owner\n", (unsigned long long)allocated,
 	       (unsigned long long)owner_puts);
-	CHECK_EQ(h.bad_stamps, 0);
-	CHECK_EQ(h.rejected, 0);
 	CHECK_EQ(h.returned + owner_puts, allocated);
 	CHECK_EQ(s.recycle.double_put + s.recycle.wrong_pool, 0);
 	CHECK(s.inflight <= 1);  /* at most the buffer being carved */
@@ -257,10 +258,8 @@ static void test_destroy_races_remote_puts(void)
 		CHECK_EQ(bump_pool_create(&pp, &pool), 0);
 		CHECK_EQ(bump_ring_create(256, &h.ring), 0);
 		n = bump_pool_alloc_bulk(pool, bufs, 256);
-		for (unsigned i = 0; i < n; i++) {
-			((uint64_t *)bufs[i])[0] = (uint64_t)(uintptr_t)bufs[i];
-			((uint64_t *)bufs[i])[1] = ~(uint64_t)(uintptr_t)bufs[i];
-		}
+		for (unsigned i = 0; i < n; i++)
+			stamp(bufs[i]);
 		CHECK_EQ(bump_ring_enqueue_burst(h.ring, bufs, n), n);
 		atomic_store(&h.done, true);
 		CHECK_EQ(pthread_create(&t, NULL, returner, &h), 0);
