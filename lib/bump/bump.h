@@ -72,13 +72,19 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
  * table, so the device may go away.  With buffers still in flight the pool
  * is detached (a warning says how many): they go back to the arena when put
  * with bump_put*, and the pool is freed with the last one.  After this call
- * @pool must not be used.  Returns the number of buffers in flight.
+ * @pool must not be used.  Returns the number of buffers in flight; a second
+ * destroy of a pool still detached is refused with -EALREADY (once freed,
+ * the handle is gone, as with free()).
  */
 long bump_pool_destroy(struct bump_pool *pool);
 /* Make the calling thread the pool's owner (for instance an RX lcore). */
 void bump_pool_set_owner(struct bump_pool *pool);
-/* The NUMA node pages must be on to stay in the pool (page_pool_nid_changed). */
-void bump_pool_set_nid(struct bump_pool *pool, int nid);
+/*
+ * The NUMA node pages must be on to stay in the pool (page_pool_nid_changed;
+ * owner thread).  0, -EINVAL for a node that does not exist, -ESHUTDOWN
+ * after destroy.
+ */
+int bump_pool_set_nid(struct bump_pool *pool, int nid);
 uint16_t bump_pool_id(const struct bump_pool *pool);
 /* The DMA device the pool's buffers are mapped for (NULL: not mapped, or destroyed). */
 struct bump_dma_dev *bump_pool_dma_dev(const struct bump_pool *pool);

@@ -92,12 +92,16 @@ void bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned ord
 {
 	uint32_t npages = 1u << order;
 
+	uint16_t pool_id = arena->descs[idx].pool_id;
+
 	for (uint32_t i = idx; i < idx + npages; i++) {
 		struct bump_desc *d = &arena->descs[i];
 
 		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
 		d->dma_addr = 0;
 		d->tag = bump_desc_make_tag(0, BUMP_DESC_FREE, 0);
+		/* Read without the lock by the report of a late double put. */
+		__atomic_store_n(&d->last_pool_id, pool_id, __ATOMIC_RELAXED);
 		d->flags = 0;
 		d->next = d->prev = BUMP_IDX_NONE;
 	}
@@ -180,10 +184,11 @@ int bump_arena_create(const struct bump_arena_params *params, struct bump_arena 
 		return bump_error(EINVAL, "bump_arena_create: params, region and out are required");
 	shift = params->page_shift ? params->page_shift : 12;
 	bump_region_get_info(params->region, &ri);
-	if (shift < 6 || (1ul << shift) > ri.len)
-		return bump_error(EINVAL, "arena '%s': page shift %u must be 6 or more and the page "
-				  "no larger than the region (%zu bytes)",
-				  params->name ? params->name : "", shift, ri.len);
+	if (shift < BUMP_PAGE_SHIFT_MIN || shift > BUMP_PAGE_SHIFT_MAX || (1ul << shift) > ri.len)
+		return bump_error(EINVAL, "arena '%s': page_shift %u: pages must be %d (64 B) to %d "
+				  "(1 GiB) and no larger than the region (%zu bytes)",
+				  params->name ? params->name : "", shift, BUMP_PAGE_SHIFT_MIN,
+				  BUMP_PAGE_SHIFT_MAX, ri.len);
 	if ((ri.len >> shift) > BUMP_ARENA_PAGES_MAX)
 		return bump_error(E2BIG, "arena '%s': %zu pages; an arena holds at most %u: use a "
 				  "larger page_shift or several regions",

@@ -17,26 +17,46 @@
 
 #include <errno.h>
 
-/* End carving: fold the owner's count into the refcount. */
+/*
+ * End carving: fold the owner's count into the refcount.  Other threads'
+ * puts cannot be checked while the buffer is carved (only the owner knows
+ * how many fragments are out); here they are: when they outnumber the
+ * fragments they could have held, some fragment was put twice.  The extra
+ * puts are counted as double puts and the buffer is recycled, never lost.
+ */
 void bump_pool_frag_finish(struct bump_pool *pool)
 {
 	struct bump_desc *d = pool->frag.desc;
 	uint32_t drop = BUMP_FRAG_BIAS - pool->frag.users;
+	uint32_t ref;
 
 	if (!d)
 		return;
 	pool->frag.buf = NULL;
 	pool->frag.desc = NULL;
 	pool->frag.users = 0;
-	d->flags &= (uint8_t)~BUMP_DESC_F_CARVING;
+	ref = atomic_load_explicit(&d->refcount, memory_order_acquire);
 	/* Exactly the bias, none out: nobody else holds a reference to race us. */
-	if (drop == BUMP_FRAG_BIAS &&
-	    atomic_load_explicit(&d->refcount, memory_order_acquire) == BUMP_FRAG_BIAS) {
+	if (drop == BUMP_FRAG_BIAS && ref == BUMP_FRAG_BIAS) {
 		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
 		bump_pool_recycle(pool, d, true);
 		return;
 	}
-	if (atomic_fetch_sub_explicit(&d->refcount, drop, memory_order_acq_rel) == drop)
+	for (;;) {
+		uint32_t next = ref >= drop ? ref - drop : 0;
+
+		if (atomic_compare_exchange_weak_explicit(&d->refcount, &ref, next,
+							  memory_order_acq_rel,
+							  memory_order_acquire))
+			break;
+	}
+	if (ref < drop) {
+		void *buf = bump_desc_page(pool->priv->arena, d);
+
+		for (uint32_t extra = drop - ref; extra; extra--)
+			bump_report_double_put(pool, buf);
+	}
+	if (ref <= drop)
 		bump_pool_recycle(pool, d, true);  /* the others were back already */
 }
 
@@ -50,7 +70,6 @@ static bool frag_start(struct bump_pool *pool)
 		return false;
 	d = bump_pool_page_desc(pool, buf);
 	d->type = BUMP_DESC_FRAG;
-	d->flags |= BUMP_DESC_F_CARVING;
 	atomic_store_explicit(&d->refcount, BUMP_FRAG_BIAS, memory_order_relaxed);
 	pool->frag.buf = buf;
 	pool->frag.desc = d;

@@ -30,31 +30,70 @@ void bump_pool_free(struct bump_pool *pool)
 	free(pool);
 }
 
+/* A NUMA node that exists, or -EINVAL naming the pool and the valid nodes. */
+static int pool_resolve_node(const char *name, int nid, int *out)
+{
+	char why[256];
+
+	if (!bump_mem_resolve_node(nid, out))
+		return 0;
+	snprintf(why, sizeof(why), "%s", bump_last_error());
+	return bump_error(EINVAL, "pool '%s': %s", name, why);
+}
+
+/* Every parameter against its real range; *@nid gets the node resolved. */
+static int pool_check_params(const struct bump_pool_params *pp, int *nid)
+{
+	const unsigned known = BUMP_POOL_F_DMA_MAP | BUMP_POOL_F_DMA_SYNC_DEV;
+	const char *name = pp->name ? pp->name : "";
+	const struct bump_arena *a = pp->arena;
+	unsigned ring_size = pp->ring_size ? pp->ring_size : 1024;
+
+	if (pp->order > BUMP_MAX_ORDER || (1u << pp->order) > a->npages ||
+	    a->page_shift + pp->order > BUMP_BUF_SHIFT_MAX)
+		return bump_error(EINVAL, "pool '%s': order %u: buffers of 2^order pages must fit "
+				  "the arena (%u pages), order be at most %d and a buffer at most "
+				  "2 GiB", name, pp->order, a->npages, BUMP_MAX_ORDER);
+	if (pp->flags & ~known)
+		return bump_error(EINVAL, "pool '%s': unknown flags %#x (known: %#x, see enum "
+				  "bump_pool_flags)", name, pp->flags & ~known, known);
+	if ((unsigned)pp->dma_dir > BUMP_DMA_FROM_DEVICE)
+		return bump_error(EINVAL, "pool '%s': dma_dir %d is not an enum bump_dma_dir", name,
+				  (int)pp->dma_dir);
+	if ((pp->flags & BUMP_POOL_F_DMA_MAP) && !pp->dma_dev)
+		return bump_error(EINVAL, "pool '%s': BUMP_POOL_F_DMA_MAP needs params.dma_dev",
+				  name);
+	if ((pp->flags & BUMP_POOL_F_DMA_SYNC_DEV) && !(pp->flags & BUMP_POOL_F_DMA_MAP))
+		return bump_error(EINVAL, "pool '%s': BUMP_POOL_F_DMA_SYNC_DEV needs "
+				  "BUMP_POOL_F_DMA_MAP", name);
+	if (pp->offset + (uint64_t)pp->max_len > ((uint64_t)1 << (a->page_shift + pp->order)))
+		return bump_error(EINVAL, "pool '%s': offset %u + max_len %u exceed the %llu-byte "
+				  "buffer", name, pp->offset, pp->max_len,
+				  1ull << (a->page_shift + pp->order));
+	if (ring_size < 2 || ring_size > (1u << 30) || (ring_size & (ring_size - 1)))
+		return bump_error(EINVAL, "pool '%s': ring_size %u must be a power of two from 2 "
+				  "to 2^30 (0: 1024)", name, ring_size);
+	if (pp->nid == BUMP_NUMA_ANY) {
+		*nid = bump_region_numa_node(a->priv->region);
+		return 0;
+	}
+	return pool_resolve_node(name, pp->nid, nid);
+}
+
 int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **out)
 {
 	const struct bump_pool_params *pp = params;
 	struct bump_pool_priv *p;
 	struct bump_pool *pool;
 	struct bump_arena *a;
-	int ret;
+	int ret, nid;
 
 	if (!pp || !pp->arena || !out)
 		return bump_error(EINVAL, "bump_pool_create: params, arena and out are required");
 	a = pp->arena;
-	if (pp->order > BUMP_MAX_ORDER || (1u << pp->order) > a->npages)
-		return bump_error(EINVAL, "pool '%s': order %u: buffers of 2^order pages must fit "
-				  "the arena (%u pages) and order be at most %d",
-				  pp->name ? pp->name : "", pp->order, a->npages, BUMP_MAX_ORDER);
-	if ((pp->flags & BUMP_POOL_F_DMA_MAP) && !pp->dma_dev)
-		return bump_error(EINVAL, "pool '%s': BUMP_POOL_F_DMA_MAP needs params.dma_dev",
-				  pp->name ? pp->name : "");
-	if ((pp->flags & BUMP_POOL_F_DMA_SYNC_DEV) && !(pp->flags & BUMP_POOL_F_DMA_MAP))
-		return bump_error(EINVAL, "pool '%s': BUMP_POOL_F_DMA_SYNC_DEV needs "
-				  "BUMP_POOL_F_DMA_MAP", pp->name ? pp->name : "");
-	if (pp->offset + (uint64_t)pp->max_len > ((uint64_t)1 << (a->page_shift + pp->order)))
-		return bump_error(EINVAL, "pool '%s': offset %u + max_len %u exceed the %llu-byte "
-				  "buffer", pp->name ? pp->name : "", pp->offset, pp->max_len,
-				  1ull << (a->page_shift + pp->order));
+	ret = pool_check_params(pp, &nid);
+	if (ret)
+		return ret;
 
 	pool = aligned_alloc(BUMP_CACHE_LINE, BUMP_ALIGN_UP(sizeof(*pool), BUMP_CACHE_LINE));
 	p = calloc(1, sizeof(*p));
@@ -67,7 +106,7 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 	pool->priv = p;
 	snprintf(p->name, sizeof(p->name), "%s", pp->name ? pp->name : "pool");
 	p->arena = a;
-	p->nid = pp->nid == BUMP_NUMA_ANY ? bump_region_numa_node(a->priv->region) : pp->nid;
+	p->nid = nid;
 	p->check_nid = p->nid >= 0 && p->nid != a->priv->node;
 	p->max_buffers = pp->max_buffers;
 	p->dma_dir = pp->dma_dir;
@@ -83,19 +122,22 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 	atomic_init(&pool->refs, 1);
 	atomic_init(&pool->detached, false);
 
-	ret = bump_ring_create(pp->ring_size ? pp->ring_size : 1024, &pool->ring);
+	ret = bump_ring_create(pp->ring_size ? pp->ring_size : 1024, &pool->ring);  /* checked */
 	if (ret)
 		goto err;
 	if (pp->flags & BUMP_POOL_F_DMA_MAP) {
-		ret = bump_arena_dma_get(a, pp->dma_dev, &p->dma_map);
+		struct bump_dma_map *map;
+
+		ret = bump_arena_dma_get(a, pp->dma_dev, &map);
 		if (ret)
 			goto err;
-		if (bump_pool_buf_size(pool) > p->dma_map->contig) {
+		atomic_init(&p->dma_map, map);
+		if (bump_pool_buf_size(pool) > map->contig) {
 			ret = bump_error(EINVAL, "pool '%s': %zu-byte buffers, but DMA device '%s' "
 					 "only sees %zu contiguous bytes in arena '%s': use "
 					 "hugepages or a smaller order",
 					 p->name, bump_pool_buf_size(pool), pp->dma_dev->name,
-					 p->dma_map->contig, a->priv->name);
+					 map->contig, a->priv->name);
 			goto err;
 		}
 		if (pp->flags & BUMP_POOL_F_DMA_SYNC_DEV) {
@@ -156,6 +198,12 @@ long bump_pool_destroy(struct bump_pool *pool)
 	if (!pool)
 		return 0;
 	p = pool->priv;
+	/* Only a detached pool is still there to ask: a freed one is gone. */
+	if (atomic_load_explicit(&pool->detached, memory_order_relaxed))
+		return bump_error(EALREADY, "bump_pool_destroy: pool '%s' (id %u) is already "
+				  "destroyed, waiting for %lld buffers in flight; nothing done: "
+				  "destroy a pool once", p->name, pool->id,
+				  (long long)atomic_load(&pool->refs));
 	bump_pool_frag_finish(pool);
 	atomic_store_explicit(&pool->owner, 0, memory_order_relaxed);
 	pool->cache_limit = 0;
@@ -163,7 +211,7 @@ long bump_pool_destroy(struct bump_pool *pool)
 
 	for (n = 0; n < pool->cache_count; n++)
 		batch[n] = bump_pool_page_desc(pool, pool->cache[n]);
-	p->cache_dropped += n;
+	atomic_store_explicit(&p->cache_dropped, p->cache_dropped + n, memory_order_relaxed);
 	bump_pool_set_cache_count(pool, 0);
 	bump_pool_release(pool, batch, n);
 	/* Drain the ring, including slots claimed before the detach but not yet published. */
@@ -184,14 +232,16 @@ long bump_pool_destroy(struct bump_pool *pool)
 	 * the descriptor table finds every page still out, with no list kept.
 	 */
 	if (p->dma_map) {
-		p->dma_scrubbed = pool_scrub_dma(pool);
-		bump_arena_dma_put(p->arena, p->dma_map);
-		p->dma_map = NULL;
+		struct bump_dma_map *map = p->dma_map;
+
+		atomic_store_explicit(&p->dma_scrubbed, pool_scrub_dma(pool), memory_order_relaxed);
+		atomic_store_explicit(&p->dma_map, NULL, memory_order_relaxed);
+		bump_arena_dma_put(p->arena, map);
 		pool->sync_dev = false;
 	}
 	inflight = (long)atomic_load(&pool->refs) - 1;
 	if (inflight > 0) {
-		p->detach_time_ns = bump_time_ns();
+		atomic_store_explicit(&p->detach_time_ns, bump_time_ns(), memory_order_relaxed);
 		bump_log(BUMP_LOG_WARN, "pool '%s' (id %u) destroyed with %ld buffers (%ld KiB) in "
 			 "flight: detached, DMA unmapped; they return to arena '%s' when put "
 			 "(bump_pool_list() shows it)", p->name, pool->id, inflight,
@@ -208,15 +258,27 @@ void bump_pool_set_owner(struct bump_pool *pool)
 	atomic_store_explicit(&pool->owner, bump_thread_token(), memory_order_relaxed);
 }
 
-void bump_pool_set_nid(struct bump_pool *pool, int nid)
+int bump_pool_set_nid(struct bump_pool *pool, int nid)
 {
-	pool->priv->nid = nid;
-	pool->priv->check_nid = nid >= 0 && nid != pool->priv->arena->priv->node;
+	struct bump_pool_priv *p = pool->priv;
+
+	if (atomic_load_explicit(&pool->detached, memory_order_relaxed))
+		return bump_error(ESHUTDOWN, "bump_pool_set_nid: pool '%s' (id %u) is destroyed",
+				  p->name, pool->id);
+	if (nid == BUMP_NUMA_ANY)
+		nid = bump_region_numa_node(p->arena->priv->region);
+	else if (pool_resolve_node(p->name, nid, &nid))
+		return -EINVAL;
+	atomic_store_explicit(&p->nid, nid, memory_order_relaxed);
+	p->check_nid = nid != p->arena->priv->node;
+	return 0;
 }
 
 struct bump_dma_dev *bump_pool_dma_dev(const struct bump_pool *pool)
 {
-	return pool->priv->dma_map ? pool->priv->dma_map->dev : NULL;
+	struct bump_dma_map *map = atomic_load_explicit(&pool->priv->dma_map, memory_order_relaxed);
+
+	return map ? map->dev : NULL;
 }
 
 uint16_t bump_pool_id(const struct bump_pool *pool)

@@ -35,16 +35,17 @@ struct bump_arena_priv {
 struct bump_pool_priv {
 	char name[32];
 	struct bump_arena *arena;
-	struct bump_dma_map *dma_map;     /* NULL without BUMP_POOL_F_DMA_MAP */
+	/* Read by bump_pool_list() and stats from any thread: relaxed atomics. */
+	struct bump_dma_map *_Atomic dma_map;  /* NULL without BUMP_POOL_F_DMA_MAP, or destroyed */
 	enum bump_dma_dir dma_dir;
 	uint32_t sync_offset;
 	uint32_t sync_len;
-	int nid;
+	_Atomic int nid;
 	bool check_nid;                   /* the arena may hold pages off nid: check on refill */
 	unsigned max_buffers;
-	uint64_t detach_time_ns;
-	uint64_t dma_scrubbed;
-	uint64_t cache_dropped;           /* cached buffers destroy gave back unused */
+	_Atomic uint64_t detach_time_ns;
+	_Atomic uint64_t dma_scrubbed;
+	_Atomic uint64_t cache_dropped;   /* cached buffers destroy gave back unused */
 };
 
 /* bump_arena.c: the page allocator.  Call with the arena lock held. */
@@ -74,6 +75,7 @@ void bump_pool_frag_finish(struct bump_pool *pool);
 int bump_desc_unref(struct bump_pool *pool, struct bump_desc *desc, const void *buf, bool owner);
 int bump_desc_unref_frag(struct bump_pool *pool, struct bump_desc *desc, const void *buf);
 int bump_report_foreign(const void *addr, const char *what);
+int bump_report_double_put(struct bump_pool *pool, const void *buf);
 int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, const void *buf);
 
 static inline uint32_t bump_desc_index(const struct bump_arena *arena, const struct bump_desc *d)

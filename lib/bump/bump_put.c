@@ -24,26 +24,7 @@ void bump_get_error_stats(struct bump_error_stats *s)
 	s->wrong_pool = atomic_load(&put_errors.wrong_pool);
 }
 
-/* @addr is outside the expected arena: say whether it is bump's at all. */
-int bump_report_foreign(const void *addr, const char *what)
-{
-	struct bump_arena *a = bump_arena_of(addr);
-
-	if (!a) {
-		atomic_fetch_add(&put_errors.foreign, 1);
-		return bump_error_at(BUMP_LOG_WARN, EINVAL,
-				     "%s(%p): not a bump buffer (outside every arena); it was not "
-				     "touched: free it where it was allocated", what, addr);
-	}
-	atomic_fetch_add(&put_errors.not_allocated, 1);
-	return bump_error_at(BUMP_LOG_WARN, EINVAL,
-			     "%s(%p): page %" PRIu64 " of arena '%s' belongs to no pool (never "
-			     "allocated, or already returned after its pool was destroyed)",
-			     what, addr, ((uintptr_t)addr - a->base) >> a->page_shift,
-			     bump_arena_name(a));
-}
-
-static int report_double_put(struct bump_pool *pool, const void *buf)
+int bump_report_double_put(struct bump_pool *pool, const void *buf)
 {
 	atomic_fetch_add(&put_errors.double_put, 1);
 	/* Reported once per pool; after that only counted. */
@@ -54,6 +35,47 @@ static int report_double_put(struct bump_pool *pool, const void *buf)
 			     "returned; ignored, nothing freed%s", buf, bump_pool_name(pool),
 			     pool->id, first ? " (further double puts on this pool are only "
 			     "counted in recycle.double_put)" : "");
+}
+
+/*
+ * @addr's page is free in arena @a.  Its descriptor remembers the pool that
+ * last held it: then the buffer was put already (a double put, reported on
+ * that pool while it exists), else it was never allocated.
+ */
+static int report_free_page(struct bump_arena *a, const void *addr, const char *what)
+{
+	uint64_t idx = ((uintptr_t)addr - a->base) >> a->page_shift;
+	uint16_t last = __atomic_load_n(&a->descs[idx].last_pool_id, __ATOMIC_RELAXED);
+	struct bump_pool *pool = last ? bump_pool_by_id(last) : NULL;
+
+	if (pool)
+		return bump_report_double_put(pool, addr);
+	if (last) {
+		atomic_fetch_add(&put_errors.double_put, 1);
+		return bump_error_at(BUMP_LOG_WARN, EALREADY,
+				     "%s(%p): double put: page %" PRIu64 " of arena '%s' was "
+				     "already returned to the arena by pool id %u (now gone); "
+				     "ignored, nothing freed", what, addr, idx, bump_arena_name(a),
+				     last);
+	}
+	atomic_fetch_add(&put_errors.not_allocated, 1);
+	return bump_error_at(BUMP_LOG_WARN, EINVAL,
+			     "%s(%p): page %" PRIu64 " of arena '%s' belongs to no pool and never "
+			     "did: it was never allocated; nothing touched", what, addr, idx,
+			     bump_arena_name(a));
+}
+
+/* @addr is outside the expected arena: say whether it is bump's at all. */
+int bump_report_foreign(const void *addr, const char *what)
+{
+	struct bump_arena *a = bump_arena_of(addr);
+
+	if (a)
+		return report_free_page(a, addr, what);
+	atomic_fetch_add(&put_errors.foreign, 1);
+	return bump_error_at(BUMP_LOG_WARN, EINVAL,
+			     "%s(%p): not a bump buffer (outside every arena); it was not "
+			     "touched: free it where it was allocated", what, addr);
 }
 
 /*
@@ -86,7 +108,7 @@ int bump_desc_unref(struct bump_pool *pool, struct bump_desc *d, const void *buf
 		/* Lost a race with another put of the same reference: undo. */
 		atomic_fetch_add_explicit(&d->refcount, 1, memory_order_relaxed);
 	}
-	return report_double_put(pool, buf);
+	return bump_report_double_put(pool, buf);
 }
 
 /*
@@ -105,7 +127,7 @@ int bump_desc_unref_frag(struct bump_pool *pool, struct bump_desc *d, const void
 			BUMP_STAT_ADD(pool->recycle.released_refcnt, 1);
 			return 0;
 		}
-	return report_double_put(pool, buf);
+	return bump_report_double_put(pool, buf);
 }
 
 int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, const void *buf)
@@ -179,18 +201,22 @@ static void target_of_ref(struct put_target *t, bump_ref_t ref)
 	__builtin_prefetch(&a->descs[t->idx], 1);
 }
 
-/* The pool owning @t's buffer and its head descriptor, or NULL after reporting. */
+/*
+ * The pool owning @t's buffer and its head descriptor, or NULL after
+ * reporting (*@err: the negative errno of the report).
+ */
 static struct bump_pool *target_pool(const struct put_target *t, const char *what,
-				     struct bump_desc **desc)
+				     struct bump_desc **desc, int *err)
 {
 	struct bump_pool *pool;
 
+	*err = -EINVAL;
 	if (!t->arena)
 		return NULL;
 	*desc = arena_page_desc(t->arena, t->idx);
 	pool = (*desc)->pool_id ? bump_pool_by_id((*desc)->pool_id) : NULL;
 	if (!pool)
-		bump_report_foreign(t->addr, what);
+		*err = bump_report_foreign(t->addr, what);
 	return pool;
 }
 
@@ -215,7 +241,7 @@ static void batch_flush(struct put_batch *b)
 }
 
 static inline void batch_put(struct put_batch *b, struct bump_pool *pool, struct bump_desc *d,
-			     void *buf)
+			     void *buf, int err)
 {
 	int ret;
 
@@ -224,7 +250,7 @@ static inline void batch_put(struct put_batch *b, struct bump_pool *pool, struct
 		b->run = pool;
 	}
 	if (!pool)
-		ret = -EINVAL;
+		ret = err;
 	else if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token())
 		ret = bump_pool_put(pool, buf);
 	else if ((ret = bump_desc_unref(pool, d, buf, false)) > 0)
@@ -238,9 +264,10 @@ static inline void batch_put(struct put_batch *b, struct bump_pool *pool, struct
 static void put_target(struct put_batch *b, const struct put_target *t, const char *what)
 {
 	struct bump_desc *d = NULL;
-	struct bump_pool *pool = target_pool(t, what, &d);
+	int err;
+	struct bump_pool *pool = target_pool(t, what, &d, &err);
 
-	batch_put(b, pool, d, t->addr);
+	batch_put(b, pool, d, t->addr, err);
 }
 
 int bump_put(void *buf)
@@ -310,7 +337,9 @@ static struct bump_pool *buf_pool(const void *addr, const char *what, struct bum
 	struct put_target t;
 
 	target_of_buf(&t, addr, what);
-	return target_pool(&t, what, desc);
+	int err;
+
+	return target_pool(&t, what, desc, &err);
 }
 
 int bump_get(void *buf)
@@ -335,7 +364,7 @@ long bump_refcount(const void *buf)
 	if (!pool)
 		return -EINVAL;
 	ref = atomic_load_explicit(&d->refcount, memory_order_relaxed);
-	if (d->flags & BUMP_DESC_F_CARVING)  /* owner thread only: frag.users is its own */
+	if (d == pool->frag.desc)  /* being carved: owner thread only, frag.users is its own */
 		ref += (long)pool->frag.users - BUMP_FRAG_BIAS;
 	return ref;
 }

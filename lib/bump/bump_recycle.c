@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The type of the pool's whole buffers, which a recycled FRAG becomes again. */
+static inline uint8_t pool_buf_type(const struct bump_pool *pool)
+{
+	return (uint8_t)(pool->buf_tag >> 16);
+}
+
 /*
  * Give buffers back to the arena and drop the pool's hold on them; frees
  * the pool when they were the last (only possible once it is destroyed).
@@ -204,9 +210,10 @@ static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *
  */
 void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n)
 {
+	/* The type byte alone: destroy's DMA scrub reads pool_id under the arena lock. */
 	for (unsigned i = 0; i < n; i++)
 		if (descs[i]->type == BUMP_DESC_FRAG)
-			descs[i]->tag = pool->buf_tag;
+			descs[i]->type = pool_buf_type(pool);
 	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst))
 		bump_pool_release(pool, descs, n);
 	else
@@ -224,7 +231,7 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
 		return;
 	}
 	if (d->type == BUMP_DESC_FRAG)
-		d->tag = pool->buf_tag;
+		d->type = pool_buf_type(pool);
 	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
 		bump_pool_release(pool, &d, 1);
 		return;

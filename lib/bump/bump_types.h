@@ -30,8 +30,8 @@ enum bump_desc_type {
 };
 
 /* desc->flags */
+/* desc->flags: written only under the arena lock, which reads them for buddy merges. */
 #define BUMP_DESC_F_BUDDY 0x01  /* head of a free block in the arena's free lists */
-#define BUMP_DESC_F_CARVING 0x02  /* the FRAG its pool is carving (bump_frag.c; owner only) */
 
 #define BUMP_NID_UNKNOWN 0xff
 
@@ -56,7 +56,7 @@ struct bump_desc {
 	uint32_t prev;               /* free-list link */
 	uint8_t nid;                 /* NUMA node the page was placed on, or BUMP_NID_UNKNOWN */
 	uint8_t flags;               /* BUMP_DESC_F_* */
-	uint16_t reserved0;
+	uint16_t last_pool_id;       /* free pages: the pool that last held it (0: never) */
 	uint32_t reserved1;
 };
 static_assert(sizeof(struct bump_desc) == 32, "a descriptor is 32 bytes: two per cache line");
@@ -70,6 +70,9 @@ static inline uint32_t bump_desc_make_tag(uint16_t pool_id, uint8_t type, uint8_
 #define BUMP_ARENA_MAX 64        /* arenas alive at once */
 #define BUMP_ARENA_PAGES_MAX (1u << 24)  /* pages per arena: a bump_ref holds 24 bits */
 #define BUMP_MAX_ORDER 10        /* largest multi-page bump: 1024 pages */
+#define BUMP_PAGE_SHIFT_MIN 6    /* an arena's pages: 64 B (one cache line) ... */
+#define BUMP_PAGE_SHIFT_MAX 30   /* ... to 1 GiB */
+#define BUMP_BUF_SHIFT_MAX 31    /* a buffer (page << order) fits 32-bit offsets */
 #define BUMP_POOL_ID_MAX 65535   /* pool IDs are 1..65535, reused cyclically */
 
 /*

@@ -90,6 +90,12 @@ struct bump_mem_stats {
 void bump_mem_get_stats(struct bump_mem_stats *stats);
 
 /*
+ * Validate NUMA node @node, resolving BUMP_NUMA_ANY to the calling thread's
+ * node, into *@out.  0, or -EINVAL with a message listing the valid nodes.
+ */
+int bump_mem_resolve_node(int node, int *out);
+
+/*
  * Free hugepages of @page_size on @node (sysfs), or a negative errno.
  * Used for the out-of-memory message and by tests to decide what can run.
  */

@@ -50,9 +50,6 @@ void bump_mem_hp_command(char *buf, size_t len, size_t page_size, int node, long
 int bump_mem_hp_open(const char *name, size_t page_size, size_t len,
 		     enum bump_region_backing *backing);
 
-/* Validate @node, resolving BUMP_NUMA_ANY to the caller's node. 0 or -EINVAL. */
-int bump_mem_resolve_node(int node, int *out);
-
 /* True when libnuma works here (numa_available() >= 0); cached. */
 bool bump_mem_numa_ok(void);
 
