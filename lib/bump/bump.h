@@ -149,55 +149,31 @@ static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool
 	return &pool->descs[((uintptr_t)buf - pool->base) >> pool->page_shift];
 }
 
-/*
- * The pool fields a burst reads, copied into locals once.  Read through
- * @pool, each would be loaded again after every store to a descriptor or to
- * the cache (the compiler cannot prove they do not alias): a third of the
- * owner's instructions.
- */
-struct bump_pool_view {
-	uintptr_t base;
-	uint64_t span;
-	struct bump_desc *descs;
-	uint32_t buf_tag;
-	uint32_t cache_limit;
-	uint8_t page_shift;
-	uint8_t order;
-	uint8_t buf_shift;
-	bool sync_dev;
-};
-
-static inline struct bump_pool_view bump_pool_view(const struct bump_pool *pool)
+/* The refcount a buffer keeps in @pool's cache and ring: 1, or 0 when checked. */
+static inline uint32_t bump_pool_idle_ref(const struct bump_pool *pool)
 {
-	return (struct bump_pool_view){
-		.base = pool->base, .span = pool->span, .descs = pool->descs,
-		.buf_tag = pool->buf_tag, .cache_limit = pool->cache_limit,
-		.page_shift = pool->page_shift, .order = pool->order,
-		.buf_shift = pool->buf_shift, .sync_dev = pool->sync_dev,
-	};
+	return pool->checked ? 0 : 1;
 }
 
-/*
- * Move the @k buffers below @top in the cache into @bufs, each with
- * refcount 1 (owner).  The caller publishes the new count.
- */
-static inline void bump_pool_cache_take(struct bump_pool *pool, const struct bump_pool_view *v,
-					void **bufs, uint32_t top, unsigned k)
+/* The state word of a buffer of @pool in its cache, and with one reference out. */
+static inline uint64_t bump_pool_cached_state(const struct bump_pool *pool)
 {
-	void *const *cache = pool->cache;
+	return bump_desc_make_state(bump_pool_idle_ref(pool), pool->buf_tag);
+}
 
-	for (unsigned i = 0; i < k; i++) {
-		void *buf = cache[--top];
-
-		atomic_store_explicit(&v->descs[((uintptr_t)buf - v->base) >> v->page_shift].refcount,
-				      1, memory_order_relaxed);
-		bufs[i] = buf;
-	}
+static inline uint64_t bump_pool_owned_state(const struct bump_pool *pool)
+{
+	return bump_desc_make_state(1, pool->buf_tag);
 }
 
 /*
  * Allocate one buffer (owner thread).  Returns its first byte, or NULL when
- * the arena is exhausted (bump_last_error() says so).  The refcount is 1.
+ * the pool is dry (bump_last_error() says why).  The refcount is 1.
+ *
+ * One load checks the buffer's descriptor (the pool's tag, the refcount a
+ * cached buffer keeps); a pool in checked mode also stores the refcount.
+ * The check is what keeps a buffer that left the pool (a double put seen
+ * late, in unchecked mode) from being handed out: the slow path drops it.
  * No counter is touched: alloc.fast is derived from what entered the cache.
  */
 static inline void *bump_pool_alloc(struct bump_pool *pool)
@@ -205,68 +181,49 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
 	uint32_t count = pool->cache_count;
 
 	if (bump_likely(count)) {
-		void *buf = pool->cache[--count];
+		void *buf = pool->cache[count - 1];
+		struct bump_desc *d = bump_pool_page_desc(pool, buf);
 
-		bump_pool_set_cache_count(pool, count);
-		atomic_store_explicit(&bump_pool_page_desc(pool, buf)->refcount, 1,
-				      memory_order_relaxed);
-		return buf;
+		if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
+				bump_pool_cached_state(pool))) {
+			bump_pool_set_cache_count(pool, count - 1);
+			if (pool->checked)
+				atomic_store_explicit(&d->refcount, 1, memory_order_relaxed);
+			return buf;
+		}
 	}
 	return bump_pool_alloc_slow(pool);
 }
 
-/* Allocate up to @n buffers into @bufs (owner thread); returns how many. */
-static inline unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
-{
-	uint32_t count = pool->cache_count;
-	unsigned got;
-
-	if (bump_likely(count >= n)) {
-		struct bump_pool_view v = bump_pool_view(pool);
-
-		/* The count lives in a register: one store per burst, not per buffer. */
-		bump_pool_set_cache_count(pool, count - n);
-		bump_pool_cache_take(pool, &v, bufs, count, n);
-		return n;
-	}
-	for (got = 0; got < n; ) {
-		unsigned k = BUMP_MIN(n - got, pool->cache_count);
-
-		if (k == 0) {
-			if (!bump_pool_refill(pool))
-				break;
-			continue;
-		}
-		struct bump_pool_view v = bump_pool_view(pool);
-
-		count = pool->cache_count;
-		bump_pool_set_cache_count(pool, count - k);
-		bump_pool_cache_take(pool, &v, bufs + got, count, k);
-		got += k;
-	}
-	return got;
-}
+/*
+ * Allocate up to @n buffers into @bufs (owner thread); returns how many
+ * (fewer only when the pool runs dry).  On CPUs with AVX-512 the checks of
+ * a burst run eight buffers at a time (chosen at run time).
+ */
+unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n);
 
 /*
  * The owner's put of @buf when it is the last reference to a whole buffer of
- * the pool @v describes and the cache has room at @count; false sends the
- * caller to the slow path.  No atomic read-modify-write: with one reference
- * left nobody can race us for it.  The acquire pairs with the release of
- * another thread's put of a clone: its writes to the buffer come first.
+ * @pool and the cache has room at @count; false sends the caller to the slow
+ * path.  One load reads the refcount and the tag together; no atomic
+ * read-modify-write: with one reference left nobody can race us for it.  The
+ * acquire pairs with the release of another thread's put of a clone: its
+ * writes to the buffer come first.
  */
-static inline bool bump_pool_put_fast(struct bump_pool *pool, const struct bump_pool_view *v,
-				      void *buf, uint32_t count)
+static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
 {
-	uintptr_t off = (uintptr_t)buf - v->base;
-	uintptr_t head = off >> v->buf_shift;
-	struct bump_desc *d = &v->descs[head << v->order];
+	uintptr_t off = (uintptr_t)buf - pool->base;
+	uintptr_t head = off >> pool->buf_shift;
+	struct bump_desc *d = &pool->descs[head << pool->order];
 
-	if (bump_likely(off < v->span && d->tag == v->buf_tag && count < v->cache_limit &&
-			atomic_load_explicit(&d->refcount, memory_order_acquire) == 1)) {
-		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
-		if (bump_unlikely(v->sync_dev))
+	if (bump_likely(off < pool->span && count < pool->cache_limit &&
+			atomic_load_explicit(&d->state, memory_order_acquire) ==
+				bump_pool_owned_state(pool))) {
+		if (pool->checked)
+			atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		if (bump_unlikely(pool->sync_dev))
 			bump_pool_sync_for_device(pool, d);
-		pool->cache[count] = (void *)(v->base + (head << v->buf_shift));
+		pool->cache[count] = (void *)(pool->base + (head << pool->buf_shift));
 		return true;
 	}
 	return false;
@@ -277,11 +234,10 @@ static inline bool bump_pool_put_fast(struct bump_pool *pool, const struct bump_
  * has fragments of it out: a plain decrement (bump_frag.c explains).  False
  * sends the caller to the slow path.
  */
-static inline bool bump_pool_put_frag_fast(struct bump_pool *pool, const struct bump_pool_view *v,
-					   const void *buf)
+static inline bool bump_pool_put_frag_fast(struct bump_pool *pool, const void *buf)
 {
-	if (bump_likely((uintptr_t)buf - (uintptr_t)pool->frag.buf < ((uintptr_t)1 << v->buf_shift) &&
-			pool->frag.users)) {
+	if (bump_likely((uintptr_t)buf - (uintptr_t)pool->frag.buf <
+			((uintptr_t)1 << pool->buf_shift) && pool->frag.users)) {
 		pool->frag.users--;
 		return true;
 	}
@@ -292,47 +248,41 @@ static inline bool bump_pool_put_frag_fast(struct bump_pool *pool, const struct 
  * Return a buffer of @pool (owner thread).  @buf may point anywhere inside
  * the buffer (a fragment, or past a headroom).  The common case, the last
  * reference of a whole buffer going back into a cache with room, needs no
- * atomic read-modify-write.  Errors (foreign pointer, double put, another
- * pool's buffer) are rejected, counted and reported; nothing is freed.
+ * atomic read-modify-write.  Errors (foreign pointer, another pool's buffer,
+ * a double put in checked mode) are rejected, counted and reported; nothing
+ * is freed.
  */
 static inline int bump_pool_put(struct bump_pool *pool, void *buf)
 {
-	struct bump_pool_view v = bump_pool_view(pool);
 	uint32_t count = pool->cache_count;
 
-	if (bump_likely(bump_pool_put_fast(pool, &v, buf, count))) {
+	if (bump_likely(bump_pool_put_fast(pool, buf, count))) {
 		bump_pool_set_cache_count(pool, count + 1);
 		BUMP_STAT_ADD(pool->recycle.cached, 1);
 		return 0;
 	}
-	if (bump_pool_put_frag_fast(pool, &v, buf))
+	if (bump_pool_put_frag_fast(pool, buf))
 		return 0;
 	return bump_pool_put_slow(pool, buf);
 }
 
-/* Return @n buffers of @pool (owner thread); returns the number rejected. */
-static inline unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
-{
-	struct bump_pool_view v = bump_pool_view(pool);
-	uint32_t count = pool->cache_count, first = count;
-	unsigned bad = 0;
+/*
+ * Return @n buffers of @pool (owner thread); returns the number rejected.
+ * A burst that finds the cache full moves its oldest half to the recycle
+ * ring at once, as DPDK flushes an lcore cache.  AVX-512 where the CPU has it.
+ */
+unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n);
 
-	for (unsigned i = 0; i < n; i++) {
-		if (bump_likely(bump_pool_put_fast(pool, &v, bufs[i], count))) {
-			count++;
-			continue;
-		}
-		if (bump_pool_put_frag_fast(pool, &v, bufs[i]))
-			continue;
-		/* The slow path uses the cache itself: settle the count around it. */
-		BUMP_STAT_ADD(pool->recycle.cached, count - first);
-		bump_pool_set_cache_count(pool, count);
-		bad += bump_pool_put_slow(pool, bufs[i]) != 0;
-		count = first = pool->cache_count;
-	}
-	bump_pool_set_cache_count(pool, count);
-	BUMP_STAT_ADD(pool->recycle.cached, count - first);
-	return bad;
+/* Which bulk loops this process runs: "avx512", or "scalar" (BUMP_NO_AVX512=1, or no AVX-512). */
+const char *bump_bulk_impl(void);
+
+/* True when @buf is inside a whole buffer of @pool (a cheap check, any thread). */
+static inline bool bump_pool_owns(const struct bump_pool *pool, const void *buf)
+{
+	uintptr_t off = (uintptr_t)buf - pool->base;
+
+	return off < pool->span &&
+	       pool->descs[(off >> pool->buf_shift) << pool->order].pool_id == pool->id;
 }
 
 /* ---- Any thread ------------------------------------------------------- */

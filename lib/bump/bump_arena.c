@@ -88,12 +88,13 @@ unsigned bump_arena_alloc_locked(struct bump_arena *arena, unsigned order, uint3
 }
 
 /* Give a block back: reset its descriptors, then merge it with free buddies. */
-void bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned order)
+bool bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned order)
 {
 	uint32_t npages = 1u << order;
-
 	uint16_t pool_id = arena->descs[idx].pool_id;
 
+	if (bump_unlikely(arena->descs[idx].type == BUMP_DESC_FREE))
+		return false;
 	for (uint32_t i = idx; i < idx + npages; i++) {
 		struct bump_desc *d = &arena->descs[i];
 
@@ -118,6 +119,7 @@ void bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned ord
 		order++;
 	}
 	freelist_push(arena, idx, order);
+	return true;
 }
 
 /*

@@ -38,7 +38,7 @@ void bump_pool_frag_finish(struct bump_pool *pool)
 	ref = atomic_load_explicit(&d->refcount, memory_order_acquire);
 	/* Exactly the bias, none out: nobody else holds a reference to race us. */
 	if (drop == BUMP_FRAG_BIAS && ref == BUMP_FRAG_BIAS) {
-		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
 		bump_pool_recycle(pool, d, true);
 		return;
 	}
@@ -56,8 +56,10 @@ void bump_pool_frag_finish(struct bump_pool *pool)
 		for (uint32_t extra = drop - ref; extra; extra--)
 			bump_report_double_put(pool, buf);
 	}
-	if (ref <= drop)
-		bump_pool_recycle(pool, d, true);  /* the others were back already */
+	if (ref <= drop) {  /* the others were back already */
+		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
+		bump_pool_recycle(pool, d, true);
+	}
 }
 
 /* Start carving a fresh buffer; false when the pool has none. */

@@ -30,6 +30,14 @@ void bump_pool_free(struct bump_pool *pool)
 	free(pool);
 }
 
+/* The process default of checked mode: BUMP_CHECKED=1 in the environment. */
+static bool pool_checked_default(void)
+{
+	const char *env = getenv("BUMP_CHECKED");
+
+	return env && *env && strcmp(env, "0") != 0;
+}
+
 /* A NUMA node that exists, or -EINVAL naming the pool and the valid nodes. */
 static int pool_resolve_node(const char *name, int nid, int *out)
 {
@@ -44,7 +52,8 @@ static int pool_resolve_node(const char *name, int nid, int *out)
 /* Every parameter against its real range; *@nid gets the node resolved. */
 static int pool_check_params(const struct bump_pool_params *pp, int *nid)
 {
-	const unsigned known = BUMP_POOL_F_DMA_MAP | BUMP_POOL_F_DMA_SYNC_DEV;
+	const unsigned known = BUMP_POOL_F_DMA_MAP | BUMP_POOL_F_DMA_SYNC_DEV | BUMP_POOL_F_CHECKED |
+			       BUMP_POOL_F_UNCHECKED;
 	const char *name = pp->name ? pp->name : "";
 	const struct bump_arena *a = pp->arena;
 	unsigned ring_size = pp->ring_size ? pp->ring_size : 1024;
@@ -60,6 +69,10 @@ static int pool_check_params(const struct bump_pool_params *pp, int *nid)
 	if ((unsigned)pp->dma_dir > BUMP_DMA_FROM_DEVICE)
 		return bump_error(EINVAL, "pool '%s': dma_dir %d is not an enum bump_dma_dir", name,
 				  (int)pp->dma_dir);
+	if ((pp->flags & BUMP_POOL_F_CHECKED) && (pp->flags & BUMP_POOL_F_UNCHECKED))
+		return bump_error(EINVAL, "pool '%s': BUMP_POOL_F_CHECKED and BUMP_POOL_F_UNCHECKED "
+				  "contradict each other: give one, or neither for the default",
+				  name);
 	if ((pp->flags & BUMP_POOL_F_DMA_MAP) && !pp->dma_dev)
 		return bump_error(EINVAL, "pool '%s': BUMP_POOL_F_DMA_MAP needs params.dma_dev",
 				  name);
@@ -118,6 +131,8 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 	pool->buf_shift = (uint8_t)(a->page_shift + pp->order);
 	pool->arena_id = a->id;
 	pool->cache_limit = BUMP_POOL_CACHE_SIZE;
+	pool->checked = (pp->flags & BUMP_POOL_F_CHECKED) ||
+			(!(pp->flags & BUMP_POOL_F_UNCHECKED) && pool_checked_default());
 	atomic_init(&pool->owner, bump_thread_token());
 	atomic_init(&pool->refs, 1);
 	atomic_init(&pool->detached, false);

@@ -22,6 +22,7 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 	s->alloc.refill = LOAD(pool->alloc.refill);
 	s->alloc.waive = LOAD(pool->alloc.waive);
 	s->alloc.fail = LOAD(pool->alloc.fail);
+	s->alloc.stale = LOAD(pool->alloc.stale);
 	s->recycle.cached = LOAD(pool->recycle.cached);
 	s->recycle.cache_full = LOAD(pool->recycle.cache_full);
 	s->recycle.ring = bump_ring_enqueued(pool->ring);
@@ -36,7 +37,7 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 	s->inflight = s->held > cached + ring ? s->held - cached - ring : 0;
 	/* Every buffer handed out entered the cache first, by one of four ways. */
 	s->alloc.fast = s->recycle.cached + s->alloc.refill + s->alloc.slow +
-			s->alloc.slow_high_order - cached - pool->priv->cache_dropped;
+			s->alloc.slow_high_order - cached - pool->priv->cache_dropped - s->alloc.stale;
 	s->inflight_bytes = s->inflight << pool->buf_shift;
 	s->dma_scrubbed = pool->priv->dma_scrubbed;
 }

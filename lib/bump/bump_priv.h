@@ -13,6 +13,7 @@
 #define BUMP_IDX_NONE UINT32_MAX
 #define BUMP_ARENA_DMA_MAX 8  /* devices one arena can be mapped for at once */
 #define BUMP_PUT_BATCH 32     /* buffers bump_put_bulk() hands to one ring claim */
+static_assert(BUMP_PUT_BATCH <= BUMP_POOL_CACHE_REFILL, "a ring claim of the largest batch");
 
 struct bump_arena_dma {
 	struct bump_dma_dev *dev;
@@ -53,7 +54,8 @@ void bump_arena_lock(struct bump_arena *arena);
 void bump_arena_unlock(struct bump_arena *arena);
 unsigned bump_arena_alloc_locked(struct bump_arena *arena, unsigned order, uint32_t *idx,
 				 unsigned n);
-void bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned order);
+/* False (nothing done) when the block is free already: a second copy of a buffer. */
+bool bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned order);
 int bump_arena_dma_get(struct bump_arena *arena, struct bump_dma_dev *dev,
 		       struct bump_dma_map **map);
 void bump_arena_dma_put(struct bump_arena *arena, struct bump_dma_map *map);
@@ -70,6 +72,8 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc, bool owne
 void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_frag_finish(struct bump_pool *pool);
+void bump_pool_drop_stale(struct bump_pool *pool);
+bool bump_pool_cache_flush(struct bump_pool *pool);
 
 /* bump_put.c */
 int bump_desc_unref(struct bump_pool *pool, struct bump_desc *desc, const void *buf, bool owner);

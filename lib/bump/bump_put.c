@@ -80,9 +80,11 @@ int bump_report_foreign(const void *addr, const char *what)
 
 /*
  * Drop one reference.  Returns 1 when it was the last (the caller recycles
- * the buffer), 0 when others remain, or -EALREADY for a double put, which is
- * counted and reported and changes nothing.  The last reference is dropped
- * with a plain store: when the count is 1, nobody else can race us for it.
+ * the buffer, whose refcount already says what the pool keeps: 0 or 1), 0
+ * when others remain, or -EALREADY for a double put, which is counted and
+ * reported and changes nothing.  The last reference is dropped without an
+ * atomic read-modify-write: when the count is 1, nobody else can race us
+ * for it (and unchecked pools keep the 1, as page_pool does).
  * @owner: the caller is the pool's owner, whose counters need no RMW.
  */
 int bump_desc_unref(struct bump_pool *pool, struct bump_desc *d, const void *buf, bool owner)
@@ -90,13 +92,18 @@ int bump_desc_unref(struct bump_pool *pool, struct bump_desc *d, const void *buf
 	uint32_t ref = atomic_load_explicit(&d->refcount, memory_order_acquire);
 
 	if (bump_likely(ref == 1)) {
-		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		if (pool->checked)
+			atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
 		return 1;
 	}
 	if (ref != 0) {
 		ref = atomic_fetch_sub_explicit(&d->refcount, 1, memory_order_acq_rel);
-		if (ref == 1)
+		if (ref == 1) {
+			/* Raced down to 0 with another put: ours was the last. */
+			if (!pool->checked)
+				atomic_store_explicit(&d->refcount, 1, memory_order_relaxed);
 			return 1;
+		}
 		if (ref != 0) {
 			if (owner)
 				BUMP_STAT_ADD(pool->recycle.released_refcnt, 1);

@@ -24,16 +24,24 @@ static inline uint8_t pool_buf_type(const struct bump_pool *pool)
 void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n)
 {
 	struct bump_arena *a = pool->priv->arena;
+	unsigned freed = 0;
 
 	if (!n)
 		return;
 	bump_arena_lock(a);
 	for (unsigned i = 0; i < n; i++)
-		bump_arena_free_locked(a, bump_desc_index(a, descs[i]), pool->order);
+		freed += bump_arena_free_locked(a, bump_desc_index(a, descs[i]), pool->order);
 	bump_arena_unlock(a);
-	if (atomic_fetch_sub_explicit(&pool->refs, n, memory_order_acq_rel) == (int64_t)n)
+	/* A second copy of a buffer (a double put unchecked mode let in) is freed once. */
+	for (unsigned i = freed; i < n; i++)
+		bump_report_double_put(pool, bump_desc_page(a, descs[i]));
+	if (freed && atomic_fetch_sub_explicit(&pool->refs, freed, memory_order_acq_rel) ==
+			     (int64_t)freed)
 		bump_pool_free(pool);
 }
+
+static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *descs,
+			       unsigned n);
 
 /* Take up to BUMP_POOL_CACHE_REFILL fresh buffers from the arena into the cache. */
 static unsigned pool_refill_from_arena(struct bump_pool *pool)
@@ -62,7 +70,7 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
 		void *buf = (void *)(a->base + ((uintptr_t)idx[i] << a->page_shift));
 
 		d->tag = pool->buf_tag;
-		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
 		for (uint32_t t = 1; t < (1u << pool->order); t++) {
 			d[t].tag = bump_desc_make_tag(pool->id, BUMP_DESC_TAIL, pool->order);
 			d[t].next = idx[i];
@@ -163,11 +171,54 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 	return added;
 }
 
+/*
+ * The buffer on top of the cache is not in the state a cached buffer of
+ * this pool has: it left the pool while this copy stayed, the trace of a
+ * double put that unchecked mode let in.  Drop the copy, never hand it out.
+ */
+void bump_pool_drop_stale(struct bump_pool *pool)
+{
+	uint32_t count = pool->cache_count;
+
+	bump_pool_set_cache_count(pool, count - 1);
+	BUMP_STAT_ADD(pool->alloc.stale, 1);
+	bump_report_double_put(pool, pool->cache[count - 1]);
+}
+
 void *bump_pool_alloc_slow(struct bump_pool *pool)
 {
-	if (!bump_pool_refill(pool))
-		return NULL;
-	return bump_pool_alloc(pool);
+	for (;;) {
+		if (pool->cache_count) {
+			bump_pool_drop_stale(pool);  /* the inline path refused the top one */
+			if (pool->cache_count)
+				return bump_pool_alloc(pool);
+		}
+		if (!bump_pool_refill(pool))
+			return NULL;
+		return bump_pool_alloc(pool);
+	}
+}
+
+/*
+ * The owner's burst found the cache full: move its oldest half to the
+ * recycle ring with one claim (to the arena where the ring is full), as
+ * DPDK flushes an lcore cache.  False when nothing could move (destroyed).
+ */
+bool bump_pool_cache_flush(struct bump_pool *pool)
+{
+	struct bump_desc *descs[BUMP_POOL_CACHE_REFILL];
+	uint32_t count = pool->cache_count;
+	unsigned n = BUMP_MIN(count, (uint32_t)BUMP_POOL_CACHE_REFILL);
+
+	if (!n || atomic_load_explicit(&pool->detached, memory_order_relaxed))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		descs[i] = bump_pool_page_desc(pool, pool->cache[i]);
+	memmove(pool->cache, pool->cache + n, (count - n) * sizeof(pool->cache[0]));
+	bump_pool_set_cache_count(pool, count - n);
+	BUMP_STAT_ADD(pool->recycle.cache_full, n);
+	pool_ring_put_bulk(pool, descs, n);
+	return true;
 }
 
 /*
@@ -183,7 +234,7 @@ static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *
 			       unsigned n)
 {
 	struct bump_arena *a = pool->priv->arena;
-	void *bufs[BUMP_PUT_BATCH];
+	void *bufs[BUMP_POOL_CACHE_REFILL];
 	uint64_t pos = 0;
 	unsigned k = bump_ring_claim(pool->ring, n, &pos);
 

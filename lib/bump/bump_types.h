@@ -40,20 +40,36 @@ enum bump_desc_type {
  * the page: the page holds packet bytes only.  Fields other than refcount are
  * written only by whoever owns the page (the arena under its lock, or the
  * pool's owner while refilling), so they need no atomics.
+ *
+ * refcount: the references users hold.  In a pool's cache or recycle ring
+ * a buffer keeps refcount 1, as page_pool keeps pp_ref_count at 1: handing
+ * it out writes nothing and taking it back only reads (the put of the last
+ * reference sees 1).  A pool in checked mode (BUMP_POOL_F_CHECKED) keeps 0
+ * there instead and writes the count on both sides, which is what lets it
+ * tell a double put from a put.  Free pages in the arena hold 0.
  */
 struct bump_desc {
 	uint64_t dma_addr;           /* bus address of the page's first byte; 0: unmapped */
-	_Atomic uint32_t refcount;   /* references held by users; 0 while in a pool or free */
 	union {
 		struct {
-			uint16_t pool_id;  /* owning pool; 0: the arena's */
-			uint8_t type;      /* enum bump_desc_type */
-			uint8_t order;     /* log2 of the pages in this bump or free block */
+			_Atomic uint32_t refcount;
+			union {
+				struct {
+					uint16_t pool_id;  /* owning pool; 0: the arena's */
+					uint8_t type;      /* enum bump_desc_type */
+					uint8_t order;     /* log2 of the pages in this bump or free block */
+				};
+				uint32_t tag;  /* the three above */
+			};
 		};
-		uint32_t tag;  /* the three above: one compare on the put fast path */
+		/* refcount and tag in one word: the put fast path checks both with one load. */
+		_Atomic uint64_t state;
 	};
 	uint32_t next;               /* free-list link, or the head's index for a TAIL */
-	uint32_t prev;               /* free-list link */
+	union {
+		uint32_t prev;           /* free blocks: free-list link */
+		uint32_t frag_owned;     /* FRAG buffers: fragments out that the owner counts */
+	};
 	uint8_t nid;                 /* NUMA node the page was placed on, or BUMP_NID_UNKNOWN */
 	uint8_t flags;               /* BUMP_DESC_F_* */
 	uint16_t last_pool_id;       /* free pages: the pool that last held it (0: never) */
@@ -61,10 +77,20 @@ struct bump_desc {
 };
 static_assert(sizeof(struct bump_desc) == 32, "a descriptor is 32 bytes: two per cache line");
 static_assert(offsetof(struct bump_desc, tag) == 12, "tag packs pool_id, type and order");
+static_assert(offsetof(struct bump_desc, state) == 8 && offsetof(struct bump_desc, refcount) == 8,
+	      "state overlays refcount (low word) and tag (high word)");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	      "bump_desc_make_state() composes state for a little-endian machine");
 
 static inline uint32_t bump_desc_make_tag(uint16_t pool_id, uint8_t type, uint8_t order)
 {
 	return (uint32_t)pool_id | (uint32_t)type << 16 | (uint32_t)order << 24;
+}
+
+/* The state word of a descriptor holding @refcount and @tag. */
+static inline uint64_t bump_desc_make_state(uint32_t refcount, uint32_t tag)
+{
+	return (uint64_t)refcount | (uint64_t)tag << 32;
 }
 
 #define BUMP_ARENA_MAX 64        /* arenas alive at once */
@@ -103,6 +129,16 @@ typedef uint32_t bump_ref_t;
 enum bump_pool_flags {
 	BUMP_POOL_F_DMA_MAP = 1u << 0,      /* map the arena for params.dma_dev; descs hold IOVAs */
 	BUMP_POOL_F_DMA_SYNC_DEV = 1u << 1, /* sync [offset, offset+max_len) for the device on recycle */
+	/*
+	 * Checked mode: every double put is detected, counted and refused, and
+	 * bump_refcount()/bump_get() see that a cached buffer is free.  It costs
+	 * a descriptor store per buffer on alloc and on put (doc/design.md,
+	 * "Checked mode").  Without either flag a pool follows the process
+	 * default: checked when the environment has BUMP_CHECKED=1 (the test
+	 * builds run that way), else unchecked.
+	 */
+	BUMP_POOL_F_CHECKED = 1u << 2,
+	BUMP_POOL_F_UNCHECKED = 1u << 3,    /* unchecked whatever BUMP_CHECKED says */
 };
 
 /*
@@ -117,6 +153,7 @@ struct bump_pool_alloc_stats {
 	_Atomic uint64_t refill;           /* buffers moved from the recycle ring to the cache */
 	_Atomic uint64_t waive;            /* ring buffers released: on the wrong NUMA node */
 	_Atomic uint64_t fail;             /* allocations that failed: arena exhausted */
+	_Atomic uint64_t stale;            /* cached copies dropped: their buffer had left (a late double put) */
 };
 
 struct bump_pool_recycle_stats {
@@ -137,7 +174,7 @@ struct bump_pool_recycle_any_stats {
 struct bump_pool_stats {
 	struct {
 		/* fast: buffers handed out from the cache, derived (entered - cached_now) */
-		uint64_t fast, slow, slow_high_order, empty, refill, waive, fail;
+		uint64_t fast, slow, slow_high_order, empty, refill, waive, fail, stale;
 	} alloc;
 	struct {
 		uint64_t cached, cache_full, ring, ring_full;
@@ -177,7 +214,7 @@ struct bump_pool {
 	bool sync_dev;             /* BUMP_POOL_F_DMA_SYNC_DEV with a mapping */
 	uint16_t id;
 	uint8_t arena_id;
-	uint8_t reserved;
+	bool checked;              /* BUMP_POOL_F_CHECKED */
 	_Atomic uintptr_t owner;   /* bump_thread_token() of the owner thread; 0 once destroyed */
 	struct bump_ring *ring;    /* recycle ring */
 	struct bump_pool_priv *priv;  /* slow-path state (bump_pool.c) */

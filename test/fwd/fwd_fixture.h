@@ -46,12 +46,13 @@ static inline void fx_down(struct fx *f)
 	bump_region_destroy(f->region);
 }
 
-static inline struct bump_pool *fx_pool(struct fx *f, const char *name, bool mapped)
+static inline struct bump_pool *fx_pool_flags(struct fx *f, const char *name, bool mapped,
+					      unsigned flags)
 {
 	struct bump_pool_params pp = {
 		.name = name, .arena = f->arena, .nid = BUMP_NUMA_ANY,
 		.ring_size = 4096,  /* room for every buffer: returns never overflow to the arena */
-		.flags = mapped ? BUMP_POOL_F_DMA_MAP : 0,
+		.flags = flags | (mapped ? BUMP_POOL_F_DMA_MAP : 0),
 		.dma_dev = mapped ? bump_sim_dma_dev() : NULL,
 		.dma_dir = BUMP_DMA_BIDIRECTIONAL,
 	};
@@ -59,6 +60,11 @@ static inline struct bump_pool *fx_pool(struct fx *f, const char *name, bool map
 
 	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
 	return pool;
+}
+
+static inline struct bump_pool *fx_pool(struct fx *f, const char *name, bool mapped)
+{
+	return fx_pool_flags(f, name, mapped, 0);
 }
 
 static inline uint64_t fx_inflight(const struct bump_pool *pool)

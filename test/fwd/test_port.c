@@ -420,7 +420,8 @@ static void test_stats(void)
 
 static void test_pkt_helpers(void)
 {
-	struct bump_pool *pool = fx_pool(&fx, "pkt", true);
+	/* Checked: the case asserts that a freed handle is refused. */
+	struct bump_pool *pool = fx_pool_flags(&fx, "pkt", true, BUMP_POOL_F_CHECKED);
 	uint8_t *buf = bump_pool_alloc(pool);
 	struct bump_pkt p = { .ref = bump_pool_ref(pool, buf), .off = 128, .len = 60 }, c, many[3];
 

@@ -41,14 +41,28 @@ static inline void fixture_down(struct fixture *f)
 	bump_region_destroy(f->region);
 }
 
-static inline struct bump_pool *pool_new(struct fixture *f, const char *name, unsigned order)
+static inline struct bump_pool *pool_new_flags(struct fixture *f, const char *name,
+					       unsigned order, unsigned flags)
 {
 	struct bump_pool_params pp = { .name = name, .arena = f->arena, .order = order,
-				       .nid = BUMP_NUMA_ANY };
+				       .nid = BUMP_NUMA_ANY, .flags = flags };
 	struct bump_pool *pool = NULL;
 
 	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
 	return pool;
+}
+
+/* A pool in the process's default mode (BUMP_CHECKED decides). */
+static inline struct bump_pool *pool_new(struct fixture *f, const char *name, unsigned order)
+{
+	return pool_new_flags(f, name, order, 0);
+}
+
+/* A pool that detects every double put (what the case asserts needs it). */
+static inline struct bump_pool *pool_new_checked(struct fixture *f, const char *name,
+						 unsigned order)
+{
+	return pool_new_flags(f, name, order, BUMP_POOL_F_CHECKED);
 }
 
 /* Take every buffer out of the cache, so the next allocation must refill. */

@@ -79,7 +79,7 @@ static void test_remote_frag_double_put(void)
 	void *frag, *twice[2], *whole;
 
 	fixture_up(&f, TEST_PAGES);
-	pool = pool_new(&f, "frag-double", 0);
+	pool = pool_new_checked(&f, "frag-double", 0);
 	bump_get_error_stats(&e0);
 	frag = bump_pool_alloc_frag(pool, &size);
 	CHECK(frag != NULL);
@@ -177,7 +177,7 @@ static void test_double_put_after_release_to_arena(void)
 	struct bump_error_stats e0, e1;
 	struct bump_pool_stats s;
 	enum { N = BUMP_POOL_CACHE_SIZE + 2 + 1 };
-	void *bufs[N];
+	void *bufs[N], *gone = NULL;
 
 	fixture_up(&f, 2 * N);
 	pp.arena = f.arena;
@@ -185,12 +185,16 @@ static void test_double_put_after_release_to_arena(void)
 	CHECK_EQ(bump_pool_alloc_bulk(pool, bufs, N), N);
 	CHECK_EQ(bump_pool_put_bulk(pool, bufs, N), 0);
 	bump_pool_get_stats(pool, &s);
-	CHECK(s.recycle.ring_full >= 1);  /* the cache, then the ring filled: the last went to the arena */
+	CHECK(s.recycle.ring_full >= 1);  /* the cache, then the ring filled: some went to the arena */
+	for (int i = 0; i < N && !gone; i++)
+		if (bump_desc_of(bufs[i])->type == BUMP_DESC_FREE)
+			gone = bufs[i];
+	CHECK(gone != NULL);
 	bump_get_error_stats(&e0);
 	bump_log_set_handler(test_log_handler, &tlog);
-	CHECK_EQ(bump_put(bufs[N - 1]), -EALREADY);
+	CHECK_EQ(bump_put(gone), -EALREADY);
 	CHECK_ERROR_SAYS("already returned");
-	CHECK_EQ(bump_pool_put(pool, bufs[N - 1]), -EALREADY);
+	CHECK_EQ(bump_pool_put(pool, gone), -EALREADY);
 	bump_log_set_handler(NULL, NULL);
 	bump_get_error_stats(&e1);
 	CHECK_EQ(e1.double_put - e0.double_put, 2);
@@ -199,6 +203,95 @@ static void test_double_put_after_release_to_arena(void)
 	CHECK_EQ(s.recycle.double_put, 2);
 	CHECK_EQ(bump_pool_destroy(pool), 0);
 	CHECK_EQ(bump_arena_free_pages(f.arena), 2 * N);
+	fixture_down(&f);
+}
+
+/*
+ * Unchecked mode lets a double put of a buffer still in the pool in: the
+ * documented cost is that buffer handed out twice while both copies are in
+ * the pool.  Nothing else: the arena frees the page once (the second copy
+ * is counted as a double put), the free lists stay whole.
+ */
+static void test_unchecked_double_put_contained(void)
+{
+	struct fixture f;
+	struct bump_pool *pool;
+	struct bump_error_stats e0, e1;
+	void *a, *x, *y, *all[TEST_PAGES];
+
+	fixture_up(&f, TEST_PAGES);
+	pool = pool_new_flags(&f, "unchecked", 0, BUMP_POOL_F_UNCHECKED);
+	bump_get_error_stats(&e0);
+	a = bump_pool_alloc(pool);
+	CHECK_EQ(bump_pool_put(pool, a), 0);
+	CHECK_EQ(bump_pool_put(pool, a), 0);  /* not seen: the cost of the fast path */
+	x = bump_pool_alloc(pool);
+	y = bump_pool_alloc(pool);
+	CHECK(x == a && y == a);
+	CHECK_EQ(bump_pool_put(pool, x), 0);
+	CHECK_EQ(bump_pool_put(pool, y), 0);
+	bump_log_set_handler(test_log_handler, &tlog);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	bump_log_set_handler(NULL, NULL);
+	bump_get_error_stats(&e1);
+	CHECK_EQ(e1.double_put - e0.double_put, 1);  /* the second copy, at release */
+	CHECK_EQ(bump_arena_free_pages(f.arena), TEST_PAGES);
+	/* The free lists are whole: every page comes out once. */
+	pool = pool_new(&f, "after", 0);
+	CHECK_EQ(bump_pool_alloc_bulk(pool, all, TEST_PAGES), TEST_PAGES);
+	for (int i = 0; i < TEST_PAGES; i++)
+		for (int j = 0; j < i; j++)
+			CHECK(all[i] != all[j]);
+	CHECK_EQ(bump_pool_put_bulk(pool, all, TEST_PAGES), 0);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	fixture_down(&f);
+}
+
+/*
+ * A copy left behind in the ring when the other went to the arena (cache
+ * and ring full) is never handed out: the allocation drops it.
+ */
+static void test_unchecked_stale_copy_dropped(void)
+{
+	struct fixture f;
+	struct bump_pool_params pp = { .name = "stale", .ring_size = 2, .nid = BUMP_NUMA_ANY,
+				       .flags = BUMP_POOL_F_UNCHECKED };
+	struct bump_pool *pool;
+	struct bump_pool_stats s;
+	enum { N = 3 * BUMP_POOL_CACHE_REFILL };
+	static void *b[N], *again[N];
+	unsigned got;
+
+	fixture_up(&f, 4 * BUMP_POOL_CACHE_REFILL);
+	pp.arena = f.arena;
+	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
+	CHECK_EQ(bump_pool_alloc_bulk(pool, b, N), N);  /* the cache is empty now */
+	/* cache[0] = b0, cache[1] = b1, cache[2] = b0 again, then up to full. */
+	CHECK_EQ(bump_pool_put(pool, b[0]), 0);
+	CHECK_EQ(bump_pool_put(pool, b[1]), 0);
+	CHECK_EQ(bump_pool_put(pool, b[0]), 0);
+	CHECK_EQ(bump_pool_put_bulk(pool, b + 2, BUMP_POOL_CACHE_SIZE - 3), 0);
+	/* Full: the oldest 64 move out, b0 and b1 into the ring, the rest (b0's copy too) to the arena. */
+	bump_log_set_handler(test_log_handler, &tlog);
+	CHECK_EQ(bump_pool_put_bulk(pool, b + BUMP_POOL_CACHE_SIZE - 1, N - BUMP_POOL_CACHE_SIZE + 1), 0);
+	CHECK_EQ(bump_desc_of(b[0])->type, BUMP_DESC_FREE);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.ring_now, 2);
+	/* Take everything: b0's copy in the ring is dropped, never handed out. */
+	got = bump_pool_alloc_bulk(pool, again, N);
+	bump_log_set_handler(NULL, NULL);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.alloc.stale, 1);
+	CHECK_EQ(s.recycle.double_put, 1);
+	/* b0's page may come back fresh from the arena, but once. */
+	for (unsigned i = 0; i < got; i++)
+		for (unsigned j = 0; j < i; j++)
+			CHECK(again[i] != again[j]);
+	CHECK_EQ(bump_pool_put_bulk(pool, again, got), 0);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.inflight, 0);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	CHECK_EQ(bump_arena_free_pages(f.arena), 4 * BUMP_POOL_CACHE_REFILL);
 	fixture_down(&f);
 }
 
@@ -286,6 +379,8 @@ int main(void)
 	TEST_RUN(test_remote_frag_double_put_with_owner_frags);
 	TEST_RUN(test_second_destroy_of_detached_pool);
 	TEST_RUN(test_double_put_after_release_to_arena);
+	TEST_RUN(test_unchecked_double_put_contained);
+	TEST_RUN(test_unchecked_stale_copy_dropped);
 	TEST_RUN(test_queries_and_arena_race_destroy_and_carving);
 	return test_exit();
 }

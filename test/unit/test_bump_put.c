@@ -63,7 +63,7 @@ static void test_double_put_detected_once(void)
 	void *a, *bufs[TEST_PAGES];
 
 	fixture_up(&f, TEST_PAGES);
-	pool = pool_new(&f, "double", 0);
+	pool = pool_new_checked(&f, "double", 0);
 	memset(&tlog, 0, sizeof(tlog));
 	bump_log_set_handler(test_log_handler, &tlog);
 	bump_get_error_stats(&e0);
@@ -159,7 +159,7 @@ static void test_clone_references(void)
 	void *buf;
 
 	fixture_up(&f, TEST_PAGES);
-	pool = pool_new(&f, "clone", 0);
+	pool = pool_new_checked(&f, "clone", 0);
 	buf = bump_pool_alloc(pool);
 	CHECK_EQ(bump_get(buf), 0);
 	CHECK_EQ(bump_get((char *)buf + 64), 0);

@@ -27,6 +27,8 @@ int bmp_pool_new(struct bmp *b, const char *what, struct bump_pool **out)
 		.arena = b->arena,
 		.ring_size = b->ring_size,
 		.nid = BUMP_NUMA_ANY,
+		/* The plugin tells held objects from cached ones by their refcount. */
+		.flags = BUMP_POOL_F_CHECKED,
 	};
 
 	snprintf(name, sizeof(name), "%.20s-%s", b->mp->name, what);
@@ -68,6 +70,7 @@ static int bmp_reserve_tail(struct bmp *b, uint32_t excess)
 		.ring_size = 64,
 		.max_buffers = excess,  /* refills stop at exactly this many */
 		.nid = BUMP_NUMA_ANY,
+		.flags = BUMP_POOL_F_CHECKED,
 	};
 	void *bufs[64];
 	int ret;

@@ -77,32 +77,24 @@ static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
 	void *remote[BMP_BATCH];
 	unsigned nr = 0;
 
+	void *own[BMP_BATCH];
+	unsigned no = 0;
+
 	if (!p) {
 		bump_put_bulk(objs, n);
 		return;
 	}
-	struct bump_pool_view v = bump_pool_view(p);
-	uint32_t count = p->cache_count, first = count;
-
 	for (unsigned i = 0; i < n; i++) {
-		if (bump_likely(bump_pool_put_fast(p, &v, objs[i], count))) {
-			count++;
-			continue;
-		}
-		remote[nr++] = objs[i];
-		if (nr == BMP_BATCH) {
-			/* bump_put_bulk may use @p's cache: settle the count around it. */
-			bump_pool_set_cache_count(p, count);
-			BUMP_STAT_ADD(p->recycle.cached, count - first);
+		if (bump_likely(bump_pool_owns(p, objs[i])))
+			own[no++] = objs[i];
+		else
+			remote[nr++] = objs[i];
+		if (no == BMP_BATCH || nr == BMP_BATCH || i == n - 1) {
+			bump_pool_put_bulk(p, own, no);
 			bump_put_bulk(remote, nr);
-			count = first = p->cache_count;
-			nr = 0;
+			no = nr = 0;
 		}
 	}
-	bump_pool_set_cache_count(p, count);
-	BUMP_STAT_ADD(p->recycle.cached, count - first);
-	if (nr)
-		bump_put_bulk(remote, nr);
 }
 
 /* Refill @p's cache, unless nothing is there: a refill that fails is logged. */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_bulk.c - the owner's bulk alloc and put: whole bursts against the
+ * cache, with one count store and one counter update per burst.
+ *
+ * The per-buffer loop is the plain one (no descriptor store, no sync) for
+ * most pools, in AVX-512 where the CPU has it: the checks of eight buffers
+ * are one gather and one compare.  Checked and synced pools run the scalar
+ * loop of the single-buffer fast paths.  BUMP_NO_AVX512=1 in the
+ * environment forces the portable loops (tests run both).
+ */
+#include "bump_bulk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef unsigned (*bulk_take_fn)(const struct bump_bulk_view *, void *const *, void **, unsigned);
+typedef unsigned (*bulk_give_fn)(const struct bump_bulk_view *, void *const *, void **, unsigned);
+
+static bulk_take_fn take_plain = bump_bulk_take_plain;
+static bulk_give_fn give_plain = bump_bulk_give_plain;
+
+__attribute__((constructor)) static void bulk_choose(void)
+{
+#if defined(__x86_64__)
+	const char *no = getenv("BUMP_NO_AVX512");
+
+	if ((!no || !*no || !strcmp(no, "0")) && __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+		take_plain = bump_bulk_take_plain_avx512;
+		give_plain = bump_bulk_give_plain_avx512;
+	}
+#endif
+}
+
+const char *bump_bulk_impl(void)
+{
+	return take_plain == bump_bulk_take_plain ? "scalar" : "avx512";
+}
+
+unsigned bump_bulk_take_plain(const struct bump_bulk_view *v, void *const *top, void **bufs,
+			      unsigned k)
+{
+	unsigned i;
+
+	for (i = 0; i < k; i++) {
+		void *buf = top[-1 - (int)i];
+		const struct bump_desc *d =
+			&v->descs[((uintptr_t)buf - v->base) >> v->page_shift];
+
+		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
+				  v->cached_state))
+			break;
+		bufs[i] = buf;
+	}
+	return i;
+}
+
+unsigned bump_bulk_give_plain(const struct bump_bulk_view *v, void *const *bufs, void **dst,
+			      unsigned k)
+{
+	unsigned i;
+
+	for (i = 0; i < k; i++) {
+		uintptr_t off = (uintptr_t)bufs[i] - v->base;
+		uintptr_t head = off >> v->buf_shift;
+		const struct bump_desc *d = &v->descs[head << v->order];
+
+		if (bump_unlikely(off >= v->span ||
+				  atomic_load_explicit(&d->state, memory_order_acquire) !=
+					  v->owned_state))
+			break;
+		dst[i] = (void *)(v->base + (head << v->buf_shift));
+	}
+	return i;
+}
+
+/* The checked and synced pools' loops: the single-buffer fast paths, with stores. */
+static unsigned take_stored(struct bump_pool *pool, void *const *top, void **bufs, unsigned k)
+{
+	struct bump_bulk_view v = bump_bulk_view(pool);
+	unsigned i;
+
+	for (i = 0; i < k; i++) {
+		void *buf = top[-1 - (int)i];
+		struct bump_desc *d = &v.descs[((uintptr_t)buf - v.base) >> v.page_shift];
+
+		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
+				  v.cached_state))
+			break;
+		if (pool->checked)
+			atomic_store_explicit(&d->refcount, 1, memory_order_relaxed);
+		bufs[i] = buf;
+	}
+	return i;
+}
+
+static unsigned give_stored(struct bump_pool *pool, void *const *bufs, void **dst, unsigned k)
+{
+	struct bump_bulk_view v = bump_bulk_view(pool);
+	bool checked = pool->checked, sync = pool->sync_dev;
+	unsigned i;
+
+	for (i = 0; i < k; i++) {
+		uintptr_t off = (uintptr_t)bufs[i] - v.base;
+		uintptr_t head = off >> v.buf_shift;
+		struct bump_desc *d = &v.descs[head << v.order];
+
+		if (bump_unlikely(off >= v.span ||
+				  atomic_load_explicit(&d->state, memory_order_acquire) !=
+					  v.owned_state))
+			break;
+		if (checked)
+			atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		if (sync)
+			bump_pool_sync_for_device(pool, d);
+		dst[i] = (void *)(v.base + (head << v.buf_shift));
+	}
+	return i;
+}
+
+unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
+{
+	unsigned got = 0;
+
+	while (got < n) {
+		uint32_t count = pool->cache_count;
+		unsigned k = BUMP_MIN(n - got, count), t;
+
+		if (bump_unlikely(!k)) {
+			if (!bump_pool_refill(pool))
+				break;
+			continue;
+		}
+		if (bump_likely(!pool->checked)) {
+			struct bump_bulk_view v = bump_bulk_view(pool);
+
+			t = take_plain(&v, pool->cache + count, bufs + got, k);
+		} else {
+			t = take_stored(pool, pool->cache + count, bufs + got, k);
+		}
+		bump_pool_set_cache_count(pool, count - t);
+		got += t;
+		if (bump_unlikely(t < k))
+			bump_pool_drop_stale(pool);  /* the top buffer left the pool: a late double put */
+	}
+	return got;
+}
+
+unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
+{
+	unsigned done = 0, bad = 0;
+
+	while (done < n) {
+		uint32_t count = pool->cache_count;
+		unsigned k = BUMP_MIN(n - done, pool->cache_limit - count), t = 0;
+
+		if (bump_likely(k)) {
+			if (bump_likely(!pool->checked && !pool->sync_dev)) {
+				struct bump_bulk_view v = bump_bulk_view(pool);
+
+				t = give_plain(&v, bufs + done, pool->cache + count, k);
+			} else {
+				t = give_stored(pool, bufs + done, pool->cache + count, k);
+			}
+			bump_pool_set_cache_count(pool, count + t);
+			BUMP_STAT_ADD(pool->recycle.cached, t);
+			done += t;
+			if (bump_likely(done == n))
+				break;
+			if (t == k && bump_pool_cache_flush(pool))
+				continue;  /* the cache was full: half of it went to the ring */
+		} else if (bump_pool_cache_flush(pool)) {
+			continue;
+		}
+		/* A fragment, a clone, another pool's buffer, or a full ring: one by one. */
+		bad += bump_pool_put(pool, bufs[done]) != 0;
+		done++;
+	}
+	return bad;
+}

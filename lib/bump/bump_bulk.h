@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_bulk.h - the per-buffer loops of the owner's bulk alloc and put,
+ * written twice: portable C (bump_bulk.c) and AVX-512 (bump_bulk_avx512.c),
+ * chosen once per process from what the CPU has.  Not installed.
+ */
+#ifndef BUMP_BULK_H
+#define BUMP_BULK_H
+
+#include "bump_priv.h"
+
+/*
+ * The pool fields a burst reads, copied into locals once: read through the
+ * pool, each would be loaded again after every store to a descriptor or to
+ * the cache (the compiler cannot prove they do not alias).
+ */
+struct bump_bulk_view {
+	uintptr_t base;
+	uint64_t span;
+	struct bump_desc *descs;
+	uint64_t cached_state;  /* what a buffer's state says in the cache */
+	uint64_t owned_state;   /* ... and with one reference out */
+	uint8_t page_shift;
+	uint8_t order;
+	uint8_t buf_shift;
+};
+
+static inline struct bump_bulk_view bump_bulk_view(const struct bump_pool *pool)
+{
+	return (struct bump_bulk_view){
+		.base = pool->base, .span = pool->span, .descs = pool->descs,
+		.cached_state = bump_pool_cached_state(pool),
+		.owned_state = bump_pool_owned_state(pool),
+		.page_shift = pool->page_shift, .order = pool->order, .buf_shift = pool->buf_shift,
+	};
+}
+
+/*
+ * take: move up to @k buffers from below @top (the cache's top) into @bufs,
+ * newest first, stopping before the first whose descriptor does not say
+ * "cached in this pool"; returns how many.
+ * give: check @k buffers for the owner's fast put (inside the arena, this
+ * pool's tag, one reference) and write their first bytes to @dst, stopping
+ * at the first that fails; returns how many.
+ * The _plain forms neither store to descriptors nor sync: for pools that
+ * are neither checked nor synced for the device, the common case.
+ */
+unsigned bump_bulk_take_plain(const struct bump_bulk_view *v, void *const *top, void **bufs,
+			      unsigned k);
+unsigned bump_bulk_give_plain(const struct bump_bulk_view *v, void *const *bufs, void **dst,
+			      unsigned k);
+unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v, void *const *top,
+				     void **bufs, unsigned k);
+unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v, void *const *bufs,
+				     void **dst, unsigned k);
+
+#endif /* BUMP_BULK_H */

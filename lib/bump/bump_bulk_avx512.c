@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bump_bulk_avx512.c - the plain bulk loops of bump_bulk.c, eight buffers at
+ * a time: the descriptor offsets are computed in one register, the eight
+ * state words (refcount and tag, bump_types.h) come in with one gather and
+ * are checked with one compare.  A group that fails any check is handed to
+ * the portable loop, which stops at the exact buffer.
+ *
+ * Compiled for AVX-512 (F, VL, DQ) whatever the build's baseline is, and
+ * called only where bulk_choose() found the CPU has it.
+ */
+#include "bump_bulk.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define BULK_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq")))
+
+static_assert(offsetof(struct bump_desc, state) == 8 && sizeof(struct bump_desc) == 32,
+	      "the gathers read state at 8 + 32 * index");
+
+BULK_AVX512 unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v, void *const *top,
+						 void **bufs, unsigned k)
+{
+	const __m512i base = _mm512_set1_epi64((long long)v->base);
+	const __m512i want = _mm512_set1_epi64((long long)v->cached_state);
+	const __m512i reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+	const __m128i page_shift = _mm_cvtsi32_si128(v->page_shift);
+	const __m128i desc_shift = _mm_cvtsi32_si128(5);  /* 32-byte descriptors */
+	const char *states = (const char *)v->descs + offsetof(struct bump_desc, state);
+	unsigned i = 0;
+
+	for (; i + 8 <= k; i += 8) {
+		/* top[-1 - i] first: the eight below top - i, reversed. */
+		__m512i p = _mm512_permutexvar_epi64(reverse, _mm512_loadu_si512(top - i - 8));
+		__m512i idx = _mm512_srl_epi64(_mm512_sub_epi64(p, base), page_shift);
+		__m512i st = _mm512_i64gather_epi64(_mm512_sll_epi64(idx, desc_shift), states, 1);
+
+		if (_mm512_cmpneq_epi64_mask(st, want))
+			break;
+		_mm512_storeu_si512(bufs + i, p);
+	}
+	return i + bump_bulk_take_plain(v, top - i, bufs + i, k - i);
+}
+
+BULK_AVX512 unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v, void *const *bufs,
+						 void **dst, unsigned k)
+{
+	const __m512i base = _mm512_set1_epi64((long long)v->base);
+	const __m512i span = _mm512_set1_epi64((long long)v->span);
+	const __m512i want = _mm512_set1_epi64((long long)v->owned_state);
+	const __m128i buf_shift = _mm_cvtsi32_si128(v->buf_shift);
+	const __m128i desc_shift = _mm_cvtsi32_si128(v->order + 5);
+	const char *states = (const char *)v->descs + offsetof(struct bump_desc, state);
+	unsigned i = 0;
+
+	for (; i + 8 <= k; i += 8) {
+		__m512i off = _mm512_sub_epi64(_mm512_loadu_si512(bufs + i), base);
+		__mmask8 inside = _mm512_cmplt_epu64_mask(off, span);
+		__m512i head = _mm512_srl_epi64(off, buf_shift);
+		/* Lanes outside the arena are not loaded (and fail the compare). */
+		__m512i st = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), inside,
+							 _mm512_sll_epi64(head, desc_shift), states, 1);
+
+		if (_mm512_mask_cmpeq_epi64_mask(inside, st, want) != 0xff)
+			break;
+		_mm512_storeu_si512(dst + i, _mm512_add_epi64(_mm512_sll_epi64(head, buf_shift), base));
+	}
+	return i + bump_bulk_give_plain(v, bufs + i, dst + i, k - i);
+}
+
+#else
+
+unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v, void *const *top, void **bufs,
+				     unsigned k)
+{
+	return bump_bulk_take_plain(v, top, bufs, k);
+}
+
+unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v, void *const *bufs, void **dst,
+				     unsigned k)
+{
+	return bump_bulk_give_plain(v, bufs, dst, k);
+}
+
+#endif
