@@ -296,6 +296,16 @@ static inline bool bump_pool_owns(const struct bump_pool *pool, const void *buf)
 int bump_put(void *buf);
 /* Return @n buffers of any pools; returns the number rejected. */
 unsigned bump_put_bulk(void *const *bufs, unsigned n);
+/*
+ * A thread that is not a pool's owner collects the buffers it returns to
+ * that pool in its put stash and hands them to the pool's recycle ring
+ * BUMP_STASH_SIZE at a time (doc/design.md, "Returns from other threads").
+ * Stashed buffers count as returned in every statistic.  They go to the
+ * ring when the stash fills, when the thread exits, and when it calls this:
+ * a thread that stops putting for a while (or before a pool it returned to
+ * is destroyed) calls bump_put_flush() so the owner gets them now.
+ */
+void bump_put_flush(void);
 /* Take one more reference (a clone); 0, or -EINVAL for a pointer bump does not own. */
 int bump_get(void *buf);
 /* References on @buf's buffer, or a negative errno (exact for a fragment
@@ -369,15 +379,31 @@ static inline void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size)
 int bump_ref_put(bump_ref_t ref);
 unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride);
 
+/* A reference: the arena's id in the high 8 bits, the page index in the low 24. */
+static inline bump_ref_t bump_ref_make(unsigned arena_id, uint32_t idx)
+{
+	return (bump_ref_t)arena_id << 24 | idx;
+}
+
+static inline unsigned bump_ref_arena_id(bump_ref_t ref)
+{
+	return ref >> 24;
+}
+
+static inline uint32_t bump_ref_index(bump_ref_t ref)
+{
+	return ref & (BUMP_ARENA_PAGES_MAX - 1);
+}
+
 static inline bump_ref_t bump_pool_ref(const struct bump_pool *pool, const void *buf)
 {
-	return (bump_ref_t)pool->arena_id << 24 |
-	       (bump_ref_t)(((uintptr_t)buf - pool->base) >> pool->page_shift);
+	return bump_ref_make(pool->arena_id,
+			     (uint32_t)(((uintptr_t)buf - pool->base) >> pool->page_shift));
 }
 
 static inline struct bump_arena *bump_ref_arena(bump_ref_t ref)
 {
-	return atomic_load_explicit(&bump_arenas[ref >> 24], memory_order_relaxed);
+	return atomic_load_explicit(&bump_arenas[bump_ref_arena_id(ref)], memory_order_relaxed);
 }
 
 /* First byte of the page @ref names. */
@@ -385,12 +411,12 @@ static inline void *bump_ref_page(bump_ref_t ref)
 {
 	struct bump_arena *a = bump_ref_arena(ref);
 
-	return (void *)(a->base + ((uintptr_t)(ref & 0xffffff) << a->page_shift));
+	return (void *)(a->base + ((uintptr_t)bump_ref_index(ref) << a->page_shift));
 }
 
 static inline struct bump_desc *bump_ref_desc(bump_ref_t ref)
 {
-	return &bump_ref_arena(ref)->descs[ref & 0xffffff];
+	return &bump_ref_arena(ref)->descs[bump_ref_index(ref)];
 }
 
 #ifdef __cplusplus

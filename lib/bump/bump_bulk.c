@@ -147,33 +147,41 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 	return got;
 }
 
+unsigned bump_pool_put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
+{
+	unsigned done = 0;
+
+	while (done < n) {
+		uint32_t count = pool->cache_count;
+		unsigned k = BUMP_MIN(n - done, pool->cache_limit - count), t;
+
+		if (bump_unlikely(!k)) {
+			if (bump_pool_cache_flush(pool))
+				continue;  /* the cache was full: its older half went to the ring */
+			break;
+		}
+		if (bump_likely(!pool->checked && !pool->sync_dev)) {
+			struct bump_bulk_view v = bump_bulk_view(pool);
+
+			t = give_plain(&v, bufs + done, pool->cache + count, k);
+		} else {
+			t = give_stored(pool, bufs + done, pool->cache + count, k);
+		}
+		bump_pool_set_cache_count(pool, count + t);
+		BUMP_STAT_ADD(pool->recycle.cached, t);
+		done += t;
+		if (t < k)
+			break;
+	}
+	return done;
+}
+
 unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
 {
 	unsigned done = 0, bad = 0;
 
-	while (done < n) {
-		uint32_t count = pool->cache_count;
-		unsigned k = BUMP_MIN(n - done, pool->cache_limit - count), t = 0;
-
-		if (bump_likely(k)) {
-			if (bump_likely(!pool->checked && !pool->sync_dev)) {
-				struct bump_bulk_view v = bump_bulk_view(pool);
-
-				t = give_plain(&v, bufs + done, pool->cache + count, k);
-			} else {
-				t = give_stored(pool, bufs + done, pool->cache + count, k);
-			}
-			bump_pool_set_cache_count(pool, count + t);
-			BUMP_STAT_ADD(pool->recycle.cached, t);
-			done += t;
-			if (bump_likely(done == n))
-				break;
-			if (t == k && bump_pool_cache_flush(pool))
-				continue;  /* the cache was full: half of it went to the ring */
-		} else if (bump_pool_cache_flush(pool)) {
-			continue;
-		}
-		/* A fragment, a clone, another pool's buffer, or a full ring: one by one. */
+	/* Between runs: a fragment, a clone, another pool's buffer, a full ring. */
+	while ((done += bump_pool_put_run(pool, bufs + done, n - done)) < n) {
 		bad += bump_pool_put(pool, bufs[done]) != 0;
 		done++;
 	}

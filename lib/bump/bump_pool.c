@@ -220,6 +220,7 @@ long bump_pool_destroy(struct bump_pool *pool)
 				  "destroy a pool once", p->name, pool->id,
 				  (long long)atomic_load(&pool->refs));
 	bump_pool_frag_finish(pool);
+	bump_put_flush();  /* this thread's returns to any pool, this one's included */
 	atomic_store_explicit(&pool->owner, 0, memory_order_relaxed);
 	pool->cache_limit = 0;
 	atomic_store_explicit(&pool->detached, true, memory_order_seq_cst);
@@ -256,12 +257,19 @@ long bump_pool_destroy(struct bump_pool *pool)
 	}
 	inflight = (long)atomic_load(&pool->refs) - 1;
 	if (inflight > 0) {
+		long stashed = (long)bump_stash_count(pool);
+
 		atomic_store_explicit(&p->detach_time_ns, bump_time_ns(), memory_order_relaxed);
-		bump_log(BUMP_LOG_WARN, "pool '%s' (id %u) destroyed with %ld buffers (%ld KiB) in "
-			 "flight: detached, DMA unmapped; they return to arena '%s' when put "
+		bump_log(BUMP_LOG_WARN, "pool '%s' (id %u) destroyed with %ld buffers (%ld KiB) "
+			 "not back: detached, DMA unmapped; they return to arena '%s' when put "
 			 "(bump_pool_list() shows it)", p->name, pool->id, inflight,
 			 (long)((inflight * (long)bump_pool_buf_size(pool)) >> 10),
 			 p->arena->priv->name);
+		if (stashed)
+			bump_log(BUMP_LOG_WARN, "pool '%s' (id %u): %ld of those wait in other "
+				 "threads' put stashes: they arrive when those threads put again, "
+				 "call bump_put_flush() or exit", p->name, pool->id, stashed);
+		inflight -= stashed;
 	}
 	if (atomic_fetch_sub_explicit(&pool->refs, 1, memory_order_acq_rel) == 1)
 		bump_pool_free(pool);

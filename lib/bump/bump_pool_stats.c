@@ -14,6 +14,7 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 	int64_t held = atomic_load(&pool->refs) - (detached ? 0 : 1);
 	uint64_t cached = __atomic_load_n(&pool->cache_count, __ATOMIC_RELAXED);
 	uint64_t ring = bump_ring_count(pool->ring);
+	uint64_t stashed = bump_stash_count(pool);
 
 	memset(s, 0, sizeof(*s));
 	s->alloc.slow = LOAD(pool->alloc.slow);
@@ -34,7 +35,8 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 	s->held = held > 0 ? (uint64_t)held : 0;
 	s->cached_now = cached;
 	s->ring_now = ring;
-	s->inflight = s->held > cached + ring ? s->held - cached - ring : 0;
+	s->stashed_now = stashed;
+	s->inflight = s->held > cached + ring + stashed ? s->held - cached - ring - stashed : 0;
 	/* Every buffer handed out entered the cache first, by one of four ways. */
 	s->alloc.fast = s->recycle.cached + s->alloc.refill + s->alloc.slow +
 			s->alloc.slow_high_order - cached - pool->priv->cache_dropped - s->alloc.stale;

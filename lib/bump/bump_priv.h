@@ -75,6 +75,13 @@ void bump_pool_frag_finish(struct bump_pool *pool);
 void bump_pool_drop_stale(struct bump_pool *pool);
 bool bump_pool_cache_flush(struct bump_pool *pool);
 
+/* bump_bulk.c: the owner's fast puts of @bufs up to the first that needs more. */
+unsigned bump_pool_put_run(struct bump_pool *pool, void *const *bufs, unsigned n);
+
+/* bump_stash.c */
+void bump_stash_put(struct bump_pool *pool, struct bump_desc *d);
+uint64_t bump_stash_count(const struct bump_pool *pool);
+
 /* bump_put.c */
 int bump_desc_unref(struct bump_pool *pool, struct bump_desc *desc, const void *buf, bool owner);
 int bump_desc_unref_frag(struct bump_pool *pool, struct bump_desc *desc, const void *buf);

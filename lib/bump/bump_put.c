@@ -166,187 +166,160 @@ struct bump_desc *bump_desc_of(const void *addr)
 	return arena_page_desc(a, (uint32_t)(((uintptr_t)addr - a->base) >> a->page_shift));
 }
 
-/*
- * Where a put lands: the arena and page index of a buffer, found from its
- * address (a search of the arena table) or from a descriptor reference (by
- * index).  Resolving one starts loading its descriptor, so that a burst
- * resolved first and put second pays its descriptors' cache misses at once:
- * another thread's buffers have theirs in that thread's cache.
- */
-struct put_target {
-	struct bump_arena *arena;  /* NULL: not bump's (already reported) */
-	uint32_t idx;
-	void *addr;
-};
-
-static void target_of_buf(struct put_target *t, const void *addr, const char *what)
+/* The pool that owns @d's buffer (NULL: none), and whether the caller is its owner. */
+static inline struct bump_pool *desc_pool(const struct bump_desc *d, bool *owner)
 {
-	t->arena = bump_arena_of(addr);
-	t->addr = (void *)(uintptr_t)addr;  /* handed back to bump_pool_put() as the caller's */
-	if (!t->arena) {
-		bump_report_foreign(addr, what);
-		return;
-	}
-	t->idx = (uint32_t)(((uintptr_t)addr - t->arena->base) >> t->arena->page_shift);
-	__builtin_prefetch(&t->arena->descs[t->idx], 1);
-}
+	struct bump_pool *pool = d->pool_id ? bump_pool_by_id(d->pool_id) : NULL;
 
-static void target_of_ref(struct put_target *t, bump_ref_t ref)
-{
-	struct bump_arena *a = (ref >> 24) < BUMP_ARENA_MAX ? bump_ref_arena(ref) : NULL;
-
-	t->idx = ref & 0xffffff;
-	t->arena = a && t->idx < a->npages ? a : NULL;
-	t->addr = NULL;
-	if (bump_unlikely(!t->arena)) {
-		atomic_fetch_add(&put_errors.foreign, 1);
-		bump_error_at(BUMP_LOG_WARN, EINVAL, "bump_ref_put(%#x): no arena holds this "
-			      "reference; it was not touched", ref);
-		return;
-	}
-	t->addr = (void *)(a->base + ((uintptr_t)t->idx << a->page_shift));
-	__builtin_prefetch(&a->descs[t->idx], 1);
-}
-
-/*
- * The pool owning @t's buffer and its head descriptor, or NULL after
- * reporting (*@err: the negative errno of the report).
- */
-static struct bump_pool *target_pool(const struct put_target *t, const char *what,
-				     struct bump_desc **desc, int *err)
-{
-	struct bump_pool *pool;
-
-	*err = -EINVAL;
-	if (!t->arena)
-		return NULL;
-	*desc = arena_page_desc(t->arena, t->idx);
-	pool = (*desc)->pool_id ? bump_pool_by_id((*desc)->pool_id) : NULL;
-	if (!pool)
-		*err = bump_report_foreign(t->addr, what);
+	*owner = pool && atomic_load_explicit(&pool->owner, memory_order_relaxed) ==
+				 bump_thread_token();
 	return pool;
 }
 
 /*
- * Puts collect runs of one pool's buffers: the owner's go to the cache at
- * once, the others' last references enter the pool's recycle ring with one
- * claim per run.
+ * Put the buffer at @addr, page @idx of arena @a, from any thread: the
+ * owner's put, or a dropped reference whose last one goes to this thread's
+ * stash for the pool (bump_stash.c).  0 or a negative errno (reported).
  */
-struct put_batch {
-	struct bump_pool *run;
-	unsigned k;
-	unsigned bad;
-	int err;  /* the last error, for single puts */
-	struct bump_desc *descs[BUMP_PUT_BATCH];
-};
-
-static void batch_flush(struct put_batch *b)
+static int put_one(struct bump_arena *a, uint32_t idx, void *addr, const char *what)
 {
-	if (b->k)
-		bump_pool_recycle_remote(b->run, b->descs, b->k);
-	b->k = 0;
-}
-
-static inline void batch_put(struct put_batch *b, struct bump_pool *pool, struct bump_desc *d,
-			     void *buf, int err)
-{
+	struct bump_desc *d = arena_page_desc(a, idx);
+	bool owner;
+	struct bump_pool *pool = desc_pool(d, &owner);
 	int ret;
 
-	if (pool != b->run || b->k == BUMP_PUT_BATCH) {
-		batch_flush(b);
-		b->run = pool;
-	}
 	if (!pool)
-		ret = err;
-	else if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token())
-		ret = bump_pool_put(pool, buf);
-	else if ((ret = bump_desc_unref(pool, d, buf, false)) > 0)
-		b->descs[b->k++] = d;
-	if (ret < 0) {
-		b->bad++;
-		b->err = ret;
+		return bump_report_foreign(addr, what);
+	if (owner)
+		return bump_pool_put(pool, addr);
+	ret = bump_desc_unref(pool, d, addr, false);
+	if (ret > 0) {
+		bump_stash_put(pool, d);
+		ret = 0;
 	}
+	return ret;
 }
 
-static void put_target(struct put_batch *b, const struct put_target *t, const char *what)
+/*
+ * Put from the start of @bufs: when its first buffer belongs to a pool the
+ * caller owns, the owner's bulk fast path takes the run of buffers that
+ * pass it (a forwarder's TX completions are such a run); otherwise, or when
+ * the first one needs more, that one goes by put_one().  Returns how many
+ * buffers were consumed, counting the rejected ones in *@bad.
+ */
+static unsigned put_run(void *const *bufs, unsigned n, unsigned *bad, int *err, const char *what)
 {
-	struct bump_desc *d = NULL;
-	int err;
-	struct bump_pool *pool = target_pool(t, what, &d, &err);
+	void *addr = bufs[0];
+	struct bump_arena *a = bump_arena_of(addr);
+	uint32_t idx;
+	int ret;
 
-	batch_put(b, pool, d, t->addr, err);
+	if (bump_unlikely(!a)) {
+		ret = bump_report_foreign(addr, what);
+	} else {
+		idx = (uint32_t)(((uintptr_t)addr - a->base) >> a->page_shift);
+		if (n > 1) {
+			bool owner;
+			struct bump_pool *pool = desc_pool(arena_page_desc(a, idx), &owner);
+			unsigned t = owner ? bump_pool_put_run(pool, bufs, n) : 0;
+
+			if (t)
+				return t;
+		}
+		ret = put_one(a, idx, addr, what);
+	}
+	if (ret < 0) {
+		(*bad)++;
+		*err = ret;
+	}
+	return 1;
 }
 
 int bump_put(void *buf)
 {
-	struct put_batch b = { 0 };
-	struct put_target t;
+	unsigned bad = 0;
+	int err = 0;
 
-	target_of_buf(&t, buf, "bump_put");
-	put_target(&b, &t, "bump_put");
-	batch_flush(&b);
-	return b.err;
+	put_run(&buf, 1, &bad, &err, "bump_put");
+	return err;
 }
 
 unsigned bump_put_bulk(void *const *bufs, unsigned n)
 {
-	struct put_batch b = { 0 };
-	struct put_target t[BUMP_PUT_BATCH];
+	unsigned bad = 0, done = 0;
+	int err = 0;
 
-	for (unsigned i = 0; i < n; i += BUMP_PUT_BATCH) {
-		unsigned k = BUMP_MIN(n - i, (unsigned)BUMP_PUT_BATCH);
+	while (done < n)
+		done += put_run(bufs + done, n - done, &bad, &err, "bump_put");
+	return bad;
+}
 
-		for (unsigned j = 0; j < k; j++)
-			target_of_buf(&t[j], bufs[i + j], "bump_put");
-		for (unsigned j = 0; j < k; j++)
-			put_target(&b, &t[j], "bump_put");
-	}
-	batch_flush(&b);
-	return b.bad;
+/* The first byte of the page @ref names, or NULL (reported) when no arena has it. */
+static void *ref_addr(bump_ref_t ref)
+{
+	struct bump_arena *a = bump_ref_arena_id(ref) < BUMP_ARENA_MAX ?
+		atomic_load_explicit(&bump_arenas[bump_ref_arena_id(ref)], memory_order_acquire) :
+		NULL;
+
+	if (bump_likely(a && bump_ref_index(ref) < a->npages))
+		return (void *)(a->base + ((uintptr_t)bump_ref_index(ref) << a->page_shift));
+	atomic_fetch_add(&put_errors.foreign, 1);
+	bump_error_at(BUMP_LOG_WARN, EINVAL, "bump_ref_put(%#x): no arena holds this "
+		      "reference; it was not touched", ref);
+	return NULL;
 }
 
 int bump_ref_put(bump_ref_t ref)
 {
-	struct put_batch b = { 0 };
-	struct put_target t;
+	void *addr = ref_addr(ref);
 
-	target_of_ref(&t, ref);
-	put_target(&b, &t, "bump_ref_put");
-	batch_flush(&b);
-	return b.err;
+	return addr ? bump_put(addr) : -EINVAL;
 }
 
+/*
+ * References become addresses a batch at a time (the arena by index, no
+ * search), then go the way of bump_put_bulk().
+ */
 unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
 {
-	struct put_batch b = { 0 };
-	struct put_target t[BUMP_PUT_BATCH];
 	const char *p = (const char *)refs;
+	void *bufs[BUMP_PUT_BATCH];
+	unsigned bad = 0;
+	int err = 0;
 
-	for (unsigned i = 0; i < n; i += BUMP_PUT_BATCH) {
-		unsigned k = BUMP_MIN(n - i, (unsigned)BUMP_PUT_BATCH);
+	for (unsigned i = 0; i < n;) {
+		unsigned k = 0, done = 0;
 
-		for (unsigned j = 0; j < k; j++, p += stride) {
+		for (; i < n && k < BUMP_PUT_BATCH; i++, p += stride) {
 			bump_ref_t ref;
 
 			memcpy(&ref, p, sizeof(ref));
-			target_of_ref(&t[j], ref);
+			if (bump_likely((bufs[k] = ref_addr(ref)) != NULL))
+				k++;
+			else
+				bad++;
 		}
-		for (unsigned j = 0; j < k; j++)
-			put_target(&b, &t[j], "bump_ref_put");
+		while (done < k)
+			done += put_run(bufs + done, k - done, &bad, &err, "bump_ref_put");
 	}
-	batch_flush(&b);
-	return b.bad;
+	return bad;
 }
 
 /* The pool owning the buffer at @addr, or NULL after reporting why there is none. */
 static struct bump_pool *buf_pool(const void *addr, const char *what, struct bump_desc **desc)
 {
-	struct put_target t;
+	struct bump_arena *a = bump_arena_of(addr);
+	struct bump_pool *pool;
 
-	target_of_buf(&t, addr, what);
-	int err;
-
-	return target_pool(&t, what, desc, &err);
+	if (!a) {
+		bump_report_foreign(addr, what);
+		return NULL;
+	}
+	*desc = arena_page_desc(a, (uint32_t)(((uintptr_t)addr - a->base) >> a->page_shift));
+	pool = (*desc)->pool_id ? bump_pool_by_id((*desc)->pool_id) : NULL;
+	if (!pool)
+		bump_report_foreign(addr, what);
+	return pool;
 }
 
 int bump_get(void *buf)

@@ -121,6 +121,7 @@ typedef uint32_t bump_ref_t;
 #define BUMP_REF_NONE UINT32_MAX
 
 #define BUMP_POOL_CACHE_SIZE 128  /* page_pool's PP_ALLOC_CACHE_SIZE */
+#define BUMP_STASH_SIZE 32        /* other threads' returns handed to a pool's ring at once */
 #define BUMP_POOL_CACHE_REFILL 64 /* page_pool's PP_ALLOC_CACHE_REFILL */
 
 /* Frag buffers carry this bias in their refcount while CARVING (page_pool's BIAS_MAX). */
@@ -184,7 +185,8 @@ struct bump_pool_stats {
 	uint64_t held;             /* buffers taken from the arena and not released */
 	uint64_t cached_now;       /* buffers in the alloc cache */
 	uint64_t ring_now;         /* buffers in the recycle ring */
-	uint64_t inflight;         /* buffers in users' hands: held - cache - ring */
+	uint64_t stashed_now;      /* buffers returned, in other threads' put stashes */
+	uint64_t inflight;         /* buffers in users' hands: held - cache - ring - stashed */
 	uint64_t inflight_bytes;
 	uint64_t dma_scrubbed;     /* descriptors whose DMA address destroy cleared */
 };

@@ -188,6 +188,7 @@ int bump_port_close(struct bump_port *port)
 	if (port->started)
 		ret = bump_port_stop(port);
 	port->drv->close(port);
+	bump_put_flush();
 	pthread_mutex_lock(&port_lock);
 	port_table[port->info.id] = NULL;
 	pthread_mutex_unlock(&port_lock);
@@ -310,10 +311,15 @@ int bump_port_stop(struct bump_port *port)
 	if (!port->started)
 		return 0;
 	/* Bursts return 0 from here on, whatever the driver's stop does. */
+	int ret;
+
 	port->fast.rx_burst = port_burst_stopped;
 	port->fast.tx_burst = port_burst_stopped;
 	port->started = false;
-	return port->drv->stop(port);
+	ret = port->drv->stop(port);
+	/* The rings' buffers went back from this thread: hand them to their pools now. */
+	bump_put_flush();
+	return ret;
 }
 
 int bump_port_link_get(const struct bump_port *port, struct bump_port_link *link)
