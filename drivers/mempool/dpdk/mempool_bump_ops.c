@@ -68,33 +68,31 @@ static struct bump_pool *bmp_shared_pool(struct bmp *b, bool create)
 
 /*
  * Put @n objects (owner of @p, or @p NULL): @p's own whole buffers go
- * straight into its cache, as bump_pool_put_bulk() does; the others are
- * handed to bump_put_bulk(), which finds their pools' rings (or @p's ring
- * once its cache is full).
+ * straight into its cache; the others are handed to bump_put_bulk(), which
+ * finds their pools.  A DPDK enqueue returns objects to the common pool, so
+ * the other pools' share does not wait in this thread's put stash: it is
+ * flushed to their rings before returning.
  */
 static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
 {
-	void *remote[BMP_BATCH];
-	unsigned nr = 0;
+	void *remote[BMP_BATCH], *own[BMP_BATCH];
+	unsigned nr = 0, no = 0, others = 0;
 
-	void *own[BMP_BATCH];
-	unsigned no = 0;
-
-	if (!p) {
-		bump_put_bulk(objs, n);
-		return;
-	}
 	for (unsigned i = 0; i < n; i++) {
-		if (bump_likely(bump_pool_owns(p, objs[i])))
+		if (p && bump_likely(bump_pool_owns(p, objs[i])))
 			own[no++] = objs[i];
 		else
 			remote[nr++] = objs[i];
 		if (no == BMP_BATCH || nr == BMP_BATCH || i == n - 1) {
-			bump_pool_put_bulk(p, own, no);
+			if (no)
+				bump_pool_put_bulk(p, own, no);
 			bump_put_bulk(remote, nr);
+			others += nr;
 			no = nr = 0;
 		}
 	}
+	if (others)
+		bump_put_flush();
 }
 
 /* Refill @p's cache, unless nothing is there: a refill that fails is logged. */
