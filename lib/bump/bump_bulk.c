@@ -147,7 +147,8 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 	return got;
 }
 
-unsigned bump_pool_put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
+/* The owner's fast puts of @bufs up to the first that needs more; returns how many. */
+static unsigned put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
 {
 	unsigned done = 0;
 
@@ -176,12 +177,74 @@ unsigned bump_pool_put_run(struct bump_pool *pool, void *const *bufs, unsigned n
 	return done;
 }
 
+/*
+ * The owner's puts of fragments of buffers no longer carved, gathered per
+ * buffer: each buffer's count drops with one atomic when the burst ends.
+ */
+struct frag_fold {
+	unsigned n;
+	struct {
+		struct bump_desc *d;
+		uint32_t puts;
+	} e[8];
+};
+
+/* Returns the puts that were one too many (double puts, counted and reported). */
+static unsigned fold_flush(struct bump_pool *pool, struct frag_fold *f)
+{
+	unsigned extra = 0;
+
+	for (unsigned i = 0; i < f->n; i++)
+		extra += bump_frag_unref(pool, f->e[i].d, f->e[i].puts);
+	f->n = 0;
+	return extra;
+}
+
+static void fold_add(struct bump_pool *pool, struct frag_fold *f, struct bump_desc *d,
+		     unsigned *bad)
+{
+	for (unsigned i = f->n; i-- > 0;)
+		if (f->e[i].d == d) {
+			f->e[i].puts++;
+			return;
+		}
+	if (f->n == BUMP_ARRAY_SIZE(f->e))
+		*bad += fold_flush(pool, f);
+	f->e[f->n].d = d;
+	f->e[f->n++].puts = 1;
+}
+
+unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n, unsigned *bad)
+{
+	struct frag_fold fold;
+	unsigned done = 0;
+
+	fold.n = 0;
+	while ((done += put_run(pool, bufs + done, n - done)) < n) {
+		uintptr_t off = (uintptr_t)bufs[done] - pool->base;
+		struct bump_desc *d;
+
+		if (off >= pool->span)
+			break;
+		d = &pool->descs[(off >> pool->buf_shift) << pool->order];
+		if (d->pool_id != pool->id)
+			break;
+		if (d->type == BUMP_DESC_FRAG && d != pool->frag.desc)
+			fold_add(pool, &fold, d, bad);
+		else  /* the carved buffer's fragment, a clone, a double put */
+			*bad += bump_pool_put(pool, bufs[done]) != 0;
+		done++;
+	}
+	*bad += fold_flush(pool, &fold);
+	return done;
+}
+
 unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
 {
 	unsigned done = 0, bad = 0;
 
-	/* Between runs: a fragment, a clone, another pool's buffer, a full ring. */
-	while ((done += bump_pool_put_run(pool, bufs + done, n - done)) < n) {
+	/* Between runs of its own: another pool's buffer or a foreign pointer, refused. */
+	while ((done += bump_pool_put_own(pool, bufs + done, n - done, &bad)) < n) {
 		bad += bump_pool_put(pool, bufs[done]) != 0;
 		done++;
 	}

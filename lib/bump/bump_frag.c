@@ -12,54 +12,70 @@
  * buffer is recycled with its last reference, from whichever thread.  When
  * the owner had every fragment back and nobody else touched the refcount,
  * it is exactly the bias: the buffer is recycled without an atomic.
+ *
+ * The owner's bulk put gathers its puts of fragments of buffers no longer
+ * carved, per buffer, and drops each buffer's count with one atomic at the
+ * end of the burst (bump_frag_unref): 32 fragments of 256 bytes are two.
  */
 #include "bump_priv.h"
 
 #include <errno.h>
 
 /*
- * End carving: fold the owner's count into the refcount.  Other threads'
- * puts cannot be checked while the buffer is carved (only the owner knows
- * how many fragments are out); here they are: when they outnumber the
- * fragments they could have held, some fragment was put twice.  The extra
- * puts are counted as double puts and the buffer is recycled, never lost.
+ * Drop @n references of the fragment buffer @d (owner thread), with one
+ * atomic.  More puts than references left means some fragment was put
+ * twice: the extra ones are counted as double puts, and the buffer is
+ * recycled once, never lost.  Returns how many puts were extra.
  */
-void bump_pool_frag_finish(struct bump_pool *pool)
+uint32_t bump_frag_unref(struct bump_pool *pool, struct bump_desc *d, uint32_t n)
 {
-	struct bump_desc *d = pool->frag.desc;
-	uint32_t drop = BUMP_FRAG_BIAS - pool->frag.users;
-	uint32_t ref;
+	uint32_t ref = atomic_load_explicit(&d->refcount, memory_order_acquire);
 
-	if (!d)
-		return;
-	pool->frag.buf = NULL;
-	pool->frag.desc = NULL;
-	pool->frag.users = 0;
-	ref = atomic_load_explicit(&d->refcount, memory_order_acquire);
-	/* Exactly the bias, none out: nobody else holds a reference to race us. */
-	if (drop == BUMP_FRAG_BIAS && ref == BUMP_FRAG_BIAS) {
-		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
-		bump_pool_recycle(pool, d, true);
-		return;
-	}
 	for (;;) {
-		uint32_t next = ref >= drop ? ref - drop : 0;
+		uint32_t next = ref >= n ? ref - n : 0;
 
 		if (atomic_compare_exchange_weak_explicit(&d->refcount, &ref, next,
 							  memory_order_acq_rel,
 							  memory_order_acquire))
 			break;
 	}
-	if (ref < drop) {
+	if (ref < n) {
 		void *buf = bump_desc_page(pool->priv->arena, d);
 
-		for (uint32_t extra = drop - ref; extra; extra--)
+		for (uint32_t extra = n - ref; extra; extra--)
 			bump_report_double_put(pool, buf);
 	}
-	if (ref <= drop) {  /* the others were back already */
+	if (ref && ref <= n) {  /* the others were back already */
 		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
 		bump_pool_recycle(pool, d, true);
 	}
+	return ref < n ? n - ref : 0;
+}
+
+/*
+ * End carving: fold the owner's count into the refcount.  Other threads'
+ * puts cannot be checked while the buffer is carved (only the owner knows
+ * how many fragments are out); here they are: when they outnumber the
+ * fragments they could have held, some fragment was put twice.
+ */
+void bump_pool_frag_finish(struct bump_pool *pool)
+{
+	struct bump_desc *d = pool->frag.desc;
+	uint32_t drop = BUMP_FRAG_BIAS - pool->frag.users;
+
+	if (!d)
+		return;
+	pool->frag.buf = NULL;
+	pool->frag.desc = NULL;
+	pool->frag.users = 0;
+	/* Exactly the bias, none out: nobody else holds a reference to race us. */
+	if (drop == BUMP_FRAG_BIAS &&
+	    atomic_load_explicit(&d->refcount, memory_order_acquire) == BUMP_FRAG_BIAS) {
+		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
+		bump_pool_recycle(pool, d, true);
+		return;
+	}
+	bump_frag_unref(pool, d, drop);
 }
 
 /* Start carving a fresh buffer; false when the pool has none. */

@@ -72,11 +72,16 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc, bool owne
 void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_frag_finish(struct bump_pool *pool);
+uint32_t bump_frag_unref(struct bump_pool *pool, struct bump_desc *d, uint32_t n);
 void bump_pool_drop_stale(struct bump_pool *pool);
 bool bump_pool_cache_flush(struct bump_pool *pool);
 
-/* bump_bulk.c: the owner's fast puts of @bufs up to the first that needs more. */
-unsigned bump_pool_put_run(struct bump_pool *pool, void *const *bufs, unsigned n);
+/*
+ * bump_bulk.c: the owner's puts of @bufs up to the first that is not a
+ * buffer of @pool (fragments and clones included); returns how many were
+ * taken, the rejected ones counted in *@bad.
+ */
+unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n, unsigned *bad);
 
 /* bump_stash.c */
 void bump_stash_put(struct bump_pool *pool, struct bump_desc *d);

@@ -66,10 +66,7 @@ struct bump_desc {
 		_Atomic uint64_t state;
 	};
 	uint32_t next;               /* free-list link, or the head's index for a TAIL */
-	union {
-		uint32_t prev;           /* free blocks: free-list link */
-		uint32_t frag_owned;     /* FRAG buffers: fragments out that the owner counts */
-	};
+	uint32_t prev;               /* free-list link */
 	uint8_t nid;                 /* NUMA node the page was placed on, or BUMP_NID_UNKNOWN */
 	uint8_t flags;               /* BUMP_DESC_F_* */
 	uint16_t last_pool_id;       /* free pages: the pool that last held it (0: never) */

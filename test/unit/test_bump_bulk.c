@@ -129,11 +129,50 @@ static void test_bulk_checked(void)
 	fixture_down(&f);
 }
 
+/*
+ * Fragments of buffers no longer carved: a burst's puts drop each buffer's
+ * count once.  A fragment put twice in the burst is refused and counted.
+ */
+static void test_bulk_frag_fold(void)
+{
+	struct fixture f;
+	struct bump_pool *pool;
+	struct bump_pool_stats s;
+	void *frags[33];
+
+	fixture_up(&f, 256);
+	pool = pool_new(&f, "fold", 0);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 32; i++) {
+			unsigned size = 256;
+
+			frags[i] = bump_pool_alloc_frag(pool, &size);
+			CHECK(frags[i] != NULL);
+		}
+		CHECK(pool->frag.desc == NULL);  /* 16 per buffer: both buffers cut to their end */
+		if (round == 0) {
+			CHECK_EQ(bump_pool_put_bulk(pool, frags, 32), 0);
+		} else {
+			frags[32] = frags[0];  /* the first buffer gets 17 puts for 16 fragments */
+			bump_log_set_handler(test_log_handler, &tlog);
+			CHECK_EQ(bump_put_bulk(frags, 33), 1);
+			bump_log_set_handler(NULL, NULL);
+		}
+		bump_pool_get_stats(pool, &s);
+		CHECK_EQ(s.inflight, 0);
+	}
+	CHECK_EQ(s.recycle.double_put, 1);
+	CHECK_EQ(s.recycle.released_refcnt, 0);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	fixture_down(&f);
+}
+
 int main(void)
 {
 	TEST_RUN(test_bulk_impl_reported);
 	TEST_RUN(test_bulk_every_size);
 	TEST_RUN(test_bulk_mixed_burst);
 	TEST_RUN(test_bulk_checked);
+	TEST_RUN(test_bulk_frag_fold);
 	return test_exit();
 }
