@@ -221,6 +221,7 @@ static struct bb_ctx *bb_setup(const struct bench_impl *impl, const struct bench
 		.name = impl->workload,
 		.order = order,
 		.nid = BUMP_NUMA_ANY,
+		.flags = *(const unsigned *)impl->variant,  /* the mode, whatever BUMP_CHECKED says */
 	};
 	struct bb_ctx *c;
 
@@ -265,8 +266,14 @@ static int bb_frag_run(void *ctx)
 	return bench_owner_run(&bb_frag_ops, c, c->b.bufs, c->b.bulk, BENCH_BUFS_PER_RUN, "bump");
 }
 
+/* impl->variant: the pool flags of the mode, unchecked (the default) or checked. */
+static const unsigned bb_unchecked = BUMP_POOL_F_UNCHECKED;
+static const unsigned bb_checked = BUMP_POOL_F_CHECKED;
+
 const struct bench_impl bench_bump_impls[] = {
-	BENCH_GLUE_ROWS(bb, bb_teardown, "bump", NULL),
-	{ BENCH_W_FRAG, "bump", bb_frag_setup, bb_frag_run, bb_teardown, NULL },
+	BENCH_GLUE_ROWS(bb, bb_teardown, "bump", &bb_unchecked),
+	{ BENCH_W_FRAG, "bump", bb_frag_setup, bb_frag_run, bb_teardown, &bb_unchecked },
+	BENCH_GLUE_ROWS(bb, bb_teardown, "bump_checked", &bb_checked),
+	{ BENCH_W_FRAG, "bump_checked", bb_frag_setup, bb_frag_run, bb_teardown, &bb_checked },
 	{ 0 },
 };

@@ -24,13 +24,16 @@ import sys
 import tempfile
 
 # Order of the columns: bump first, then its peers from closest to farthest.
-IMPLS = ["bump", "mempool_ring", "mempool_stack", "pktmbuf", "pktmbuf_extbuf", "malloc"]
+IMPLS = ["bump", "bump_checked", "mempool_ring", "mempool_stack", "pktmbuf", "pktmbuf_extbuf",
+         "malloc"]
+# bump's two modes: unchecked (the default) and checked (BUMP_POOL_F_CHECKED).
+MODES = ["bump", "bump_checked"]
 WORKLOADS = ["owner", "outstanding", "frag", "xthread", "rx", "order2"]
 # Which peers apply to which workload (bench_dpdk_*.c, bench_malloc.c).
 APPLIES = {
     "owner": IMPLS,
     "outstanding": IMPLS,
-    "frag": ["bump", "mempool_ring", "mempool_stack", "malloc"],
+    "frag": ["bump", "bump_checked", "mempool_ring", "mempool_stack", "malloc"],
     "xthread": IMPLS,
     "rx": IMPLS,
     "order2": IMPLS,
@@ -104,26 +107,30 @@ def row_order(key):
     return (WORKLOADS.index(w) if w in WORKLOADS else len(WORKLOADS), w, nums)
 
 
+def row_order_params(params):
+    return [int(n) for n in re.findall(r"\d+", params)]
+
+
 def fmt(v):
     if isinstance(v, str):
         return "err"
     return "%.2f" % v if v < 100 else "%.0f" % v
 
 
-def ratio(rows, w, params, peer):
+def ratio(rows, w, params, peer, mode="bump"):
     r = rows.get((w, params), {})
-    b, p = r.get("bump"), r.get(peer)
+    b, p = r.get(mode), r.get(peer)
     if isinstance(b, float) and isinstance(p, float) and p > 0:
         return b / p
     return None
 
 
-def targets(rows):
-    """bump's targets (issue 3), each as (text, measured, met)."""
+def targets(rows, mode):
+    """bump's targets (issue 16) for one mode, each as (text, measured, met)."""
     out = []
 
-    def val(w, params, impl="bump"):
-        v = rows.get((w, params), {}).get(impl)
+    def val(w, params):
+        v = rows.get((w, params), {}).get(mode)
         return v if isinstance(v, float) else None
 
     def add(text, measured, limit, unit=""):
@@ -132,28 +139,41 @@ def targets(rows):
         else:
             out.append((text, "%.2f%s" % (measured, unit), measured <= limit))
 
-    add("owner alloc+put, single: <= 3 ns", val("owner", "bulk:1"), 3.0, " ns")
-    add("owner alloc+put, bulk 32: <= 1 ns per buffer", val("owner", "bulk:32"), 1.0, " ns")
-    add("bump / rte_pktmbuf alloc+free, bulk 32: <= 0.5",
-        ratio(rows, "owner", "bulk:32", "pktmbuf"), 0.5)
-    add("bump / rte_pktmbuf, bulk 32, 65536 outstanding: <= 0.33",
-        ratio(rows, "outstanding", "bulk:32/n:65536", "pktmbuf"), 0.33)
+    def params_of(w, pred=lambda p: True):
+        return sorted({k[1] for k in rows if k[0] == w and pred(k[1])}, key=row_order_params)
+
+    bulk32 = [("owner", "bulk:32"), ("order2", "bulk:32")]
+    bulk32 += [("outstanding", p) for p in params_of("outstanding", lambda p: "bulk:32/" in p)]
+    bulk32 += [("rx", p) for p in params_of("rx")]
+    for w, params in bulk32:
+        add("%s %s: / mempool_ring <= 1.5" % (w, params),
+            ratio(rows, w, params, "mempool_ring", mode), 1.5)
+    single = [("owner", "bulk:1")]
+    single += [("outstanding", p) for p in params_of("outstanding", lambda p: "bulk:1/" in p)]
+    for w, params in single:
+        add("%s %s: / mempool_ring <= 1.0" % (w, params),
+            ratio(rows, w, params, "mempool_ring", mode), 1.0)
     for bulk in ("1", "32"):
-        add("cross-thread, bulk %s: <= 30 ns" % bulk, val("xthread", "bulk:" + bulk), 30.0,
-            " ns")
-        for peer in ("mempool_ring", "pktmbuf"):
-            add("cross-thread, bulk %s: bump / %s (cached) <= 1" % (bulk, peer),
-                ratio(rows, "xthread", "bulk:" + bulk, peer), 1.0)
-    for bulk in ("1", "32"):
-        add("frag 256 B, bulk %s: <= 5 ns" % bulk, val("frag", "size:256/bulk:" + bulk), 5.0,
-            " ns")
+        add("xthread bulk:%s: / mempool_ring <= 1.0" % bulk,
+            ratio(rows, "xthread", "bulk:" + bulk, "mempool_ring", mode), 1.0)
+    for size in ("256", "1500"):
+        for bulk in ("1", "32"):
+            params = "size:%s/bulk:%s" % (size, bulk)
+            add("frag %s: <= 3 ns" % params, val("frag", params), 3.0, " ns")
+            add("frag %s: / malloc <= 0.1" % params, ratio(rows, "frag", params, "malloc", mode),
+                0.1)
+    for k in sorted(rows, key=row_order):
+        q = ratio(rows, k[0], k[1], "pktmbuf", mode)
+        if q is not None:
+            add("%s %s: / pktmbuf <= 0.25" % k, q, 0.25)
     return out
 
 
 def markdown(rows, ctx, have_medians, source):
     keys = sorted(rows, key=row_order)
     impls = [i for i in IMPLS if any(i in rows[k] for k in keys)]
-    peers = [i for i in impls if i != "bump"]
+    modes = [m for m in MODES if m in impls]
+    peers = [i for i in impls if i not in MODES]
     lines = []
     lines.append("# bump-bench results")
     lines.append("")
@@ -190,22 +210,27 @@ def markdown(rows, ctx, have_medians, source):
     lines.append("")
     lines.append("## Ratio bump / peer (below 1: bump is faster)")
     lines.append("")
-    lines.append("| workload | args | " + " | ".join("bump/" + p for p in peers) + " |")
-    lines.append("|---|---|" + "---:|" * len(peers))
+    cols = [(m, p) for m in modes for p in peers]
+    lines.append("| workload | args | " + " | ".join("%s/%s" % c for c in cols) + " |")
+    lines.append("|---|---|" + "---:|" * len(cols))
     for k in keys:
         cells = []
-        for p in peers:
-            q = ratio(rows, k[0], k[1], p)
+        for m, p in cols:
+            q = ratio(rows, k[0], k[1], p, m)
             cells.append("%.2f" % q if q is not None else "-")
         lines.append("| %s | %s | %s |" % (k[0], k[1], " | ".join(cells)))
-    lines.append("")
-    lines.append("## bump's targets")
-    lines.append("")
-    lines.append("| target | measured | met |")
-    lines.append("|---|---:|:---:|")
-    for text, measured, met in targets(rows):
-        lines.append("| %s | %s | %s |" % (text, measured,
-                                             "-" if met is None else ("yes" if met else "**no**")))
+    for m in modes:
+        tl = targets(rows, m)
+        lines.append("")
+        lines.append("## bump's targets, %s mode (%d of %d met)" % (
+            "checked" if m == "bump_checked" else "unchecked (default)",
+            sum(1 for t in tl if t[2]), len(tl)))
+        lines.append("")
+        lines.append("| target | measured | met |")
+        lines.append("|---|---:|:---:|")
+        for text, measured, met in tl:
+            lines.append("| %s | %s | %s |" % (
+                text, measured, "-" if met is None else ("yes" if met else "**no**")))
     lines.append("")
     lines.append("## Workloads")
     lines.append("")

@@ -188,7 +188,8 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
 				bump_pool_cached_state(pool))) {
 			bump_pool_set_cache_count(pool, count - 1);
 			if (pool->checked)
-				atomic_store_explicit(&d->refcount, 1, memory_order_relaxed);
+				atomic_store_explicit(&d->state, bump_pool_owned_state(pool),
+						      memory_order_relaxed);
 			return buf;
 		}
 	}
@@ -220,7 +221,8 @@ static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_
 			atomic_load_explicit(&d->state, memory_order_acquire) ==
 				bump_pool_owned_state(pool))) {
 		if (pool->checked)
-			atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+			atomic_store_explicit(&d->state, bump_pool_cached_state(pool),
+					      memory_order_relaxed);
 		if (bump_unlikely(pool->sync_dev))
 			bump_pool_sync_for_device(pool, d);
 		pool->cache[count] = (void *)(pool->base + (head << pool->buf_shift));

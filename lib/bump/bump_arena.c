@@ -98,9 +98,10 @@ bool bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned ord
 	for (uint32_t i = idx; i < idx + npages; i++) {
 		struct bump_desc *d = &arena->descs[i];
 
-		atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+		atomic_store_explicit(&d->state,
+				      bump_desc_make_state(0, bump_desc_make_tag(0, BUMP_DESC_FREE, 0)),
+				      memory_order_relaxed);
 		d->dma_addr = 0;
-		d->tag = bump_desc_make_tag(0, BUMP_DESC_FREE, 0);
 		/* Read without the lock by the report of a late double put. */
 		__atomic_store_n(&d->last_pool_id, pool_id, __ATOMIC_RELAXED);
 		d->flags = 0;

@@ -38,39 +38,39 @@ const char *bump_bulk_impl(void)
 	return take_plain == bump_bulk_take_plain ? "scalar" : "avx512";
 }
 
+/* The view in locals: the stores to @bufs and @dst could alias *@v otherwise. */
 unsigned bump_bulk_take_plain(const struct bump_bulk_view *v, void *const *top, void **bufs,
 			      unsigned k)
 {
-	unsigned i;
+	const struct bump_bulk_view w = *v;
+	void **out = bufs;
 
-	for (i = 0; i < k; i++) {
-		void *buf = top[-1 - (int)i];
-		const struct bump_desc *d =
-			&v->descs[((uintptr_t)buf - v->base) >> v->page_shift];
+	for (void **end = bufs + k; out < end; out++) {
+		void *buf = *--top;  /* a head: its page's descriptor is the head's */
+		const struct bump_desc *d = bump_bulk_desc(&w, (uintptr_t)buf - w.base);
 
 		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
-				  v->cached_state))
+				  w.cached_state))
 			break;
-		bufs[i] = buf;
+		*out = buf;
 	}
-	return i;
+	return (unsigned)(out - bufs);
 }
 
 unsigned bump_bulk_give_plain(const struct bump_bulk_view *v, void *const *bufs, void **dst,
 			      unsigned k)
 {
+	const struct bump_bulk_view w = *v;
 	unsigned i;
 
 	for (i = 0; i < k; i++) {
-		uintptr_t off = (uintptr_t)bufs[i] - v->base;
-		uintptr_t head = off >> v->buf_shift;
-		const struct bump_desc *d = &v->descs[head << v->order];
+		uintptr_t off = (uintptr_t)bufs[i] - w.base;
 
-		if (bump_unlikely(off >= v->span ||
-				  atomic_load_explicit(&d->state, memory_order_acquire) !=
-					  v->owned_state))
+		if (bump_unlikely(off >= w.span ||
+				  atomic_load_explicit(&bump_bulk_desc(&w, off)->state,
+						       memory_order_acquire) != w.owned_state))
 			break;
-		dst[i] = (void *)(v->base + (head << v->buf_shift));
+		dst[i] = (void *)(w.base + (off & w.buf_mask));
 	}
 	return i;
 }
@@ -83,13 +83,13 @@ static unsigned take_stored(struct bump_pool *pool, void *const *top, void **buf
 
 	for (i = 0; i < k; i++) {
 		void *buf = top[-1 - (int)i];
-		struct bump_desc *d = &v.descs[((uintptr_t)buf - v.base) >> v.page_shift];
+		struct bump_desc *d = (struct bump_desc *)bump_bulk_desc(&v, (uintptr_t)buf - v.base);
 
 		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
 				  v.cached_state))
 			break;
-		if (pool->checked)
-			atomic_store_explicit(&d->refcount, 1, memory_order_relaxed);
+		if (pool->checked)  /* the whole word: a later 8-byte load forwards from it */
+			atomic_store_explicit(&d->state, v.owned_state, memory_order_relaxed);
 		bufs[i] = buf;
 	}
 	return i;
@@ -103,18 +103,19 @@ static unsigned give_stored(struct bump_pool *pool, void *const *bufs, void **ds
 
 	for (i = 0; i < k; i++) {
 		uintptr_t off = (uintptr_t)bufs[i] - v.base;
-		uintptr_t head = off >> v.buf_shift;
-		struct bump_desc *d = &v.descs[head << v.order];
+		struct bump_desc *d;
 
-		if (bump_unlikely(off >= v.span ||
-				  atomic_load_explicit(&d->state, memory_order_acquire) !=
-					  v.owned_state))
+		if (bump_unlikely(off >= v.span))
+			break;
+		d = (struct bump_desc *)bump_bulk_desc(&v, off);
+		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_acquire) !=
+				  v.owned_state))
 			break;
 		if (checked)
-			atomic_store_explicit(&d->refcount, 0, memory_order_relaxed);
+			atomic_store_explicit(&d->state, v.cached_state, memory_order_relaxed);
 		if (sync)
 			bump_pool_sync_for_device(pool, d);
-		dst[i] = (void *)(v.base + (head << v.buf_shift));
+		dst[i] = (void *)(v.base + (off & v.buf_mask));
 	}
 	return i;
 }
@@ -221,21 +222,31 @@ unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n
 
 	fold.n = 0;
 	while ((done += put_run(pool, bufs + done, n - done)) < n) {
-		uintptr_t off = (uintptr_t)bufs[done] - pool->base;
-		struct bump_desc *d;
+		/* Then the buffers that need more, up to the next whole one in the cache's state. */
+		do {
+			uintptr_t off = (uintptr_t)bufs[done] - pool->base;
+			struct bump_desc *d;
 
-		if (off >= pool->span)
-			break;
-		d = &pool->descs[(off >> pool->buf_shift) << pool->order];
-		if (d->pool_id != pool->id)
-			break;
-		if (d->type == BUMP_DESC_FRAG && d != pool->frag.desc)
-			fold_add(pool, &fold, d, bad);
-		else  /* the carved buffer's fragment, a clone, a double put */
-			*bad += bump_pool_put(pool, bufs[done]) != 0;
-		done++;
+			if (off >= pool->span)
+				goto out;
+			d = &pool->descs[(off >> pool->buf_shift) << pool->order];
+			if (d->pool_id != pool->id)
+				goto out;
+			if (d->type == BUMP_DESC_FRAG && d != pool->frag.desc) {
+				if (!pool->frag.npend || !bump_frag_put_pending(pool, d))
+					fold_add(pool, &fold, d, bad);
+			}
+			else if (atomic_load_explicit(&d->state, memory_order_relaxed) ==
+				 bump_pool_owned_state(pool))
+				break;  /* a whole buffer: the fast loop again */
+			else  /* the carved buffer's fragment, a clone, a double put */
+				*bad += bump_pool_put(pool, bufs[done]) != 0;
+		} while (++done < n);
 	}
+out:
 	*bad += fold_flush(pool, &fold);
+	if (pool->frag.npend)
+		bump_frag_reap(pool);
 	return done;
 }
 

@@ -20,10 +20,17 @@ struct bump_bulk_view {
 	struct bump_desc *descs;
 	uint64_t cached_state;  /* what a buffer's state says in the cache */
 	uint64_t owned_state;   /* ... and with one reference out */
-	uint8_t page_shift;
-	uint8_t order;
-	uint8_t buf_shift;
+	/*
+	 * Offset in the arena -> byte offset of its buffer's head descriptor:
+	 * (off >> desc_shift) & desc_mask, one variable shift (the head's page
+	 * index times 32, with the order's low bits cleared); and -> the
+	 * buffer's first byte: off & buf_mask.
+	 */
+	uint64_t desc_mask;
+	uint64_t buf_mask;
+	uint8_t desc_shift;
 };
+static_assert(sizeof(struct bump_desc) == 32, "desc_shift counts on 32-byte descriptors");
 
 static inline struct bump_bulk_view bump_bulk_view(const struct bump_pool *pool)
 {
@@ -31,8 +38,17 @@ static inline struct bump_bulk_view bump_bulk_view(const struct bump_pool *pool)
 		.base = pool->base, .span = pool->span, .descs = pool->descs,
 		.cached_state = bump_pool_cached_state(pool),
 		.owned_state = bump_pool_owned_state(pool),
-		.page_shift = pool->page_shift, .order = pool->order, .buf_shift = pool->buf_shift,
+		.desc_mask = ~(((uint64_t)sizeof(struct bump_desc) << pool->order) - 1),
+		.buf_mask = ~(((uint64_t)1 << pool->buf_shift) - 1),
+		.desc_shift = (uint8_t)(pool->page_shift - 5),
 	};
+}
+
+/* The head descriptor of the buffer at offset @off of the arena. */
+static inline const struct bump_desc *bump_bulk_desc(const struct bump_bulk_view *v, uintptr_t off)
+{
+	return (const struct bump_desc *)((const char *)v->descs +
+					  ((off >> v->desc_shift) & v->desc_mask));
 }
 
 /*

@@ -25,16 +25,17 @@ BULK_AVX512 unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v,
 	const __m512i base = _mm512_set1_epi64((long long)v->base);
 	const __m512i want = _mm512_set1_epi64((long long)v->cached_state);
 	const __m512i reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-	const __m128i page_shift = _mm_cvtsi32_si128(v->page_shift);
-	const __m128i desc_shift = _mm_cvtsi32_si128(5);  /* 32-byte descriptors */
+	const __m512i desc_mask = _mm512_set1_epi64((long long)v->desc_mask);
+	const __m128i desc_shift = _mm_cvtsi32_si128(v->desc_shift);
 	const char *states = (const char *)v->descs + offsetof(struct bump_desc, state);
 	unsigned i = 0;
 
 	for (; i + 8 <= k; i += 8) {
 		/* top[-1 - i] first: the eight below top - i, reversed. */
 		__m512i p = _mm512_permutexvar_epi64(reverse, _mm512_loadu_si512(top - i - 8));
-		__m512i idx = _mm512_srl_epi64(_mm512_sub_epi64(p, base), page_shift);
-		__m512i st = _mm512_i64gather_epi64(_mm512_sll_epi64(idx, desc_shift), states, 1);
+		__m512i doff = _mm512_and_si512(_mm512_srl_epi64(_mm512_sub_epi64(p, base), desc_shift),
+						desc_mask);
+		__m512i st = _mm512_i64gather_epi64(doff, states, 1);
 
 		if (_mm512_cmpneq_epi64_mask(st, want))
 			break;
@@ -49,22 +50,23 @@ BULK_AVX512 unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v,
 	const __m512i base = _mm512_set1_epi64((long long)v->base);
 	const __m512i span = _mm512_set1_epi64((long long)v->span);
 	const __m512i want = _mm512_set1_epi64((long long)v->owned_state);
-	const __m128i buf_shift = _mm_cvtsi32_si128(v->buf_shift);
-	const __m128i desc_shift = _mm_cvtsi32_si128(v->order + 5);
+	const __m512i desc_mask = _mm512_set1_epi64((long long)v->desc_mask);
+	const __m512i buf_mask = _mm512_set1_epi64((long long)v->buf_mask);
+	const __m128i desc_shift = _mm_cvtsi32_si128(v->desc_shift);
 	const char *states = (const char *)v->descs + offsetof(struct bump_desc, state);
 	unsigned i = 0;
 
 	for (; i + 8 <= k; i += 8) {
 		__m512i off = _mm512_sub_epi64(_mm512_loadu_si512(bufs + i), base);
 		__mmask8 inside = _mm512_cmplt_epu64_mask(off, span);
-		__m512i head = _mm512_srl_epi64(off, buf_shift);
+		__m512i doff = _mm512_and_si512(_mm512_srl_epi64(off, desc_shift), desc_mask);
 		/* Lanes outside the arena are not loaded (and fail the compare). */
-		__m512i st = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), inside,
-							 _mm512_sll_epi64(head, desc_shift), states, 1);
+		__m512i st = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), inside, doff,
+							 states, 1);
 
 		if (_mm512_mask_cmpeq_epi64_mask(inside, st, want) != 0xff)
 			break;
-		_mm512_storeu_si512(dst + i, _mm512_add_epi64(_mm512_sll_epi64(head, buf_shift), base));
+		_mm512_storeu_si512(dst + i, _mm512_add_epi64(_mm512_and_si512(off, buf_mask), base));
 	}
 	return i + bump_bulk_give_plain(v, bufs + i, dst + i, k - i);
 }

@@ -2,24 +2,35 @@
 /*
  * bump_frag.c - many fragments per buffer (page_pool_alloc_frag).
  *
- * The buffer being carved is CARVING: its refcount holds BUMP_FRAG_BIAS,
- * from which other threads' puts (and to which clones) count atomically,
- * while the owner counts the fragments it handed out and has not had back
- * in pool->frag.users, with plain stores.  So the owner's alloc and put of
- * a fragment of that buffer cost no atomic, where page_pool pays one per
- * put.  When carving ends, the two counts are folded into the refcount
- * (refcount -= BIAS - users); from then on every put counts there, and the
- * buffer is recycled with its last reference, from whichever thread.  When
- * the owner had every fragment back and nobody else touched the refcount,
- * it is exactly the bias: the buffer is recycled without an atomic.
+ * While the owner may still put fragments of a buffer, that buffer's
+ * refcount holds BUMP_FRAG_BIAS, from which other threads' puts (and to
+ * which clones) count atomically, and the owner counts the fragments it
+ * handed out and has not had back itself, with plain stores: in
+ * pool->frag.users for the buffer being carved, then in pool->frag.pend
+ * once carving ended.  The references are the owner's count plus the
+ * refcount less the bias.  When the owner's count reaches zero and the
+ * refcount is exactly the bias, nobody else holds a reference: the buffer
+ * is recycled without an atomic.  So fragments cost no atomic while the
+ * owner gets them back within BUMP_FRAG_PENDING buffers, where page_pool
+ * pays one per put.
  *
- * The owner's bulk put gathers its puts of fragments of buffers no longer
- * carved, per buffer, and drops each buffer's count with one atomic at the
- * end of the burst (bump_frag_unref): 32 fragments of 256 bytes are two.
+ * Otherwise the owner folds its count into the refcount with one atomic
+ * (the bias less its count): when a pending slot is needed for a newer
+ * buffer, when the others' puts already bring the references to zero, and
+ * at destroy.  From then on every put counts in the refcount, and the
+ * buffer is recycled with its last reference, from whichever thread; the
+ * owner's bulk put drops each such buffer's count once per burst.
+ *
+ * Only the owner can tell that its count and the others' puts add up to
+ * zero: when another thread puts a pending buffer's last fragment, the
+ * buffer is recycled at the owner's next fragment allocation or bulk put,
+ * or when the owner reads the pool's stats (bump_frag_reap), and counts in
+ * flight until then.
  */
 #include "bump_priv.h"
 
 #include <errno.h>
+#include <string.h>
 
 /*
  * Drop @n references of the fragment buffer @d (owner thread), with one
@@ -45,37 +56,102 @@ uint32_t bump_frag_unref(struct bump_pool *pool, struct bump_desc *d, uint32_t n
 		for (uint32_t extra = n - ref; extra; extra--)
 			bump_report_double_put(pool, buf);
 	}
-	if (ref && ref <= n) {  /* the others were back already */
-		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
+	if (ref && ref <= n)  /* the others were back already */
 		bump_pool_recycle(pool, d, true);
-	}
 	return ref < n ? n - ref : 0;
 }
 
 /*
- * End carving: fold the owner's count into the refcount.  Other threads'
- * puts cannot be checked while the buffer is carved (only the owner knows
- * how many fragments are out); here they are: when they outnumber the
- * fragments they could have held, some fragment was put twice.
+ * The owner stops counting @d's fragments itself, @users of them still out
+ * by its count.  Other threads' puts cannot be checked while the owner
+ * counts (only it knows how many fragments it handed out); here they are:
+ * when they outnumber the fragments they could have held, some fragment
+ * was put twice (bump_frag_unref).
  */
+static void frag_fold(struct bump_pool *pool, struct bump_desc *d, uint32_t users)
+{
+	/* Exactly the bias, none out: nobody else holds a reference to race us. */
+	if (!users && atomic_load_explicit(&d->refcount, memory_order_acquire) == BUMP_FRAG_BIAS) {
+		bump_pool_recycle(pool, d, true);
+		return;
+	}
+	bump_frag_unref(pool, d, BUMP_FRAG_BIAS - users);
+}
+
+static void pend_fold(struct bump_pool *pool, uint32_t i)
+{
+	struct bump_desc *d = pool->frag.pend[i].desc;
+	uint32_t users = pool->frag.pend[i].users;
+
+	memmove(&pool->frag.pend[i], &pool->frag.pend[i + 1],
+		(--pool->frag.npend - i) * sizeof(pool->frag.pend[0]));
+	frag_fold(pool, d, users);
+}
+
+/* End carving: the owner keeps counting the fragments it still has out. */
 void bump_pool_frag_finish(struct bump_pool *pool)
 {
 	struct bump_desc *d = pool->frag.desc;
-	uint32_t drop = BUMP_FRAG_BIAS - pool->frag.users;
+	uint32_t users = pool->frag.users;
 
 	if (!d)
 		return;
 	pool->frag.buf = NULL;
 	pool->frag.desc = NULL;
 	pool->frag.users = 0;
-	/* Exactly the bias, none out: nobody else holds a reference to race us. */
-	if (drop == BUMP_FRAG_BIAS &&
-	    atomic_load_explicit(&d->refcount, memory_order_acquire) == BUMP_FRAG_BIAS) {
-		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
-		bump_pool_recycle(pool, d, true);
+	if (!users) {
+		frag_fold(pool, d, 0);
 		return;
 	}
-	bump_frag_unref(pool, d, drop);
+	if (pool->frag.npend == BUMP_FRAG_PENDING)
+		pend_fold(pool, 0);  /* the oldest */
+	pool->frag.pend[pool->frag.npend].desc = d;
+	pool->frag.pend[pool->frag.npend++].users = users;
+}
+
+/*
+ * The owner's count and the refcount add up to the bias or less: every
+ * fragment is back (less: one came back twice, which the fold reports).
+ */
+static bool pend_all_back(const struct bump_pool *pool, uint32_t i)
+{
+	return pool->frag.pend[i].users +
+		       atomic_load_explicit(&pool->frag.pend[i].desc->refcount,
+					    memory_order_acquire) <= BUMP_FRAG_BIAS;
+}
+
+bool bump_frag_put_pending(struct bump_pool *pool, struct bump_desc *d)
+{
+	for (uint32_t i = pool->frag.npend; i-- > 0;)
+		if (pool->frag.pend[i].desc == d) {
+			pool->frag.pend[i].users--;
+			if (pend_all_back(pool, i))
+				pend_fold(pool, i);
+			return true;
+		}
+	return false;
+}
+
+uint32_t bump_frag_pending_users(const struct bump_pool *pool, const struct bump_desc *d)
+{
+	for (uint32_t i = 0; i < pool->frag.npend; i++)
+		if (pool->frag.pend[i].desc == d)
+			return pool->frag.pend[i].users;
+	return 0;
+}
+
+void bump_frag_reap(struct bump_pool *pool)
+{
+	for (uint32_t i = pool->frag.npend; i-- > 0;)
+		if (pend_all_back(pool, i))
+			pend_fold(pool, i);
+}
+
+void bump_pool_frag_release(struct bump_pool *pool)
+{
+	bump_pool_frag_finish(pool);
+	while (pool->frag.npend)
+		pend_fold(pool, pool->frag.npend - 1);
 }
 
 /* Start carving a fresh buffer; false when the pool has none. */
@@ -84,11 +160,16 @@ static bool frag_start(struct bump_pool *pool)
 	uint8_t *buf = bump_pool_alloc(pool);
 	struct bump_desc *d;
 
+	if (pool->frag.npend)
+		bump_frag_reap(pool);
 	if (!buf)
 		return false;
 	d = bump_pool_page_desc(pool, buf);
-	d->type = BUMP_DESC_FRAG;
-	atomic_store_explicit(&d->refcount, BUMP_FRAG_BIAS, memory_order_relaxed);
+	atomic_store_explicit(&d->state,
+			      bump_desc_make_state(BUMP_FRAG_BIAS,
+						   bump_desc_make_tag(pool->id, BUMP_DESC_FRAG,
+								      pool->order)),
+			      memory_order_relaxed);
 	pool->frag.buf = buf;
 	pool->frag.desc = d;
 	pool->frag.offset = 0;

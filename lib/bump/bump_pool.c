@@ -192,8 +192,10 @@ static uint64_t pool_scrub_dma(struct bump_pool *pool)
 	bump_arena_lock(a);
 	for (uint32_t i = 0; i < a->npages; i++) {
 		struct bump_desc *d = &a->descs[i];
+		/* Atomic: another thread may be recycling one of them (one store of state). */
+		uint64_t state = atomic_load_explicit(&d->state, memory_order_relaxed);
 
-		if (d->pool_id == pool->id && d->dma_addr) {
+		if ((uint16_t)(state >> 32) == pool->id && d->dma_addr) {
 			d->dma_addr = 0;
 			scrubbed++;
 		}
@@ -219,7 +221,7 @@ long bump_pool_destroy(struct bump_pool *pool)
 				  "destroyed, waiting for %lld buffers in flight; nothing done: "
 				  "destroy a pool once", p->name, pool->id,
 				  (long long)atomic_load(&pool->refs));
-	bump_pool_frag_finish(pool);
+	bump_pool_frag_release(pool);
 	bump_put_flush();  /* this thread's returns to any pool, this one's included */
 	atomic_store_explicit(&pool->owner, 0, memory_order_relaxed);
 	pool->cache_limit = 0;

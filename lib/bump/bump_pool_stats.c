@@ -10,6 +10,11 @@
 
 void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s)
 {
+	/* The owner knows which carved buffers are back: the figures are exact for it. */
+	if (atomic_load_explicit(&pool->owner, memory_order_relaxed) == bump_thread_token() &&
+	    pool->frag.npend)
+		bump_frag_reap((struct bump_pool *)pool);
+
 	bool detached = atomic_load(&pool->detached);
 	int64_t held = atomic_load(&pool->refs) - (detached ? 0 : 1);
 	uint64_t cached = __atomic_load_n(&pool->cache_count, __ATOMIC_RELAXED);

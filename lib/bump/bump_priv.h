@@ -72,6 +72,13 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc, bool owne
 void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_frag_finish(struct bump_pool *pool);
+/* Destroy: the owner stops counting fragments; every buffer's count goes to its refcount. */
+void bump_pool_frag_release(struct bump_pool *pool);
+/* The owner's put of a fragment of a carved buffer it still counts: true if it was one. */
+bool bump_frag_put_pending(struct bump_pool *pool, struct bump_desc *d);
+uint32_t bump_frag_pending_users(const struct bump_pool *pool, const struct bump_desc *d);
+/* Owner: recycle the pending buffers whose fragments all came back through other threads. */
+void bump_frag_reap(struct bump_pool *pool);
 uint32_t bump_frag_unref(struct bump_pool *pool, struct bump_desc *d, uint32_t n);
 void bump_pool_drop_stale(struct bump_pool *pool);
 bool bump_pool_cache_flush(struct bump_pool *pool);

@@ -278,13 +278,14 @@ int bump_ref_put(bump_ref_t ref)
 
 /*
  * References become addresses a batch at a time (the arena by index, no
- * search), then go the way of bump_put_bulk().
+ * search; the last one's kept), then go the way of bump_put_bulk().
  */
 unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
 {
 	const char *p = (const char *)refs;
 	void *bufs[BUMP_PUT_BATCH];
-	unsigned bad = 0;
+	const struct bump_arena *a = NULL;
+	unsigned bad = 0, aid = BUMP_ARENA_MAX;
 	int err = 0;
 
 	for (unsigned i = 0; i < n;) {
@@ -294,10 +295,19 @@ unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
 			bump_ref_t ref;
 
 			memcpy(&ref, p, sizeof(ref));
-			if (bump_likely((bufs[k] = ref_addr(ref)) != NULL))
-				k++;
-			else
+			if (bump_unlikely(bump_ref_arena_id(ref) != aid)) {
+				aid = bump_ref_arena_id(ref);
+				a = aid < BUMP_ARENA_MAX ? atomic_load_explicit(&bump_arenas[aid],
+										memory_order_acquire)
+							 : NULL;
+			}
+			if (bump_likely(a && bump_ref_index(ref) < a->npages)) {
+				bufs[k++] = (void *)(a->base +
+						     ((uintptr_t)bump_ref_index(ref) << a->page_shift));
+			} else {
+				ref_addr(ref);  /* reports it */
 				bad++;
+			}
 		}
 		while (done < k)
 			done += put_run(bufs + done, k - done, &bad, &err, "bump_ref_put");
@@ -344,7 +354,10 @@ long bump_refcount(const void *buf)
 	if (!pool)
 		return -EINVAL;
 	ref = atomic_load_explicit(&d->refcount, memory_order_relaxed);
-	if (d == pool->frag.desc)  /* being carved: owner thread only, frag.users is its own */
+	/* Fragments the owner counts itself: exact on the owner thread only. */
+	if (d == pool->frag.desc)
 		ref += (long)pool->frag.users - BUMP_FRAG_BIAS;
+	else if (d->type == BUMP_DESC_FRAG && bump_frag_pending_users(pool, d))
+		ref += (long)bump_frag_pending_users(pool, d) - BUMP_FRAG_BIAS;
 	return ref;
 }

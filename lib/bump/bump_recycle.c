@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The type of the pool's whole buffers, which a recycled FRAG becomes again. */
-static inline uint8_t pool_buf_type(const struct bump_pool *pool)
+/*
+ * A fragment buffer whose last reference is gone becomes a whole buffer in
+ * the pool's cached state again, with one store (the caller holds it alone).
+ */
+static inline void bump_desc_recycled(const struct bump_pool *pool, struct bump_desc *d)
 {
-	return (uint8_t)(pool->buf_tag >> 16);
+	atomic_store_explicit(&d->state, bump_pool_cached_state(pool), memory_order_relaxed);
 }
 
 /*
@@ -69,8 +72,7 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
 		struct bump_desc *d = &a->descs[idx[i]];
 		void *buf = (void *)(a->base + ((uintptr_t)idx[i] << a->page_shift));
 
-		d->tag = pool->buf_tag;
-		atomic_store_explicit(&d->refcount, bump_pool_idle_ref(pool), memory_order_relaxed);
+		atomic_store_explicit(&d->state, bump_pool_cached_state(pool), memory_order_relaxed);
 		for (uint32_t t = 1; t < (1u << pool->order); t++) {
 			d[t].tag = bump_desc_make_tag(pool->id, BUMP_DESC_TAIL, pool->order);
 			d[t].next = idx[i];
@@ -261,10 +263,9 @@ static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *
  */
 void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n)
 {
-	/* The type byte alone: destroy's DMA scrub reads pool_id under the arena lock. */
 	for (unsigned i = 0; i < n; i++)
 		if (descs[i]->type == BUMP_DESC_FRAG)
-			descs[i]->type = pool_buf_type(pool);
+			bump_desc_recycled(pool, descs[i]);
 	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst))
 		bump_pool_release(pool, descs, n);
 	else
@@ -282,7 +283,7 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
 		return;
 	}
 	if (d->type == BUMP_DESC_FRAG)
-		d->type = pool_buf_type(pool);
+		bump_desc_recycled(pool, d);
 	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
 		bump_pool_release(pool, &d, 1);
 		return;
@@ -319,6 +320,8 @@ int bump_pool_put_slow(struct bump_pool *pool, void *buf)
 	}
 	if (d == pool->frag.desc)  /* none of its fragments out (bump_frag.c) */
 		return bump_desc_unref_frag(pool, d, buf);
+	if (d->type == BUMP_DESC_FRAG && pool->frag.npend && bump_frag_put_pending(pool, d))
+		return 0;
 	ret = bump_desc_unref(pool, d, buf, true);
 	if (ret > 0) {
 		bump_pool_recycle(pool, d, true);

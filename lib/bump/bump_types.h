@@ -62,7 +62,11 @@ struct bump_desc {
 				uint32_t tag;  /* the three above */
 			};
 		};
-		/* refcount and tag in one word: the put fast path checks both with one load. */
+		/*
+		 * refcount and tag in one word: the fast paths check both with one
+		 * load.  Their owner writes the word whole: an 8-byte load right
+		 * after a 4-byte store to it would wait for the store to retire.
+		 */
 		_Atomic uint64_t state;
 	};
 	uint32_t next;               /* free-list link, or the head's index for a TAIL */
@@ -121,8 +125,9 @@ typedef uint32_t bump_ref_t;
 #define BUMP_STASH_SIZE 32        /* other threads' returns handed to a pool's ring at once */
 #define BUMP_POOL_CACHE_REFILL 64 /* page_pool's PP_ALLOC_CACHE_REFILL */
 
-/* Frag buffers carry this bias in their refcount while CARVING (page_pool's BIAS_MAX). */
+/* Frag buffers carry this bias in their refcount while the owner counts (page_pool's BIAS_MAX). */
 #define BUMP_FRAG_BIAS (1u << 30)
+#define BUMP_FRAG_PENDING 16  /* carved buffers whose fragments the owner counts after carving */
 
 enum bump_pool_flags {
 	BUMP_POOL_F_DMA_MAP = 1u << 0,      /* map the arena for params.dma_dev; descs hold IOVAs */
@@ -222,12 +227,18 @@ struct bump_pool {
 	bump_cache_aligned uint32_t cache_count;
 	struct bump_pool_alloc_stats alloc;
 	struct bump_pool_recycle_stats recycle;
-	/* The fragment buffer being carved (owner only; bump_frag.c). */
+	/* Fragments (owner only; bump_frag.c). */
 	struct {
-		uint8_t *buf;            /* NULL when none */
+		uint8_t *buf;            /* the buffer being carved; NULL when none */
 		struct bump_desc *desc;
 		uint32_t offset;         /* its first free byte */
-		uint32_t users;          /* fragments out that the owner has not had back */
+		uint32_t users;          /* its fragments out that the owner has not had back */
+		uint32_t npend;
+		/* Carved buffers whose fragments the owner still counts itself. */
+		struct {
+			struct bump_desc *desc;
+			uint32_t users;
+		} pend[BUMP_FRAG_PENDING];
 	} frag;
 
 	bump_cache_aligned void *cache[BUMP_POOL_CACHE_SIZE];

@@ -130,8 +130,11 @@ static void test_bulk_checked(void)
 }
 
 /*
- * Fragments of buffers no longer carved: a burst's puts drop each buffer's
- * count once.  A fragment put twice in the burst is refused and counted.
+ * Fragments of buffers no longer carved, put by the owner in bursts: the
+ * owner counts them itself, then folds when a burst exceeds what it counts.
+ * Checked: a fragment put twice in the burst is refused and counted (in
+ * unchecked mode the put after the buffer's recycling is let in, as any
+ * double put of a buffer sitting in the cache).
  */
 static void test_bulk_frag_fold(void)
 {
@@ -141,7 +144,7 @@ static void test_bulk_frag_fold(void)
 	void *frags[33];
 
 	fixture_up(&f, 256);
-	pool = pool_new(&f, "fold", 0);
+	pool = pool_new_checked(&f, "fold", 0);
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 32; i++) {
 			unsigned size = 256;
@@ -167,6 +170,42 @@ static void test_bulk_frag_fold(void)
 	fixture_down(&f);
 }
 
+/*
+ * More carved buffers out than the owner counts itself (BUMP_FRAG_PENDING):
+ * the oldest are folded into their refcounts, and the burst that puts their
+ * fragments drops each one's count once; a fragment put twice there is
+ * refused in either mode.
+ */
+static void test_bulk_frag_folded(void)
+{
+	enum { N = 2 * (BUMP_FRAG_PENDING + 4) };  /* two 1536-byte fragments per buffer */
+	struct fixture f;
+	struct bump_pool *pool;
+	struct bump_pool_stats s;
+	void *frags[N + 1];
+
+	fixture_up(&f, 256);
+	pool = pool_new(&f, "folded", 0);
+	for (int i = 0; i < N; i++) {
+		unsigned size = 1500;
+
+		frags[i] = bump_pool_alloc_frag(pool, &size);
+		CHECK(frags[i] != NULL);
+	}
+	CHECK_EQ(pool->frag.npend, BUMP_FRAG_PENDING);
+	CHECK_EQ(bump_refcount(frags[0]), 2);  /* folded: counted in the refcount */
+	frags[N] = frags[1];  /* the first buffer gets three puts for two fragments */
+	bump_log_set_handler(test_log_handler, &tlog);
+	CHECK_EQ(bump_pool_put_bulk(pool, frags, N + 1), 1);
+	bump_log_set_handler(NULL, NULL);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.inflight, 0);
+	CHECK_EQ(s.recycle.double_put, 1);
+	CHECK_EQ(pool->frag.npend, 0);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	fixture_down(&f);
+}
+
 int main(void)
 {
 	TEST_RUN(test_bulk_impl_reported);
@@ -174,5 +213,6 @@ int main(void)
 	TEST_RUN(test_bulk_mixed_burst);
 	TEST_RUN(test_bulk_checked);
 	TEST_RUN(test_bulk_frag_fold);
+	TEST_RUN(test_bulk_frag_folded);
 	return test_exit();
 }
