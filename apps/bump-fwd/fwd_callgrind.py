@@ -35,9 +35,9 @@ EXTERNAL_OBJS = ("libc.so", "ld-linux", "libnuma", "libpthread")
 # What bump's code was doing, by the function it runs in (its own or the one
 # its inline fast path was inlined into).
 BUMP_ROLE = [
-    (re.compile(r"sim_rx_refill|bump_pool_alloc"), "alloc (cache pop, bulk)"),
+    (re.compile(r"sim_rx_refill|bump_pool_alloc|bulk_take"), "alloc (cache pop, bulk)"),
     (re.compile(r"refill|arena|ring_dequeue|alloc_slow|frag"), "refill (ring, arena)"),
-    (re.compile(r"put|recycle|buf_pool|by_id|ring_claim|ring_publish|unref|tx_clean"),
+    (re.compile(r"put|give|recycle|buf_pool|by_id|ring_claim|ring_publish|unref|tx_clean|stash"),
      "recycle (put)"),
     (re.compile(r"sim_rx_burst|sim_tx_burst|dma_addr|pool_ref"), "lookups (ref, DMA address)"),
 ]

@@ -202,6 +202,8 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
  * a burst run eight buffers at a time (chosen at run time).
  */
 unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n);
+/* The same, with each buffer's bus address for the pool's DMA device in @dma (0: unmapped). */
+unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, uint64_t *dma, unsigned n);
 
 /*
  * The owner's put of @buf when it is the last reference to a whole buffer of

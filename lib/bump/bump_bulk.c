@@ -148,6 +148,80 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 	return got;
 }
 
+unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, uint64_t *dma, unsigned n)
+{
+	unsigned got = bump_pool_alloc_bulk(pool, bufs, n);
+	const struct bump_desc *descs = pool->descs;
+	uintptr_t base = pool->base;
+	uint8_t shift = pool->page_shift;
+
+	/* Heads: their descriptors, whose lines the allocation just read. */
+	for (unsigned i = 0; i < got; i++)
+		dma[i] = descs[((uintptr_t)bufs[i] - base) >> shift].dma_addr;
+	return got;
+}
+
+/*
+ * The owner's fast puts of buffers named by references, @stride bytes
+ * apart (packet handles), up to the first that needs more: the arena and
+ * the descriptor come from the reference, no address arithmetic.
+ */
+static unsigned put_refs_run(struct bump_pool *pool, const char *p, size_t stride, unsigned k)
+{
+	uint32_t count = pool->cache_count;
+	const struct bump_desc *const descs = pool->descs;
+	const uintptr_t base = pool->base;
+	const uint64_t owned = bump_pool_owned_state(pool);
+	const uint32_t npages = (uint32_t)(pool->span >> pool->page_shift);
+	const uint32_t head_mask = ~(((uint32_t)1 << pool->order) - 1);
+	const bump_ref_t first = bump_ref_make(pool->arena_id, 0);
+	const uintptr_t page_size = (uintptr_t)1 << pool->page_shift;
+	void **const cache = pool->cache + count;
+	unsigned i;
+
+	for (i = 0; i < k; i++, p += stride) {
+		bump_ref_t ref;
+		uint32_t idx;
+
+		memcpy(&ref, p, sizeof(ref));
+		/* One compare for both: another arena's, or past this one's end, is out of range. */
+		idx = ref - first;
+		if (bump_unlikely(idx >= npages))
+			break;
+		idx &= head_mask;
+		if (bump_unlikely(atomic_load_explicit(&descs[idx].state, memory_order_acquire) !=
+				  owned))
+			break;
+		cache[i] = (void *)(base + idx * page_size);
+	}
+	bump_pool_set_cache_count(pool, count + i);
+	BUMP_STAT_ADD(pool->recycle.cached, i);
+	return i;
+}
+
+unsigned bump_pool_put_refs(struct bump_pool *pool, const void *refs, size_t stride, unsigned n)
+{
+	const char *p = refs;
+	unsigned done = 0;
+
+	if (bump_unlikely(pool->checked || pool->sync_dev))
+		return 0;  /* the general path stores and syncs */
+	while (done < n) {
+		unsigned k = BUMP_MIN(n - done, pool->cache_limit - pool->cache_count), t;
+
+		if (bump_unlikely(!k)) {
+			if (bump_pool_cache_flush(pool))
+				continue;  /* the cache was full: its older half went to the ring */
+			break;
+		}
+		t = put_refs_run(pool, p + done * stride, stride, k);
+		done += t;
+		if (t < k)
+			break;
+	}
+	return done;
+}
+
 /* The owner's fast puts of @bufs up to the first that needs more; returns how many. */
 static unsigned put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
 {

@@ -89,6 +89,7 @@ bool bump_pool_cache_flush(struct bump_pool *pool);
  * taken, the rejected ones counted in *@bad.
  */
 unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n, unsigned *bad);
+unsigned bump_pool_put_refs(struct bump_pool *pool, const void *refs, size_t stride, unsigned n);
 
 /* bump_stash.c */
 void bump_stash_put(struct bump_pool *pool, struct bump_desc *d);

@@ -277,40 +277,44 @@ int bump_ref_put(bump_ref_t ref)
 }
 
 /*
- * References become addresses a batch at a time (the arena by index, no
- * search; the last one's kept), then go the way of bump_put_bulk().
+ * References: a run of the caller's own pool's buffers goes to its cache
+ * straight from the references (bump_pool_put_refs); anything else becomes
+ * an address and goes the way of bump_put().
  */
 unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
 {
 	const char *p = (const char *)refs;
-	void *bufs[BUMP_PUT_BATCH];
-	const struct bump_arena *a = NULL;
-	unsigned bad = 0, aid = BUMP_ARENA_MAX;
-	int err = 0;
+	unsigned bad = 0;
 
 	for (unsigned i = 0; i < n;) {
-		unsigned k = 0, done = 0;
+		bump_ref_t ref;
+		void *addr;
+		struct bump_arena *a;
 
-		for (; i < n && k < BUMP_PUT_BATCH; i++, p += stride) {
-			bump_ref_t ref;
+		memcpy(&ref, p, sizeof(ref));
+		addr = ref_addr(ref);
+		if (bump_unlikely(!addr)) {
+			bad++;
+			i++;
+			p += stride;
+			continue;
+		}
+		a = bump_ref_arena(ref);
+		if (n - i > 1) {
+			bool owner;
+			struct bump_pool *pool = desc_pool(arena_page_desc(a, bump_ref_index(ref)),
+							   &owner);
+			unsigned t = owner ? bump_pool_put_refs(pool, p, stride, n - i) : 0;
 
-			memcpy(&ref, p, sizeof(ref));
-			if (bump_unlikely(bump_ref_arena_id(ref) != aid)) {
-				aid = bump_ref_arena_id(ref);
-				a = aid < BUMP_ARENA_MAX ? atomic_load_explicit(&bump_arenas[aid],
-										memory_order_acquire)
-							 : NULL;
-			}
-			if (bump_likely(a && bump_ref_index(ref) < a->npages)) {
-				bufs[k++] = (void *)(a->base +
-						     ((uintptr_t)bump_ref_index(ref) << a->page_shift));
-			} else {
-				ref_addr(ref);  /* reports it */
-				bad++;
+			if (t) {
+				i += t;
+				p += t * stride;
+				continue;
 			}
 		}
-		while (done < k)
-			done += put_run(bufs + done, k - done, &bad, &err, "bump_ref_put");
+		bad += put_one(a, bump_ref_index(ref), addr, "bump_ref_put") != 0;
+		i++;
+		p += stride;
 	}
 	return bad;
 }
