@@ -39,7 +39,14 @@ extern "C" {
 struct bump_arena_params {
 	const char *name;            /* copied */
 	struct bump_region *region;  /* the packet memory; must outlive the arena */
-	unsigned page_shift;         /* page size of a buffer (0: 12, i.e. 4 KiB) */
+	unsigned page_shift;         /* page size of a buffer as a power of two (0: 12, 4 KiB) */
+	/*
+	 * Or any page size, a multiple of 64 bytes (one descriptor per object
+	 * of that size: a DPDK mbuf of 2368 bytes, say, with nothing wasted).
+	 * A size that is not a power of two needs a region of at most 4 GiB.
+	 * 0: from page_shift.  Both given: they must agree.
+	 */
+	unsigned page_size;
 };
 
 int bump_arena_create(const struct bump_arena_params *params, struct bump_arena **out);
@@ -92,7 +99,7 @@ const char *bump_pool_name(const struct bump_pool *pool);
 /* Bytes in one buffer (page size << order). */
 static inline size_t bump_pool_buf_size(const struct bump_pool *pool)
 {
-	return (size_t)1 << pool->buf_shift;
+	return pool->buf_size;
 }
 
 void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *stats);
@@ -143,10 +150,38 @@ static inline void bump_pool_set_cache_count(struct bump_pool *pool, uint32_t co
 	__atomic_store_n(&pool->cache_count, count, __ATOMIC_RELAXED);
 }
 
+/*
+ * Page index of byte @off of an arena whose pages are 2^64 / @magic bytes:
+ * the high half of a 64x64-bit product, exact for every offset of an arena
+ * of power-of-two pages and of every arena under 4 GiB (Lemire, Kaser and
+ * Kurz's direct computation), a multiply where a division would be.
+ */
+static inline uint32_t bump_page_index(uint64_t off, uint64_t magic)
+{
+	return (uint32_t)(((unsigned __int128)off * magic) >> 64);
+}
+
+static inline uint32_t bump_arena_index(const struct bump_arena *arena, uint64_t off)
+{
+	return bump_page_index(off, arena->page_magic);
+}
+
+/* First byte of page @idx of @arena. */
+static inline void *bump_arena_page(const struct bump_arena *arena, uint32_t idx)
+{
+	return (void *)(arena->base + (uintptr_t)idx * arena->page_size);
+}
+
 /* The descriptor of the page holding @buf, which lies inside @pool's arena. */
 static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool, const void *buf)
 {
-	return &pool->descs[((uintptr_t)buf - pool->base) >> pool->page_shift];
+	return &pool->descs[bump_page_index((uintptr_t)buf - pool->base, pool->page_magic)];
+}
+
+/* The head page index of the buffer holding arena offset @off. */
+static inline uint32_t bump_pool_head_index(const struct bump_pool *pool, uint64_t off)
+{
+	return bump_page_index(off, pool->page_magic) & ~(((uint32_t)1 << pool->order) - 1);
 }
 
 /* The refcount a buffer keeps in @pool's cache and ring: 1, or 0 when checked. */
@@ -216,8 +251,8 @@ unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, uint64_t 
 static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
 {
 	uintptr_t off = (uintptr_t)buf - pool->base;
-	uintptr_t head = off >> pool->buf_shift;
-	struct bump_desc *d = &pool->descs[head << pool->order];
+	uint32_t head = bump_pool_head_index(pool, off);
+	struct bump_desc *d = &pool->descs[head];
 
 	if (bump_likely(off < pool->span && count < pool->cache_limit &&
 			atomic_load_explicit(&d->state, memory_order_acquire) ==
@@ -227,7 +262,7 @@ static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_
 					      memory_order_relaxed);
 		if (bump_unlikely(pool->sync_dev))
 			bump_pool_sync_for_device(pool, d);
-		pool->cache[count] = (void *)(pool->base + (head << pool->buf_shift));
+		pool->cache[count] = (void *)(pool->base + (uintptr_t)head * pool->page_size);
 		return true;
 	}
 	return false;
@@ -240,8 +275,8 @@ static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_
  */
 static inline bool bump_pool_put_frag_fast(struct bump_pool *pool, const void *buf)
 {
-	if (bump_likely((uintptr_t)buf - (uintptr_t)pool->frag.buf <
-			((uintptr_t)1 << pool->buf_shift) && pool->frag.users)) {
+	if (bump_likely((uintptr_t)buf - (uintptr_t)pool->frag.buf < pool->buf_size &&
+			pool->frag.users)) {
 		pool->frag.users--;
 		return true;
 	}
@@ -285,8 +320,7 @@ static inline bool bump_pool_owns(const struct bump_pool *pool, const void *buf)
 {
 	uintptr_t off = (uintptr_t)buf - pool->base;
 
-	return off < pool->span &&
-	       pool->descs[(off >> pool->buf_shift) << pool->order].pool_id == pool->id;
+	return off < pool->span && pool->descs[bump_pool_head_index(pool, off)].pool_id == pool->id;
 }
 
 /* ---- Any thread ------------------------------------------------------- */
@@ -338,10 +372,10 @@ struct bump_desc *bump_desc_of(const void *addr);
 static inline uint64_t bump_pool_dma_addr(const struct bump_pool *pool, const void *buf)
 {
 	uintptr_t off = (uintptr_t)buf - pool->base;
-	uintptr_t head = off >> pool->buf_shift;
-	uint64_t dma = pool->descs[head << pool->order].dma_addr;
+	uint32_t head = bump_pool_head_index(pool, off);
+	uint64_t dma = pool->descs[head].dma_addr;
 
-	return dma ? dma + (off & (((uintptr_t)1 << pool->buf_shift) - 1)) : 0;
+	return dma ? dma + (off - (uintptr_t)head * pool->page_size) : 0;
 }
 
 /* Make the device's writes to [buf, buf+len) visible to the CPU (after RX). */
@@ -364,7 +398,7 @@ static inline void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size)
 	uint32_t offset = pool->frag.offset;
 
 	/* Room for this fragment and another of its size: not the last one. */
-	if (bump_likely(pool->frag.buf && offset + 2 * want <= (1ull << pool->buf_shift))) {
+	if (bump_likely(pool->frag.buf && offset + 2 * want <= pool->buf_size)) {
 		pool->frag.offset = offset + (uint32_t)want;
 		pool->frag.users++;
 		*size = (unsigned)want;
@@ -401,8 +435,8 @@ static inline uint32_t bump_ref_index(bump_ref_t ref)
 
 static inline bump_ref_t bump_pool_ref(const struct bump_pool *pool, const void *buf)
 {
-	return bump_ref_make(pool->arena_id,
-			     (uint32_t)(((uintptr_t)buf - pool->base) >> pool->page_shift));
+	return bump_ref_make(pool->arena_id, bump_page_index((uintptr_t)buf - pool->base,
+							     pool->page_magic));
 }
 
 static inline struct bump_arena *bump_ref_arena(bump_ref_t ref)
@@ -413,9 +447,7 @@ static inline struct bump_arena *bump_ref_arena(bump_ref_t ref)
 /* First byte of the page @ref names. */
 static inline void *bump_ref_page(bump_ref_t ref)
 {
-	struct bump_arena *a = bump_ref_arena(ref);
-
-	return (void *)(a->base + ((uintptr_t)bump_ref_index(ref) << a->page_shift));
+	return bump_arena_page(bump_ref_arena(ref), bump_ref_index(ref));
 }
 
 static inline struct bump_desc *bump_ref_desc(bump_ref_t ref)

@@ -131,11 +131,13 @@ bool bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned ord
 static void arena_record_nodes(struct bump_arena *a)
 {
 	size_t backing = bump_region_page_size(a->priv->region);
-	uint32_t per = backing > (1ul << a->page_shift) ? (uint32_t)(backing >> a->page_shift) : 1;
 
-	for (uint32_t i = 0; i < a->npages; i += per) {
-		int node = bump_region_page_node(a->priv->region,
-						 (void *)(a->base + ((uintptr_t)i << a->page_shift)));
+	/* One query per backing page: the arena's pages of it share its node. */
+	for (uint32_t i = 0; i < a->npages;) {
+		uint64_t first = (uint64_t)i * a->page_size;
+		uint64_t next = (first / backing + 1) * backing;
+		uint32_t per = (uint32_t)BUMP_MAX((next - first + a->page_size - 1) / a->page_size, 1);
+		int node = bump_region_page_node(a->priv->region, bump_arena_page(a, i));
 		uint8_t nid = node >= 0 && node < BUMP_NID_UNKNOWN ? (uint8_t)node : BUMP_NID_UNKNOWN;
 
 		if (i == 0)
@@ -145,6 +147,7 @@ static void arena_record_nodes(struct bump_arena *a)
 
 		for (uint32_t j = i; j < i + per && j < a->npages; j++)
 			a->descs[j].nid = nid;
+		i += per;
 	}
 }
 
@@ -176,27 +179,53 @@ static int arena_alloc_table(struct bump_arena *a, const struct bump_region_info
 	return 0;
 }
 
+/* The page size @params ask for, checked against its range and the region's @len. */
+static int arena_page_size(const struct bump_arena_params *params, const char *name,
+			   uint64_t len, uint64_t *size)
+{
+	unsigned shift = params->page_shift;
+
+	if (shift && (shift < BUMP_PAGE_SHIFT_MIN || shift > BUMP_PAGE_SHIFT_MAX))
+		return bump_error(EINVAL, "arena '%s': page_shift %u: pages must be %d (64 B) to %d "
+				  "(1 GiB)", name, shift, BUMP_PAGE_SHIFT_MIN, BUMP_PAGE_SHIFT_MAX);
+	*size = params->page_size ? params->page_size : (uint64_t)1 << (shift ? shift : 12);
+	if (shift && *size != (uint64_t)1 << shift)
+		return bump_error(EINVAL, "arena '%s': page_shift %u and page_size %u disagree: "
+				  "give one", name, shift, params->page_size);
+	if (*size % BUMP_CACHE_LINE || *size > (1ull << BUMP_PAGE_SHIFT_MAX))
+		return bump_error(EINVAL, "arena '%s': page_size %llu: pages must be a multiple of "
+				  "%d bytes, at most 1 GiB", name, (unsigned long long)*size,
+				  BUMP_CACHE_LINE);
+	if (*size > len)
+		return bump_error(EINVAL, "arena '%s': %llu-byte pages do not fit the region (%llu "
+				  "bytes)", name, (unsigned long long)*size, (unsigned long long)len);
+	if ((*size & (*size - 1)) && len > BUMP_ARENA_ODD_SPAN_MAX)
+		return bump_error(EINVAL, "arena '%s': pages of %llu bytes (not a power of two) need "
+				  "a region of at most 4 GiB (this one has %llu MiB): use several "
+				  "regions", name, (unsigned long long)*size,
+				  (unsigned long long)(len >> 20));
+	if (len / *size > BUMP_ARENA_PAGES_MAX)
+		return bump_error(E2BIG, "arena '%s': %llu pages; an arena holds at most %u: use "
+				  "larger pages or several regions", name,
+				  (unsigned long long)(len / *size), BUMP_ARENA_PAGES_MAX);
+	return 0;
+}
+
 int bump_arena_create(const struct bump_arena_params *params, struct bump_arena **out)
 {
 	struct bump_region_info ri;
 	struct bump_arena *a;
-	unsigned shift;
+	const char *name;
+	uint64_t size = 0;
 	int ret, slot = -1;
 
 	if (!params || !params->region || !out)
 		return bump_error(EINVAL, "bump_arena_create: params, region and out are required");
-	shift = params->page_shift ? params->page_shift : 12;
+	name = params->name ? params->name : "";
 	bump_region_get_info(params->region, &ri);
-	if (shift < BUMP_PAGE_SHIFT_MIN || shift > BUMP_PAGE_SHIFT_MAX || (1ul << shift) > ri.len)
-		return bump_error(EINVAL, "arena '%s': page_shift %u: pages must be %d (64 B) to %d "
-				  "(1 GiB) and no larger than the region (%zu bytes)",
-				  params->name ? params->name : "", shift, BUMP_PAGE_SHIFT_MIN,
-				  BUMP_PAGE_SHIFT_MAX, ri.len);
-	if ((ri.len >> shift) > BUMP_ARENA_PAGES_MAX)
-		return bump_error(E2BIG, "arena '%s': %zu pages; an arena holds at most %u: use a "
-				  "larger page_shift or several regions",
-				  params->name ? params->name : "", ri.len >> shift,
-				  BUMP_ARENA_PAGES_MAX);
+	ret = arena_page_size(params, name, ri.len, &size);
+	if (ret)
+		return ret;
 
 	a = calloc(1, sizeof(*a));
 	if (!a || !(a->priv = calloc(1, sizeof(*a->priv)))) {
@@ -206,9 +235,12 @@ int bump_arena_create(const struct bump_arena_params *params, struct bump_arena 
 	snprintf(a->priv->name, sizeof(a->priv->name), "%s", params->name ? params->name : "arena");
 	a->priv->region = params->region;
 	a->base = (uintptr_t)ri.base;
-	a->page_shift = (uint8_t)shift;
-	a->npages = (uint32_t)(ri.len >> shift);
-	a->len = (uint64_t)a->npages << shift;
+	a->page_size = (uint32_t)size;
+	a->page_shift = (size & (size - 1)) ? 0 : (uint8_t)__builtin_ctzll(size);
+	/* ceil(2^64 / size): bump_page_index() exact below 4 GiB, and always for 2^n. */
+	a->page_magic = UINT64_MAX / size + 1;
+	a->npages = (uint32_t)(ri.len / size);
+	a->len = (uint64_t)a->npages * size;
 	pthread_mutex_init(&a->priv->lock, NULL);
 
 	ret = arena_alloc_table(a, &ri);
@@ -233,9 +265,20 @@ int bump_arena_create(const struct bump_arena_params *params, struct bump_arena 
 	a->priv->free_pages = a->npages;
 
 	pthread_mutex_lock(&arenas_lock);
-	for (int i = 0; i < BUMP_ARENA_MAX && slot < 0; i++)
-		if (!atomic_load(&bump_arenas[i]))
+	for (int i = 0; i < BUMP_ARENA_MAX; i++) {
+		struct bump_arena *o = atomic_load(&bump_arenas[i]);
+
+		if (!o && slot < 0)
 			slot = i;
+		/* An address must name one arena: two over one memory would disagree. */
+		if (o && o->base < a->base + a->len && a->base < o->base + o->len) {
+			pthread_mutex_unlock(&arenas_lock);
+			ret = bump_error(EEXIST, "arena '%s': its region overlaps arena '%s'; one "
+					 "region, one arena (make another region for other page "
+					 "sizes)", a->priv->name, o->priv->name);
+			goto err;
+		}
+	}
 	if (slot >= 0) {
 		a->id = (uint8_t)slot;
 		atomic_store_explicit(&bump_arenas[slot], a, memory_order_release);

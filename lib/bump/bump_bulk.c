@@ -75,15 +75,20 @@ unsigned bump_bulk_give_plain(const struct bump_bulk_view *v, void *const *bufs,
 	return i;
 }
 
-/* The checked and synced pools' loops: the single-buffer fast paths, with stores. */
+/*
+ * The loops of every other pool (checked, synced for the device, or with
+ * pages of an odd size): the single-buffer fast paths, with their stores
+ * and the index by multiply.
+ */
 static unsigned take_stored(struct bump_pool *pool, void *const *top, void **bufs, unsigned k)
 {
 	struct bump_bulk_view v = bump_bulk_view(pool);
+	uint64_t magic = pool->page_magic;
 	unsigned i;
 
 	for (i = 0; i < k; i++) {
 		void *buf = top[-1 - (int)i];
-		struct bump_desc *d = (struct bump_desc *)bump_bulk_desc(&v, (uintptr_t)buf - v.base);
+		struct bump_desc *d = &v.descs[bump_page_index((uintptr_t)buf - v.base, magic)];
 
 		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
 				  v.cached_state))
@@ -99,15 +104,18 @@ static unsigned give_stored(struct bump_pool *pool, void *const *bufs, void **ds
 {
 	struct bump_bulk_view v = bump_bulk_view(pool);
 	bool checked = pool->checked, sync = pool->sync_dev;
+	uintptr_t page_size = pool->page_size;
 	unsigned i;
 
 	for (i = 0; i < k; i++) {
 		uintptr_t off = (uintptr_t)bufs[i] - v.base;
 		struct bump_desc *d;
+		uint32_t head;
 
 		if (bump_unlikely(off >= v.span))
 			break;
-		d = (struct bump_desc *)bump_bulk_desc(&v, off);
+		head = bump_pool_head_index(pool, off);
+		d = &v.descs[head];
 		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_acquire) !=
 				  v.owned_state))
 			break;
@@ -115,7 +123,7 @@ static unsigned give_stored(struct bump_pool *pool, void *const *bufs, void **ds
 			atomic_store_explicit(&d->state, v.cached_state, memory_order_relaxed);
 		if (sync)
 			bump_pool_sync_for_device(pool, d);
-		dst[i] = (void *)(v.base + (off & v.buf_mask));
+		dst[i] = (void *)(v.base + head * page_size);
 	}
 	return i;
 }
@@ -133,7 +141,7 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 				break;
 			continue;
 		}
-		if (bump_likely(!pool->checked)) {
+		if (bump_likely(bump_pool_plain(pool))) {
 			struct bump_bulk_view v = bump_bulk_view(pool);
 
 			t = take_plain(&v, pool->cache + count, bufs + got, k);
@@ -151,13 +159,10 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, uint64_t *dma, unsigned n)
 {
 	unsigned got = bump_pool_alloc_bulk(pool, bufs, n);
-	const struct bump_desc *descs = pool->descs;
-	uintptr_t base = pool->base;
-	uint8_t shift = pool->page_shift;
 
 	/* Heads: their descriptors, whose lines the allocation just read. */
 	for (unsigned i = 0; i < got; i++)
-		dma[i] = descs[((uintptr_t)bufs[i] - base) >> shift].dma_addr;
+		dma[i] = bump_pool_page_desc(pool, bufs[i])->dma_addr;
 	return got;
 }
 
@@ -172,10 +177,10 @@ static unsigned put_refs_run(struct bump_pool *pool, const char *p, size_t strid
 	const struct bump_desc *const descs = pool->descs;
 	const uintptr_t base = pool->base;
 	const uint64_t owned = bump_pool_owned_state(pool);
-	const uint32_t npages = (uint32_t)(pool->span >> pool->page_shift);
+	const uint32_t npages = bump_page_index(pool->span, pool->page_magic);
 	const uint32_t head_mask = ~(((uint32_t)1 << pool->order) - 1);
 	const bump_ref_t first = bump_ref_make(pool->arena_id, 0);
-	const uintptr_t page_size = (uintptr_t)1 << pool->page_shift;
+	const uintptr_t page_size = pool->page_size;
 	void **const cache = pool->cache + count;
 	unsigned i;
 
@@ -236,7 +241,7 @@ static unsigned put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
 				continue;  /* the cache was full: its older half went to the ring */
 			break;
 		}
-		if (bump_likely(!pool->checked && !pool->sync_dev)) {
+		if (bump_likely(bump_pool_plain(pool))) {
 			struct bump_bulk_view v = bump_bulk_view(pool);
 
 			t = give_plain(&v, bufs + done, pool->cache + count, k);
@@ -303,7 +308,7 @@ unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n
 
 			if (off >= pool->span)
 				goto out;
-			d = &pool->descs[(off >> pool->buf_shift) << pool->order];
+			d = &pool->descs[bump_pool_head_index(pool, off)];
 			if (d->pool_id != pool->id)
 				goto out;
 			if (d->type == BUMP_DESC_FRAG && d != pool->frag.desc) {

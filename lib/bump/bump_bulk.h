@@ -32,6 +32,15 @@ struct bump_bulk_view {
 };
 static_assert(sizeof(struct bump_desc) == 32, "desc_shift counts on 32-byte descriptors");
 
+/*
+ * The plain loops: pools that are neither checked nor synced for the
+ * device, with pages of a power-of-two size (a shift and masks).
+ */
+static inline bool bump_pool_plain(const struct bump_pool *pool)
+{
+	return !pool->checked && !pool->sync_dev && pool->page_shift;
+}
+
 static inline struct bump_bulk_view bump_bulk_view(const struct bump_pool *pool)
 {
 	return (struct bump_bulk_view){
@@ -40,7 +49,7 @@ static inline struct bump_bulk_view bump_bulk_view(const struct bump_pool *pool)
 		.owned_state = bump_pool_owned_state(pool),
 		.desc_mask = ~(((uint64_t)sizeof(struct bump_desc) << pool->order) - 1),
 		.buf_mask = ~(((uint64_t)1 << pool->buf_shift) - 1),
-		.desc_shift = (uint8_t)(pool->page_shift - 5),
+		.desc_shift = (uint8_t)(pool->page_shift ? pool->page_shift - 5 : 0),
 	};
 }
 

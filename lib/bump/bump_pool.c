@@ -59,7 +59,7 @@ static int pool_check_params(const struct bump_pool_params *pp, int *nid)
 	unsigned ring_size = pp->ring_size ? pp->ring_size : 1024;
 
 	if (pp->order > BUMP_MAX_ORDER || (1u << pp->order) > a->npages ||
-	    a->page_shift + pp->order > BUMP_BUF_SHIFT_MAX)
+	    ((uint64_t)a->page_size << pp->order) > (1ull << BUMP_BUF_SHIFT_MAX))
 		return bump_error(EINVAL, "pool '%s': order %u: buffers of 2^order pages must fit "
 				  "the arena (%u pages), order be at most %d and a buffer at most "
 				  "2 GiB", name, pp->order, a->npages, BUMP_MAX_ORDER);
@@ -79,10 +79,10 @@ static int pool_check_params(const struct bump_pool_params *pp, int *nid)
 	if ((pp->flags & BUMP_POOL_F_DMA_SYNC_DEV) && !(pp->flags & BUMP_POOL_F_DMA_MAP))
 		return bump_error(EINVAL, "pool '%s': BUMP_POOL_F_DMA_SYNC_DEV needs "
 				  "BUMP_POOL_F_DMA_MAP", name);
-	if (pp->offset + (uint64_t)pp->max_len > ((uint64_t)1 << (a->page_shift + pp->order)))
+	if (pp->offset + (uint64_t)pp->max_len > ((uint64_t)a->page_size << pp->order))
 		return bump_error(EINVAL, "pool '%s': offset %u + max_len %u exceed the %llu-byte "
 				  "buffer", name, pp->offset, pp->max_len,
-				  1ull << (a->page_shift + pp->order));
+				  (unsigned long long)a->page_size << pp->order);
 	if (ring_size < 2 || ring_size > (1u << 30) || (ring_size & (ring_size - 1)))
 		return bump_error(EINVAL, "pool '%s': ring_size %u must be a power of two from 2 "
 				  "to 2^30 (0: 1024)", name, ring_size);
@@ -127,8 +127,11 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 	pool->span = a->len;
 	pool->descs = a->descs;
 	pool->page_shift = a->page_shift;
+	pool->page_size = a->page_size;
+	pool->page_magic = a->page_magic;
 	pool->order = (uint8_t)pp->order;
-	pool->buf_shift = (uint8_t)(a->page_shift + pp->order);
+	pool->buf_size = a->page_size << pp->order;
+	pool->buf_shift = a->page_shift ? (uint8_t)(a->page_shift + pp->order) : 0;
 	pool->arena_id = a->id;
 	pool->cache_limit = BUMP_POOL_CACHE_SIZE;
 	pool->checked = (pp->flags & BUMP_POOL_F_CHECKED) ||

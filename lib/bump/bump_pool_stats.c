@@ -45,6 +45,6 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 	/* Every buffer handed out entered the cache first, by one of four ways. */
 	s->alloc.fast = s->recycle.cached + s->alloc.refill + s->alloc.slow +
 			s->alloc.slow_high_order - cached - pool->priv->cache_dropped - s->alloc.stale;
-	s->inflight_bytes = s->inflight << pool->buf_shift;
+	s->inflight_bytes = s->inflight * pool->buf_size;
 	s->dma_scrubbed = pool->priv->dma_scrubbed;
 }

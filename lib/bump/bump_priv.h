@@ -109,7 +109,7 @@ static inline uint32_t bump_desc_index(const struct bump_arena *arena, const str
 
 static inline void *bump_desc_page(const struct bump_arena *arena, const struct bump_desc *d)
 {
-	return (void *)(arena->base + ((uintptr_t)bump_desc_index(arena, d) << arena->page_shift));
+	return bump_arena_page(arena, bump_desc_index(arena, d));
 }
 
 #endif /* BUMP_PRIV_H */

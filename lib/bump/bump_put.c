@@ -44,7 +44,7 @@ int bump_report_double_put(struct bump_pool *pool, const void *buf)
  */
 static int report_free_page(struct bump_arena *a, const void *addr, const char *what)
 {
-	uint64_t idx = ((uintptr_t)addr - a->base) >> a->page_shift;
+	uint64_t idx = bump_arena_index(a, (uintptr_t)addr - a->base);
 	uint16_t last = __atomic_load_n(&a->descs[idx].last_pool_id, __ATOMIC_RELAXED);
 	struct bump_pool *pool = last ? bump_pool_by_id(last) : NULL;
 
@@ -163,7 +163,7 @@ struct bump_desc *bump_desc_of(const void *addr)
 		bump_report_foreign(addr, "bump_desc_of");
 		return NULL;
 	}
-	return arena_page_desc(a, (uint32_t)(((uintptr_t)addr - a->base) >> a->page_shift));
+	return arena_page_desc(a, bump_arena_index(a, (uintptr_t)addr - a->base));
 }
 
 /* The pool that owns @d's buffer (NULL: none), and whether the caller is its owner. */
@@ -217,7 +217,7 @@ static unsigned put_run(void *const *bufs, unsigned n, unsigned *bad, int *err, 
 	if (bump_unlikely(!a)) {
 		ret = bump_report_foreign(addr, what);
 	} else {
-		idx = (uint32_t)(((uintptr_t)addr - a->base) >> a->page_shift);
+		idx = bump_arena_index(a, (uintptr_t)addr - a->base);
 		if (n > 1) {
 			bool owner;
 			struct bump_pool *pool = desc_pool(arena_page_desc(a, idx), &owner);
@@ -262,7 +262,7 @@ static void *ref_addr(bump_ref_t ref)
 		NULL;
 
 	if (bump_likely(a && bump_ref_index(ref) < a->npages))
-		return (void *)(a->base + ((uintptr_t)bump_ref_index(ref) << a->page_shift));
+		return bump_arena_page(a, bump_ref_index(ref));
 	atomic_fetch_add(&put_errors.foreign, 1);
 	bump_error_at(BUMP_LOG_WARN, EINVAL, "bump_ref_put(%#x): no arena holds this "
 		      "reference; it was not touched", ref);
@@ -329,7 +329,7 @@ static struct bump_pool *buf_pool(const void *addr, const char *what, struct bum
 		bump_report_foreign(addr, what);
 		return NULL;
 	}
-	*desc = arena_page_desc(a, (uint32_t)(((uintptr_t)addr - a->base) >> a->page_shift));
+	*desc = arena_page_desc(a, bump_arena_index(a, (uintptr_t)addr - a->base));
 	pool = (*desc)->pool_id ? bump_pool_by_id((*desc)->pool_id) : NULL;
 	if (!pool)
 		bump_report_foreign(addr, what);

@@ -70,7 +70,7 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
 	got = bump_arena_alloc_locked(a, pool->order, idx, want);
 	for (unsigned i = 0; i < got; i++) {
 		struct bump_desc *d = &a->descs[idx[i]];
-		void *buf = (void *)(a->base + ((uintptr_t)idx[i] << a->page_shift));
+		void *buf = bump_arena_page(a, idx[i]);
 
 		atomic_store_explicit(&d->state, bump_pool_cached_state(pool), memory_order_relaxed);
 		for (uint32_t t = 1; t < (1u << pool->order); t++) {
@@ -310,7 +310,7 @@ int bump_pool_put_slow(struct bump_pool *pool, void *buf)
 
 	if (off >= pool->span)
 		return bump_report_foreign(buf, "bump_pool_put");
-	d = &pool->descs[(off >> pool->buf_shift) << pool->order];
+	d = &pool->descs[bump_pool_head_index(pool, off)];
 	if (d->pool_id != pool->id) {
 		struct bump_pool *other = d->pool_id ? bump_pool_by_id(d->pool_id) : NULL;
 

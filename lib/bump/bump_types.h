@@ -100,6 +100,8 @@ static inline uint64_t bump_desc_make_state(uint32_t refcount, uint32_t tag)
 #define BUMP_PAGE_SHIFT_MIN 6    /* an arena's pages: 64 B (one cache line) ... */
 #define BUMP_PAGE_SHIFT_MAX 30   /* ... to 1 GiB */
 #define BUMP_BUF_SHIFT_MAX 31    /* a buffer (page << order) fits 32-bit offsets */
+/* An arena of pages whose size is not a power of two spans at most this (bump_arena_index). */
+#define BUMP_ARENA_ODD_SPAN_MAX (1ull << 32)
 #define BUMP_POOL_ID_MAX 65535   /* pool IDs are 1..65535, reused cyclically */
 
 /*
@@ -109,10 +111,13 @@ static inline uint64_t bump_desc_make_state(uint32_t refcount, uint32_t tag)
  */
 struct bump_arena {
 	uintptr_t base;              /* first byte of the region */
-	uint64_t len;                /* npages << page_shift */
+	uint64_t len;                /* npages * page_size */
 	struct bump_desc *descs;     /* npages descriptors */
+	/* Offset -> page index: the high half of off * page_magic (bump_arena_index). */
+	uint64_t page_magic;
 	uint32_t npages;
-	uint8_t page_shift;
+	uint32_t page_size;          /* a multiple of 64 bytes, a power of two or not */
+	uint8_t page_shift;          /* log2(page_size), 0 when it is not a power of two */
 	uint8_t id;                  /* index in the arena table; the high byte of a bump_ref */
 	struct bump_arena_priv *priv; /* slow-path state (bump_arena.c) */
 };
@@ -212,16 +217,17 @@ struct bump_pool {
 	uintptr_t base;            /* arena base */
 	uint64_t span;             /* arena length */
 	struct bump_desc *descs;   /* arena descriptor table */
-	uint8_t page_shift;
+	uint64_t page_magic;       /* the arena's: offset -> page index */
+	uint32_t page_size;        /* the arena's */
+	uint32_t buf_size;         /* page_size << order */
+	uint8_t page_shift;        /* the arena's: 0 for pages of an odd size */
 	uint8_t order;
-	uint8_t buf_shift;         /* page_shift + order */
+	uint8_t buf_shift;         /* page_shift + order; 0 for pages of an odd size */
 	bool sync_dev;             /* BUMP_POOL_F_DMA_SYNC_DEV with a mapping */
 	uint16_t id;
 	uint8_t arena_id;
 	bool checked;              /* BUMP_POOL_F_CHECKED */
 	_Atomic uintptr_t owner;   /* bump_thread_token() of the owner thread; 0 once destroyed */
-	struct bump_ring *ring;    /* recycle ring */
-	struct bump_pool_priv *priv;  /* slow-path state (bump_pool.c) */
 
 	/* Written by the owner alone, per buffer: the cache and its counters. */
 	bump_cache_aligned uint32_t cache_count;
@@ -243,10 +249,12 @@ struct bump_pool {
 
 	bump_cache_aligned void *cache[BUMP_POOL_CACHE_SIZE];
 
-	/* Written by any thread. */
+	/* Written by any thread; with what the slow paths read. */
 	bump_cache_aligned _Atomic int64_t refs;  /* buffers held from the arena, +1 until destroy */
 	_Atomic bool detached;
 	struct bump_pool_recycle_any_stats recycle_any;
+	struct bump_ring *ring;    /* recycle ring */
+	struct bump_pool_priv *priv;  /* slow-path state (bump_pool.c) */
 };
 static_assert(offsetof(struct bump_pool, cache_count) == BUMP_CACHE_LINE,
 	      "the read-mostly fast-path fields fit in the first cache line, apart from the "

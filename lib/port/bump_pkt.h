@@ -41,7 +41,7 @@ static inline size_t bump_pkt_room(const struct bump_pkt *p)
 {
 	const struct bump_desc *d = bump_ref_desc(p->ref);
 
-	return ((size_t)1 << (bump_ref_arena(p->ref)->page_shift + d->order)) - p->off;
+	return ((size_t)bump_ref_arena(p->ref)->page_size << d->order) - p->off;
 }
 
 /* Strip @n bytes from the front (a header); NULL if the packet is shorter. */

@@ -24,9 +24,11 @@ static void test_arena_page_shift_range(void)
 		CHECK_EQ(bump_arena_create(&ap, &a), -EINVAL);
 		CHECK_ERROR_SAYS("page_shift");
 	}
-	ap.page_shift = 6;  /* 64-byte pages: the smallest */
-	CHECK_EQ(bump_arena_create(&ap, &a), 0);
-	CHECK_EQ(bump_arena_destroy(a), 0);
+	/* 64-byte pages, the smallest, once the region has no other arena. */
+	CHECK_EQ(bump_arena_destroy(f.arena), 0);
+	ap.page_shift = 6;
+	CHECK_EQ(bump_arena_create(&ap, &f.arena), 0);
+	CHECK_EQ(f.arena->npages, TEST_PAGES * 64);
 	fixture_down(&f);
 }
 

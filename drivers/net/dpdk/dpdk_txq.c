@@ -160,7 +160,7 @@ static bool dpdk_tx_valid(const struct dpdk_txq *q, const struct bump_pkt *p)
 	if (bump_unlikely(!dpdk_tx_ref_ok(p->ref)))
 		return false;
 	d = bump_ref_desc(p->ref);
-	size = RTE_MIN((size_t)1 << (bump_ref_arena(p->ref)->page_shift + d->order),
+	size = RTE_MIN((size_t)bump_ref_arena(p->ref)->page_size << d->order,
 		       (size_t)UINT16_MAX);
 	if (bump_unlikely(!p->len || (size_t)p->off + p->len > size))
 		return false;
@@ -186,7 +186,7 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 		const struct bump_pkt *p = &pkts[i];
 		const struct bump_desc *d = bump_ref_desc(p->ref);
 		void *page = bump_ref_page(p->ref);
-		size_t size = (size_t)1 << (bump_ref_arena(p->ref)->page_shift + d->order);
+		size_t size = (size_t)bump_ref_arena(p->ref)->page_size << d->order;
 
 		sh[i]->ref = p->ref;
 		rte_mbuf_ext_refcnt_set(&sh[i]->sh, 1);

@@ -40,14 +40,14 @@ void *sim_dma_translate(uint64_t iova, size_t len)
 	a = bump_arena_of((const void *)va);
 	if (!a)
 		return NULL;
-	d = &a->descs[(va - a->base) >> a->page_shift];
+	d = &a->descs[bump_arena_index(a, va - a->base)];
 	if (d->type == BUMP_DESC_TAIL)
 		d = &a->descs[d->next];
 	if (d->type == BUMP_DESC_FREE || !d->dma_addr ||
 	    !atomic_load_explicit(&d->refcount, memory_order_relaxed))
 		return NULL;
-	buf = a->base + ((uintptr_t)(d - a->descs) << a->page_shift);
-	size = (size_t)1 << (a->page_shift + d->order);
+	buf = (uintptr_t)bump_arena_page(a, (uint32_t)(d - a->descs));
+	size = (size_t)a->page_size << d->order;
 	off = va - buf;
 	if (d->dma_addr != buf || off >= size || len > size - off)
 		return NULL;
