@@ -149,7 +149,7 @@ err:
 }
 
 BENCH_GLUE(bdb, struct bdb_ctx, c->mp, bdb_ops, bdb_setup, bdb_teardown,
-	   RTE_MBUF_DEFAULT_BUF_SIZE, BDB_ORDER2_ROOM,
+	   RTE_MBUF_DEFAULT_BUF_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE, BDB_ORDER2_ROOM,
 	   bdb_ops, bd_b_enter, bd_b_leave)
 
 /* No fragments: an mbuf pool hands out whole buffers only. */

@@ -110,7 +110,7 @@ err:
 }
 
 BENCH_GLUE(bdm, struct bdm_ctx, c->mp, bdm_ops, bdm_setup, bdm_teardown,
-	   BDM_BUF_SIZE, BDM_ORDER2_SIZE,
+	   BDM_BUF_SIZE, BDM_BUF_SIZE, BDM_ORDER2_SIZE,
 	   bdm_ops, bd_b_enter, bd_b_leave)
 
 /* DPDK has no fragment allocator: the nearest is a pool of fragment-sized objects. */

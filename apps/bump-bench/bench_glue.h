@@ -11,7 +11,7 @@
  * and then holds the workload's buffers, and a run that calls the workload's
  * template with the ops.  BENCH_GLUE() defines those functions:
  *
- *   BENCH_GLUE(pfx, ctx_t, pool, ops, setup, teardown, size, order2_size,
+ *   BENCH_GLUE(pfx, ctx_t, pool, ops, setup, teardown, size, rx_size, order2_size,
  *              b_ops, b_enter, b_leave)          (no semicolon after it)
  *
  *   pfx          the file's prefix, which names the functions below
@@ -23,7 +23,8 @@
  *                for buffers of @size, whatever that is to the allocator (a
  *                page order, an element size, a data room); NULL, error set
  *   teardown     void teardown(void *ctx), NULL-safe
- *   size         setup's size for owner, outstanding, rx and xthread
+ *   size         setup's size for owner, outstanding and xthread
+ *   rx_size      setup's size for rx: buffers of DPDK's default data room
  *   order2_size  setup's size for order2 (16 KiB buffers)
  *   b_ops        the ops thread B of xthread returns buffers with
  *   b_enter      int b_enter(struct bench_xthread *x): B's first call, which
@@ -71,13 +72,14 @@ static inline void bench_glue_no_leave(void)
 		return c;                                                                 \
 	}
 
-#define BENCH_GLUE(pfx, ctx_t, pool, ops, setup, teardown, size, order2_size, b_ops, b_enter,  \
-		   b_leave)                                                                     \
+#define BENCH_GLUE(pfx, ctx_t, pool, ops, setup, teardown, size, rx_size, order2_size, b_ops, \
+		   b_enter, b_leave)                                                            \
 	BENCH_GLUE_SETUP_(pfx, owner, ctx_t, setup, teardown, size, 0)                          \
 	BENCH_GLUE_SETUP_(pfx, order2, ctx_t, setup, teardown, order2_size, 0)                  \
 	BENCH_GLUE_SETUP_(pfx, fifo, ctx_t, setup, teardown, size,                              \
 			  bench_ctx_fifo(&c->b, &ops, args))                                    \
-	BENCH_GLUE_SETUP_(pfx, rx, ctx_t, setup, teardown, size, bench_ctx_rx(&c->b, &ops, args)) \
+	BENCH_GLUE_SETUP_(pfx, rx, ctx_t, setup, teardown, rx_size,                             \
+			  bench_ctx_rx(&c->b, &ops, args))                                      \
                                                                                                 \
 	static int pfx##_owner_run(void *ctx)                                                   \
 	{                                                                                       \

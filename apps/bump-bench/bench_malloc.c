@@ -100,7 +100,7 @@ static struct bm_ctx *bm_setup(const struct bench_impl *impl, const struct bench
 }
 
 BENCH_GLUE(bm, struct bm_ctx, c, bm_ops, bm_setup, bm_teardown,
-	   BM_BUF_SIZE, BM_ORDER2_SIZE,
+	   BM_BUF_SIZE, BM_BUF_SIZE, BM_ORDER2_SIZE,
 	   bm_ops, bench_xthread_b_pin, bench_glue_no_leave)
 
 /* Fragments: malloc of the fragment's size. */

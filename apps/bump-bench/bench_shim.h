@@ -88,7 +88,7 @@ void bench_dpdk_fini(void);
 /* bench_bump.c: the region and arena every bump pool of the run shares. */
 int bench_bump_init(bool huge);
 void bench_bump_fini(void);
-#define BENCH_BUMP_REGION (320ul << 20)  /* 65536 outstanding, caches, rings, slack */
+#define BENCH_BUMP_REGION (352ul << 20)  /* 65536 outstanding, caches, rings, slack; rx's objects */
 
 /* What memory each side runs on, for the results' context (and their readers). */
 const char *bench_bump_memory(void);

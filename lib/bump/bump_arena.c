@@ -239,6 +239,19 @@ int bump_arena_create(const struct bump_arena_params *params, struct bump_arena 
 	a->page_shift = (size & (size - 1)) ? 0 : (uint8_t)__builtin_ctzll(size);
 	/* ceil(2^64 / size): bump_page_index() exact below 4 GiB, and always for 2^n. */
 	a->page_magic = UINT64_MAX / size + 1;
+	if (!a->page_shift) {
+		/*
+		 * floor(off / size) = floor((off >> 6) / (size / 64)), and with
+		 * off >> 6 under 2^26: the round-up reciprocal of 26 + L bits,
+		 * L = ceil(log2(size / 64)), is exact and fits 27 bits (Granlund
+		 * and Montgomery), so the product fits a 64-bit lane.
+		 */
+		uint64_t d = size / BUMP_CACHE_LINE;
+		unsigned l = 64 - (unsigned)__builtin_clzll(d - 1);
+
+		a->vec_shift = (uint8_t)(26 + l);
+		a->vec_magic = (uint32_t)(((1ull << a->vec_shift) + d - 1) / d);
+	}
 	a->npages = (uint32_t)(ri.len / size);
 	a->len = (uint64_t)a->npages * size;
 	pthread_mutex_init(&a->priv->lock, NULL);

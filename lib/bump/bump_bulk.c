@@ -17,8 +17,13 @@
 typedef unsigned (*bulk_take_fn)(const struct bump_bulk_view *, void *const *, void **, unsigned);
 typedef unsigned (*bulk_give_fn)(const struct bump_bulk_view *, void *const *, void **, unsigned);
 
-static bulk_take_fn take_plain = bump_bulk_take_plain;
-static bulk_give_fn give_plain = bump_bulk_give_plain;
+/* The plain loops this process runs, for pages of a power-of-two size and of another. */
+static struct {
+	bulk_take_fn take, take_odd;
+	bulk_give_fn give, give_odd;
+} loops = {
+	bump_bulk_take_plain, bump_bulk_take_odd, bump_bulk_give_plain, bump_bulk_give_odd,
+};
 
 __attribute__((constructor)) static void bulk_choose(void)
 {
@@ -27,15 +32,17 @@ __attribute__((constructor)) static void bulk_choose(void)
 
 	if ((!no || !*no || !strcmp(no, "0")) && __builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
-		take_plain = bump_bulk_take_plain_avx512;
-		give_plain = bump_bulk_give_plain_avx512;
+		loops.take = bump_bulk_take_plain_avx512;
+		loops.give = bump_bulk_give_plain_avx512;
+		loops.take_odd = bump_bulk_take_odd_avx512;
+		loops.give_odd = bump_bulk_give_odd_avx512;
 	}
 #endif
 }
 
 const char *bump_bulk_impl(void)
 {
-	return take_plain == bump_bulk_take_plain ? "scalar" : "avx512";
+	return loops.take == bump_bulk_take_plain ? "scalar" : "avx512";
 }
 
 /* The view in locals: the stores to @bufs and @dst could alias *@v otherwise. */
@@ -75,10 +82,47 @@ unsigned bump_bulk_give_plain(const struct bump_bulk_view *v, void *const *bufs,
 	return i;
 }
 
+unsigned bump_bulk_take_odd(const struct bump_bulk_view *v, void *const *top, void **bufs,
+			    unsigned k)
+{
+	const struct bump_bulk_view w = *v;
+	void **out = bufs;
+
+	for (void **end = bufs + k; out < end; out++) {
+		void *buf = *--top;
+		const struct bump_desc *d =
+			&w.descs[bump_page_index((uintptr_t)buf - w.base, w.page_magic)];
+
+		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
+				  w.cached_state))
+			break;
+		*out = buf;
+	}
+	return (unsigned)(out - bufs);
+}
+
+unsigned bump_bulk_give_odd(const struct bump_bulk_view *v, void *const *bufs, void **dst,
+			    unsigned k)
+{
+	const struct bump_bulk_view w = *v;
+	unsigned i;
+
+	for (i = 0; i < k; i++) {
+		uintptr_t off = (uintptr_t)bufs[i] - w.base;
+		uint32_t head = bump_page_index(off, w.page_magic) & w.head_mask;
+
+		if (bump_unlikely(off >= w.span ||
+				  atomic_load_explicit(&w.descs[head].state, memory_order_acquire) !=
+					  w.owned_state))
+			break;
+		dst[i] = (void *)(w.base + (uintptr_t)head * w.page_size);
+	}
+	return i;
+}
+
 /*
- * The loops of every other pool (checked, synced for the device, or with
- * pages of an odd size): the single-buffer fast paths, with their stores
- * and the index by multiply.
+ * The loops of checked pools and of pools synced for the device: the
+ * single-buffer fast paths, with their stores (and the index by multiply).
  */
 static unsigned take_stored(struct bump_pool *pool, void *const *top, void **bufs, unsigned k)
 {
@@ -144,7 +188,8 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 		if (bump_likely(bump_pool_plain(pool))) {
 			struct bump_bulk_view v = bump_bulk_view(pool);
 
-			t = take_plain(&v, pool->cache + count, bufs + got, k);
+			t = (pool->page_shift ? loops.take : loops.take_odd)(&v, pool->cache + count,
+									      bufs + got, k);
 		} else {
 			t = take_stored(pool, pool->cache + count, bufs + got, k);
 		}
@@ -244,7 +289,8 @@ static unsigned put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
 		if (bump_likely(bump_pool_plain(pool))) {
 			struct bump_bulk_view v = bump_bulk_view(pool);
 
-			t = give_plain(&v, bufs + done, pool->cache + count, k);
+			t = (pool->page_shift ? loops.give : loops.give_odd)(&v, bufs + done,
+									      pool->cache + count, k);
 		} else {
 			t = give_stored(pool, bufs + done, pool->cache + count, k);
 		}

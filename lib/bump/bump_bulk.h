@@ -29,16 +29,19 @@ struct bump_bulk_view {
 	uint64_t desc_mask;
 	uint64_t buf_mask;
 	uint8_t desc_shift;
+	/* Pages of an odd size (page_shift 0): the index by multiply. */
+	uint8_t vec_shift;      /* page index = ((off >> 6) * vec_magic) >> vec_shift */
+	uint32_t vec_magic;
+	uint32_t head_mask;     /* page index -> its buffer's head */
+	uint32_t page_size;
+	uint64_t page_magic;    /* page index = high half of off * page_magic */
 };
 static_assert(sizeof(struct bump_desc) == 32, "desc_shift counts on 32-byte descriptors");
 
-/*
- * The plain loops: pools that are neither checked nor synced for the
- * device, with pages of a power-of-two size (a shift and masks).
- */
+/* The plain loops: pools that are neither checked nor synced for the device. */
 static inline bool bump_pool_plain(const struct bump_pool *pool)
 {
-	return !pool->checked && !pool->sync_dev && pool->page_shift;
+	return !pool->checked && !pool->sync_dev;
 }
 
 static inline struct bump_bulk_view bump_bulk_view(const struct bump_pool *pool)
@@ -50,6 +53,11 @@ static inline struct bump_bulk_view bump_bulk_view(const struct bump_pool *pool)
 		.desc_mask = ~(((uint64_t)sizeof(struct bump_desc) << pool->order) - 1),
 		.buf_mask = ~(((uint64_t)1 << pool->buf_shift) - 1),
 		.desc_shift = (uint8_t)(pool->page_shift ? pool->page_shift - 5 : 0),
+		.vec_shift = pool->vec_shift,
+		.vec_magic = pool->vec_magic,
+		.head_mask = ~(((uint32_t)1 << pool->order) - 1),
+		.page_size = pool->page_size,
+		.page_magic = pool->page_magic,
 	};
 }
 
@@ -78,5 +86,14 @@ unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v, void *const
 				     void **bufs, unsigned k);
 unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v, void *const *bufs,
 				     void **dst, unsigned k);
+/* The same for pages of an odd size (the index by multiply). */
+unsigned bump_bulk_take_odd(const struct bump_bulk_view *v, void *const *top, void **bufs,
+			    unsigned k);
+unsigned bump_bulk_give_odd(const struct bump_bulk_view *v, void *const *bufs, void **dst,
+			    unsigned k);
+unsigned bump_bulk_take_odd_avx512(const struct bump_bulk_view *v, void *const *top, void **bufs,
+				   unsigned k);
+unsigned bump_bulk_give_odd_avx512(const struct bump_bulk_view *v, void *const *bufs, void **dst,
+				   unsigned k);
 
 #endif /* BUMP_BULK_H */

@@ -71,7 +71,79 @@ BULK_AVX512 unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v,
 	return i + bump_bulk_give_plain(v, bufs + i, dst + i, k - i);
 }
 
+/*
+ * Pages of an odd size: the page index of eight offsets by a 32x32-bit
+ * multiply per lane (the arena's vec_magic, bump_types.h), exact below 4 GiB.
+ */
+BULK_AVX512 static inline __m512i odd_index(__m512i off, __m512i magic, __m128i shift)
+{
+	return _mm512_srl_epi64(_mm512_mul_epu32(_mm512_srli_epi64(off, 6), magic), shift);
+}
+
+BULK_AVX512 unsigned bump_bulk_take_odd_avx512(const struct bump_bulk_view *v, void *const *top,
+					       void **bufs, unsigned k)
+{
+	const __m512i base = _mm512_set1_epi64((long long)v->base);
+	const __m512i want = _mm512_set1_epi64((long long)v->cached_state);
+	const __m512i reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+	const __m512i magic = _mm512_set1_epi64(v->vec_magic);
+	const __m128i shift = _mm_cvtsi32_si128(v->vec_shift);
+	const char *states = (const char *)v->descs + offsetof(struct bump_desc, state);
+	unsigned i = 0;
+
+	for (; i + 8 <= k; i += 8) {
+		__m512i p = _mm512_permutexvar_epi64(reverse, _mm512_loadu_si512(top - i - 8));
+		__m512i idx = odd_index(_mm512_sub_epi64(p, base), magic, shift);
+		__m512i st = _mm512_i64gather_epi64(_mm512_slli_epi64(idx, 5), states, 1);
+
+		if (_mm512_cmpneq_epi64_mask(st, want))
+			break;
+		_mm512_storeu_si512(bufs + i, p);
+	}
+	return i + bump_bulk_take_odd(v, top - i, bufs + i, k - i);
+}
+
+BULK_AVX512 unsigned bump_bulk_give_odd_avx512(const struct bump_bulk_view *v, void *const *bufs,
+					       void **dst, unsigned k)
+{
+	const __m512i base = _mm512_set1_epi64((long long)v->base);
+	const __m512i span = _mm512_set1_epi64((long long)v->span);
+	const __m512i want = _mm512_set1_epi64((long long)v->owned_state);
+	const __m512i magic = _mm512_set1_epi64(v->vec_magic);
+	const __m512i head_mask = _mm512_set1_epi64(v->head_mask);
+	const __m512i page_size = _mm512_set1_epi64(v->page_size);
+	const __m128i shift = _mm_cvtsi32_si128(v->vec_shift);
+	const char *states = (const char *)v->descs + offsetof(struct bump_desc, state);
+	unsigned i = 0;
+
+	for (; i + 8 <= k; i += 8) {
+		__m512i off = _mm512_sub_epi64(_mm512_loadu_si512(bufs + i), base);
+		__mmask8 inside = _mm512_cmplt_epu64_mask(off, span);
+		__m512i head = _mm512_and_si512(odd_index(off, magic, shift), head_mask);
+		__m512i st = _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), inside,
+							 _mm512_slli_epi64(head, 5), states, 1);
+
+		if (_mm512_mask_cmpeq_epi64_mask(inside, st, want) != 0xff)
+			break;
+		_mm512_storeu_si512(dst + i, _mm512_add_epi64(_mm512_mullo_epi64(head, page_size),
+							      base));
+	}
+	return i + bump_bulk_give_odd(v, bufs + i, dst + i, k - i);
+}
+
 #else
+
+unsigned bump_bulk_take_odd_avx512(const struct bump_bulk_view *v, void *const *top, void **bufs,
+				   unsigned k)
+{
+	return bump_bulk_take_odd(v, top, bufs, k);
+}
+
+unsigned bump_bulk_give_odd_avx512(const struct bump_bulk_view *v, void *const *bufs, void **dst,
+				   unsigned k)
+{
+	return bump_bulk_give_odd(v, bufs, dst, k);
+}
 
 unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v, void *const *top, void **bufs,
 				     unsigned k)

@@ -132,6 +132,8 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 	pool->order = (uint8_t)pp->order;
 	pool->buf_size = a->page_size << pp->order;
 	pool->buf_shift = a->page_shift ? (uint8_t)(a->page_shift + pp->order) : 0;
+	pool->vec_magic = a->vec_magic;
+	pool->vec_shift = a->vec_shift;
 	pool->arena_id = a->id;
 	pool->cache_limit = BUMP_POOL_CACHE_SIZE;
 	pool->checked = (pp->flags & BUMP_POOL_F_CHECKED) ||

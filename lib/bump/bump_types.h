@@ -119,6 +119,12 @@ struct bump_arena {
 	uint32_t page_size;          /* a multiple of 64 bytes, a power of two or not */
 	uint8_t page_shift;          /* log2(page_size), 0 when it is not a power of two */
 	uint8_t id;                  /* index in the arena table; the high byte of a bump_ref */
+	/*
+	 * Pages of an odd size, in 32-bit vector lanes (bump_bulk_avx512.c):
+	 * page index = ((off >> 6) * vec_magic) >> vec_shift, exact below 4 GiB.
+	 */
+	uint8_t vec_shift;
+	uint32_t vec_magic;
 	struct bump_arena_priv *priv; /* slow-path state (bump_arena.c) */
 };
 
@@ -231,6 +237,8 @@ struct bump_pool {
 
 	/* Written by the owner alone, per buffer: the cache and its counters. */
 	bump_cache_aligned uint32_t cache_count;
+	uint32_t vec_magic;        /* the arena's, for the bulk loops on odd-sized pages */
+	uint8_t vec_shift;
 	struct bump_pool_alloc_stats alloc;
 	struct bump_pool_recycle_stats recycle;
 	/* Fragments (owner only; bump_frag.c). */

@@ -19,17 +19,23 @@ static void test_page_index_exact(void)
 		uint64_t last = ((1ull << 32) / size) * size;  /* the last page of a 4 GiB arena */
 		const uint64_t probe[] = { 0, size - 1, size, 2 * size - 1, last - 1, last,
 					   (1ull << 32) - 1 };
+		/* The arena's 32-bit lane form (bump_arena_create) of the same division. */
+		uint64_t d = size / 64;
+		unsigned vshift = 26 + (d > 1 ? 64 - (unsigned)__builtin_clzll(d - 1) : 0);
+		uint64_t vmagic = ((1ull << vshift) + d - 1) / d;
 
-		for (size_t i = 0; i < BUMP_ARRAY_SIZE(probe); i++)
-			wrong += bump_page_index(probe[i], magic) != probe[i] / size;
-		for (int i = 0; i < 64; i++) {
-			uint64_t off;
+		CHECK(vmagic < (1ull << 32));
+		for (size_t i = 0; i < BUMP_ARRAY_SIZE(probe) + 64; i++) {
+			uint64_t off = i < BUMP_ARRAY_SIZE(probe) ? probe[i] : 0;
 
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			off = x & 0xffffffffull;
+			if (i >= BUMP_ARRAY_SIZE(probe)) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				off = x & 0xffffffffull;
+			}
 			wrong += bump_page_index(off, magic) != off / size;
+			wrong += (((off >> 6) * vmagic) >> vshift) != off / size;
 		}
 	}
 	/* Powers of two: exact at any offset of the largest arena (2^24 pages, 1 GiB each). */
