@@ -253,6 +253,13 @@ static struct bb_ctx *bb_setup(const struct bench_impl *impl, const struct bench
 	struct bump_pool_params pp = {
 		.name = impl->workload,
 		.order = size == BB_SIZE_RX ? 0 : size,
+		/*
+		 * Room in the recycle ring for everything a workload has in
+		 * flight (xthread: the 1024-slot hand-off, B's stash), as the
+		 * mempool peers' rings hold every object of theirs; a full ring
+		 * sends returns to the arena and refills back through its lock.
+		 */
+		.ring_size = 4096,
 		.nid = BUMP_NUMA_ANY,
 		.flags = *(const unsigned *)impl->variant,  /* the mode, whatever BUMP_CHECKED says */
 	};

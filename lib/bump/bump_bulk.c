@@ -25,9 +25,25 @@ static struct {
 	bump_bulk_take_plain, bump_bulk_take_odd, bump_bulk_give_plain, bump_bulk_give_odd,
 };
 
+/*
+ * ThreadSanitizer does not see a gather's loads, so the acquire ordering of
+ * the puts' state loads (x86 orders every load) would be invisible to it: a
+ * TSan build runs the portable loops, whose loads it checks.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define BULK_WIDE_OK 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BULK_WIDE_OK 0
+#endif
+#endif
+#ifndef BULK_WIDE_OK
+#define BULK_WIDE_OK 1
+#endif
+
 __attribute__((constructor)) static void bulk_choose(void)
 {
-#if defined(__x86_64__)
+#if defined(__x86_64__) && BULK_WIDE_OK
 	const char *no = getenv("BUMP_NO_AVX512");
 
 	if ((!no || !*no || !strcmp(no, "0")) && __builtin_cpu_supports("avx512f") &&
@@ -144,10 +160,11 @@ static unsigned take_stored(struct bump_pool *pool, void *const *top, void **buf
 	return i;
 }
 
-static unsigned give_stored(struct bump_pool *pool, void *const *bufs, void **dst, unsigned k)
+static unsigned give_stored(struct bump_pool *pool, void *const *bufs, void **dst, unsigned k,
+			    bool sync)
 {
 	struct bump_bulk_view v = bump_bulk_view(pool);
-	bool checked = pool->checked, sync = pool->sync_dev;
+	bool checked = pool->checked;
 	uintptr_t page_size = pool->page_size;
 	unsigned i;
 
@@ -199,6 +216,17 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 			bump_pool_drop_stale(pool);  /* the top buffer left the pool: a late double put */
 	}
 	return got;
+}
+
+unsigned bump_bulk_give_remote(struct bump_pool *pool, void *const *bufs, void **dst, unsigned k)
+{
+	struct bump_bulk_view v;
+
+	/* Only the owner syncs for the device (at refill, for what comes through the ring). */
+	if (pool->checked)
+		return give_stored(pool, bufs, dst, k, false);
+	v = bump_bulk_view(pool);
+	return (pool->page_shift ? loops.give : loops.give_odd)(&v, bufs, dst, k);
 }
 
 unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, uint64_t *dma, unsigned n)
@@ -292,7 +320,7 @@ static unsigned put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
 			t = (pool->page_shift ? loops.give : loops.give_odd)(&v, bufs + done,
 									      pool->cache + count, k);
 		} else {
-			t = give_stored(pool, bufs + done, pool->cache + count, k);
+			t = give_stored(pool, bufs + done, pool->cache + count, k, pool->sync_dev);
 		}
 		bump_pool_set_cache_count(pool, count + t);
 		BUMP_STAT_ADD(pool->recycle.cached, t);

@@ -69,7 +69,7 @@ void bump_registry_del(struct bump_pool *pool);
 /* bump_pool.c, bump_recycle.c */
 void bump_pool_free(struct bump_pool *pool);
 void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc, bool owner);
-void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
+void bump_pool_recycle_remote(struct bump_pool *pool, void *const *bufs, unsigned n);
 void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_frag_finish(struct bump_pool *pool);
 /* Destroy: the owner stops counting fragments; every buffer's count goes to its refcount. */
@@ -90,9 +90,21 @@ bool bump_pool_cache_flush(struct bump_pool *pool);
  */
 unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n, unsigned *bad);
 unsigned bump_pool_put_refs(struct bump_pool *pool, const void *refs, size_t stride, unsigned n);
+/*
+ * The owner's fast-path checks for another thread's puts (no sync; the
+ * checked mode's store): @bufs whole buffers of @pool with one reference
+ * left, their first bytes to @dst, up to the first that is not; how many.
+ */
+unsigned bump_bulk_give_remote(struct bump_pool *pool, void *const *bufs, void **dst, unsigned k);
 
 /* bump_stash.c */
 void bump_stash_put(struct bump_pool *pool, struct bump_desc *d);
+/*
+ * Another thread's puts of @bufs, buffers of @pool with their last
+ * reference (the owner's fast-path checks, no store), into this thread's
+ * stash, up to the first that needs more; returns how many.
+ */
+unsigned bump_stash_put_run(struct bump_pool *pool, void *const *bufs, unsigned n);
 uint64_t bump_stash_count(const struct bump_pool *pool);
 
 /* bump_put.c */
@@ -101,6 +113,15 @@ int bump_desc_unref_frag(struct bump_pool *pool, struct bump_desc *desc, const v
 int bump_report_foreign(const void *addr, const char *what);
 int bump_report_double_put(struct bump_pool *pool, const void *buf);
 int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, const void *buf);
+
+/*
+ * A fragment buffer whose last reference is gone becomes a whole buffer in
+ * the pool's cached state again, with one store (the caller holds it alone).
+ */
+static inline void bump_desc_recycled(const struct bump_pool *pool, struct bump_desc *d)
+{
+	atomic_store_explicit(&d->state, bump_pool_cached_state(pool), memory_order_relaxed);
+}
 
 static inline uint32_t bump_desc_index(const struct bump_arena *arena, const struct bump_desc *d)
 {

@@ -221,7 +221,8 @@ static unsigned put_run(void *const *bufs, unsigned n, unsigned *bad, int *err, 
 		if (n > 1) {
 			bool owner;
 			struct bump_pool *pool = desc_pool(arena_page_desc(a, idx), &owner);
-			unsigned t = owner ? bump_pool_put_own(pool, bufs, n, bad) : 0;
+			unsigned t = !pool ? 0 : owner ? bump_pool_put_own(pool, bufs, n, bad)
+						       : bump_stash_put_run(pool, bufs, n);
 
 			if (t)
 				return t;

@@ -11,14 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * A fragment buffer whose last reference is gone becomes a whole buffer in
- * the pool's cached state again, with one store (the caller holds it alone).
- */
-static inline void bump_desc_recycled(const struct bump_pool *pool, struct bump_desc *d)
-{
-	atomic_store_explicit(&d->state, bump_pool_cached_state(pool), memory_order_relaxed);
-}
 
 /*
  * Give buffers back to the arena and drop the pool's hold on them; frees
@@ -43,8 +35,23 @@ void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, u
 		bump_pool_free(pool);
 }
 
-static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *descs,
-			       unsigned n);
+static void pool_ring_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n);
+
+/* bump_pool_release() of buffers named by their first bytes. */
+static void pool_release_bufs(struct bump_pool *pool, void *const *bufs, unsigned n)
+{
+	struct bump_desc *descs[BUMP_POOL_CACHE_REFILL];
+
+	for (unsigned i = 0; i < n;) {
+		unsigned k = BUMP_MIN(n - i, (unsigned)BUMP_ARRAY_SIZE(descs));
+
+		for (unsigned j = 0; j < k; j++)
+			descs[j] = bump_pool_page_desc(pool, bufs[i + j]);
+		i += k;
+		/* The last release may free the pool: nothing of it is read after. */
+		bump_pool_release(pool, descs, k);
+	}
+}
 
 /* Take up to BUMP_POOL_CACHE_REFILL fresh buffers from the arena into the cache. */
 static unsigned pool_refill_from_arena(struct bump_pool *pool)
@@ -208,18 +215,17 @@ void *bump_pool_alloc_slow(struct bump_pool *pool)
  */
 bool bump_pool_cache_flush(struct bump_pool *pool)
 {
-	struct bump_desc *descs[BUMP_POOL_CACHE_REFILL];
+	void *bufs[BUMP_POOL_CACHE_REFILL];
 	uint32_t count = pool->cache_count;
 	unsigned n = BUMP_MIN(count, (uint32_t)BUMP_POOL_CACHE_REFILL);
 
 	if (!n || atomic_load_explicit(&pool->detached, memory_order_relaxed))
 		return false;
-	for (unsigned i = 0; i < n; i++)
-		descs[i] = bump_pool_page_desc(pool, pool->cache[i]);
+	memcpy(bufs, pool->cache, n * sizeof(bufs[0]));
 	memmove(pool->cache, pool->cache + n, (count - n) * sizeof(pool->cache[0]));
 	bump_pool_set_cache_count(pool, count - n);
 	BUMP_STAT_ADD(pool->recycle.cache_full, n);
-	pool_ring_put_bulk(pool, descs, n);
+	pool_ring_put_bulk(pool, bufs, n);
 	return true;
 }
 
@@ -232,28 +238,23 @@ bool bump_pool_cache_flush(struct bump_pool *pool)
  * waits for the publish and drains them.  Either way nothing touches the
  * pool after the publish.
  */
-static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *descs,
-			       unsigned n)
+static void pool_ring_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
 {
-	struct bump_arena *a = pool->priv->arena;
-	void *bufs[BUMP_POOL_CACHE_REFILL];
+	static void *const none[BUMP_POOL_CACHE_REFILL];
 	uint64_t pos = 0;
 	unsigned k = bump_ring_claim(pool->ring, n, &pos);
 
+	static_assert(BUMP_STASH_SIZE <= BUMP_POOL_CACHE_REFILL, "a stash fits one claim");
 	if (k && atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
-		for (unsigned i = 0; i < k; i++)
-			bufs[i] = NULL;
-		bump_ring_publish(pool->ring, pos, bufs, k);
-		bump_pool_release(pool, descs, n);
+		bump_ring_publish(pool->ring, pos, none, k);
+		pool_release_bufs(pool, bufs, n);
 		return;
 	}
-	for (unsigned i = 0; i < k; i++)
-		bufs[i] = bump_desc_page(a, descs[i]);
 	bump_ring_publish(pool->ring, pos, bufs, k);
 	if (k < n) {
 		/* Rare: a relaxed RMW is fine.  Release last: it may free the pool. */
 		atomic_fetch_add_explicit(&pool->recycle_any.ring_full, n - k, memory_order_relaxed);
-		bump_pool_release(pool, descs + k, n - k);
+		pool_release_bufs(pool, bufs + k, n - k);
 	}
 }
 
@@ -261,15 +262,12 @@ static void pool_ring_put_bulk(struct bump_pool *pool, struct bump_desc *const *
  * Recycle buffers whose refcounts just reached zero, from a thread that is
  * not the pool's owner: through the ring, or to the arena once destroyed.
  */
-void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n)
+void bump_pool_recycle_remote(struct bump_pool *pool, void *const *bufs, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (descs[i]->type == BUMP_DESC_FRAG)
-			bump_desc_recycled(pool, descs[i]);
 	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst))
-		bump_pool_release(pool, descs, n);
+		pool_release_bufs(pool, bufs, n);
 	else
-		pool_ring_put_bulk(pool, descs, n);
+		pool_ring_put_bulk(pool, bufs, n);
 }
 
 /*
@@ -278,12 +276,15 @@ void bump_pool_recycle_remote(struct bump_pool *pool, struct bump_desc *const *d
  */
 void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
 {
-	if (!owner) {
-		bump_pool_recycle_remote(pool, &d, 1);
-		return;
-	}
+	void *buf;
+
 	if (d->type == BUMP_DESC_FRAG)
 		bump_desc_recycled(pool, d);
+	buf = bump_desc_page(pool->priv->arena, d);
+	if (!owner) {
+		bump_pool_recycle_remote(pool, &buf, 1);
+		return;
+	}
 	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
 		bump_pool_release(pool, &d, 1);
 		return;
@@ -293,13 +294,13 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
 	if (pool->cache_count < pool->cache_limit) {
 		if (pool->sync_dev)
 			bump_pool_sync_for_device(pool, d);
-		pool->cache[pool->cache_count] = bump_desc_page(pool->priv->arena, d);
+		pool->cache[pool->cache_count] = buf;
 		bump_pool_set_cache_count(pool, pool->cache_count + 1);
 		BUMP_STAT_ADD(pool->recycle.cached, 1);
 		return;
 	}
 	BUMP_STAT_ADD(pool->recycle.cache_full, 1);
-	pool_ring_put_bulk(pool, &d, 1);
+	pool_ring_put_bulk(pool, &buf, 1);
 }
 
 int bump_pool_put_slow(struct bump_pool *pool, void *buf)

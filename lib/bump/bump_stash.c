@@ -24,7 +24,7 @@
 struct stash_slot {
 	struct bump_pool *_Atomic pool;  /* NULL: free */
 	_Atomic uint32_t count;
-	struct bump_desc *descs[BUMP_STASH_SIZE];
+	void *bufs[BUMP_STASH_SIZE];      /* first bytes, as the recycle ring holds them */
 };
 
 struct bump_stash {
@@ -53,7 +53,7 @@ static void slot_flush(struct stash_slot *s)
 		return;
 	atomic_store_explicit(&s->count, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->pool, NULL, memory_order_relaxed);
-	bump_pool_recycle_remote(pool, s->descs, n);  /* may free a detached pool: last */
+	bump_pool_recycle_remote(pool, s->bufs, n);  /* may free a detached pool: last */
 }
 
 static void stash_flush_all(struct bump_stash *st)
@@ -118,42 +118,84 @@ static void stash_reap(struct bump_stash *st)
 	}
 }
 
-void bump_stash_put(struct bump_pool *pool, struct bump_desc *d)
+/*
+ * This thread's slot for @pool, taken (or freed by flushing the next one
+ * round) if there is none; NULL when the thread has no stash or the pool is
+ * destroyed (the caller then hands its buffers over directly).
+ */
+static struct stash_slot *stash_slot(struct bump_pool *pool, struct bump_stash **stp)
 {
 	struct bump_stash *st = tls_stash;
 	struct stash_slot *s = NULL;
-	uint32_t n;
 
-	if (bump_unlikely(!st) && !(st = stash_new())) {
-		bump_pool_recycle_remote(pool, &d, 1);  /* no memory for a stash: one at a time */
-		return;
-	}
+	if (bump_unlikely(!st) && !(st = stash_new()))
+		return NULL;
+	*stp = st;
 	for (int i = 0; i < STASH_SLOTS; i++)
-		if (atomic_load_explicit(&st->slot[i].pool, memory_order_relaxed) == pool) {
+		if (atomic_load_explicit(&st->slot[i].pool, memory_order_relaxed) == pool)
+			return &st->slot[i];
+	if (atomic_load_explicit(&pool->detached, memory_order_relaxed))
+		return NULL;
+	for (int i = 0; i < STASH_SLOTS && !s; i++)
+		if (!atomic_load_explicit(&st->slot[i].pool, memory_order_relaxed))
 			s = &st->slot[i];
-			break;
-		}
-	if (bump_unlikely(!s)) {
-		if (atomic_load_explicit(&pool->detached, memory_order_relaxed)) {
-			bump_pool_recycle_remote(pool, &d, 1);
-			return;
-		}
-		for (int i = 0; i < STASH_SLOTS && !s; i++)
-			if (!atomic_load_explicit(&st->slot[i].pool, memory_order_relaxed))
-				s = &st->slot[i];
-		if (!s) {
-			s = &st->slot[st->evict++ % STASH_SLOTS];
-			slot_flush(s);
-		}
-		atomic_store_explicit(&s->pool, pool, memory_order_relaxed);
+	if (!s) {
+		s = &st->slot[st->evict++ % STASH_SLOTS];
+		slot_flush(s);
 	}
-	n = atomic_load_explicit(&s->count, memory_order_relaxed);
-	s->descs[n++] = d;
-	atomic_store_explicit(&s->count, n, memory_order_relaxed);
-	if (bump_unlikely(n == BUMP_STASH_SIZE)) {
+	atomic_store_explicit(&s->pool, pool, memory_order_relaxed);
+	return s;
+}
+
+/* Count @added more in @s; a full slot goes to its pool's ring. */
+static void slot_added(struct bump_stash *st, struct stash_slot *s, uint32_t count)
+{
+	atomic_store_explicit(&s->count, count, memory_order_relaxed);
+	if (bump_unlikely(count == BUMP_STASH_SIZE)) {
 		slot_flush(s);
 		stash_reap(st);
 	}
+}
+
+void bump_stash_put(struct bump_pool *pool, struct bump_desc *d)
+{
+	struct bump_stash *st = NULL;
+	struct stash_slot *s;
+	void *buf;
+	uint32_t n;
+
+	if (d->type == BUMP_DESC_FRAG)
+		bump_desc_recycled(pool, d);
+	buf = bump_desc_page(pool->priv->arena, d);
+	s = stash_slot(pool, &st);
+	if (bump_unlikely(!s)) {
+		bump_pool_recycle_remote(pool, &buf, 1);
+		return;
+	}
+	n = atomic_load_explicit(&s->count, memory_order_relaxed);
+	s->bufs[n] = buf;
+	slot_added(st, s, n + 1);
+}
+
+unsigned bump_stash_put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
+{
+	struct bump_stash *st = NULL;
+	struct stash_slot *s = stash_slot(pool, &st);
+	unsigned done = 0;
+
+	while (s && done < n) {
+		uint32_t count = atomic_load_explicit(&s->count, memory_order_relaxed);
+		unsigned k = BUMP_MIN(n - done, BUMP_STASH_SIZE - count);
+		unsigned t = bump_bulk_give_remote(pool, bufs + done, s->bufs + count, k);
+
+		done += t;
+		slot_added(st, s, count + t);
+		if (t < k)
+			break;
+		if (count + t == BUMP_STASH_SIZE)  /* flushed: the slot may have another pool now */
+			s = stash_slot(pool, &st);
+	}
+	return done;
 }
 
 void bump_put_flush(void)
