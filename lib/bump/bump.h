@@ -161,9 +161,19 @@ static inline uint32_t bump_page_index(uint64_t off, uint64_t magic)
 	return (uint32_t)(((unsigned __int128)off * magic) >> 64);
 }
 
+/*
+ * The index in an arena whose pages are 2^@shift bytes, or 2^64 / @magic
+ * when @shift is 0: a shift where one will do (one cycle, where the
+ * multiply's three sit on the path from a pointer to its descriptor).
+ */
+static inline uint32_t bump_page_index_of(uint64_t off, uint8_t shift, uint64_t magic)
+{
+	return bump_likely(shift) ? (uint32_t)(off >> shift) : bump_page_index(off, magic);
+}
+
 static inline uint32_t bump_arena_index(const struct bump_arena *arena, uint64_t off)
 {
-	return bump_page_index(off, arena->page_magic);
+	return bump_page_index_of(off, arena->page_shift, arena->page_magic);
 }
 
 /* First byte of page @idx of @arena. */
@@ -175,13 +185,15 @@ static inline void *bump_arena_page(const struct bump_arena *arena, uint32_t idx
 /* The descriptor of the page holding @buf, which lies inside @pool's arena. */
 static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool, const void *buf)
 {
-	return &pool->descs[bump_page_index((uintptr_t)buf - pool->base, pool->page_magic)];
+	return &pool->descs[bump_page_index_of((uintptr_t)buf - pool->base, pool->page_shift,
+					       pool->page_magic)];
 }
 
 /* The head page index of the buffer holding arena offset @off. */
 static inline uint32_t bump_pool_head_index(const struct bump_pool *pool, uint64_t off)
 {
-	return bump_page_index(off, pool->page_magic) & ~(((uint32_t)1 << pool->order) - 1);
+	return bump_page_index_of(off, pool->page_shift, pool->page_magic) &
+	       ~(((uint32_t)1 << pool->order) - 1);
 }
 
 /* The refcount a buffer keeps in @pool's cache and ring: 1, or 0 when checked. */
@@ -435,8 +447,8 @@ static inline uint32_t bump_ref_index(bump_ref_t ref)
 
 static inline bump_ref_t bump_pool_ref(const struct bump_pool *pool, const void *buf)
 {
-	return bump_ref_make(pool->arena_id, bump_page_index((uintptr_t)buf - pool->base,
-							     pool->page_magic));
+	return bump_ref_make(pool->arena_id, bump_page_index_of((uintptr_t)buf - pool->base,
+								pool->page_shift, pool->page_magic));
 }
 
 static inline struct bump_arena *bump_ref_arena(bump_ref_t ref)

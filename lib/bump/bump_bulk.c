@@ -148,7 +148,8 @@ static unsigned take_stored(struct bump_pool *pool, void *const *top, void **buf
 
 	for (i = 0; i < k; i++) {
 		void *buf = top[-1 - (int)i];
-		struct bump_desc *d = &v.descs[bump_page_index((uintptr_t)buf - v.base, magic)];
+		struct bump_desc *d = &v.descs[bump_page_index_of((uintptr_t)buf - v.base,
+								  pool->page_shift, magic)];
 
 		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
 				  v.cached_state))
@@ -398,8 +399,6 @@ unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n
 	}
 out:
 	*bad += fold_flush(pool, &fold);
-	if (pool->frag.npend)
-		bump_frag_reap(pool);
 	return done;
 }
 

@@ -23,9 +23,8 @@
  *
  * Only the owner can tell that its count and the others' puts add up to
  * zero: when another thread puts a pending buffer's last fragment, the
- * buffer is recycled at the owner's next fragment allocation or bulk put,
- * or when the owner reads the pool's stats (bump_frag_reap), and counts in
- * flight until then.
+ * buffer is recycled when the owner needs its slot, or reads the pool's
+ * stats (bump_frag_reap), and counts in flight until then.
  */
 #include "bump_priv.h"
 
@@ -80,12 +79,30 @@ static void frag_fold(struct bump_pool *pool, struct bump_desc *d, uint32_t user
 
 static void pend_fold(struct bump_pool *pool, uint32_t i)
 {
-	struct bump_desc *d = pool->frag.pend[i].desc;
-	uint32_t users = pool->frag.pend[i].users;
+	struct bump_desc *d = pool->frag.pend[i];
+	uint32_t users = d->frag_users;
 
-	memmove(&pool->frag.pend[i], &pool->frag.pend[i + 1],
-		(--pool->frag.npend - i) * sizeof(pool->frag.pend[0]));
+	d->frag_users = 0;
+	pool->frag.pend[i] = pool->frag.pend[--pool->frag.npend];
+	pool->frag.pend[i]->frag_slot = i;
 	frag_fold(pool, d, users);
+}
+
+/*
+ * The owner's count and the refcount add up to the bias or less: every
+ * fragment is back (less: one came back twice, which the fold reports).
+ */
+static bool pend_all_back(const struct bump_desc *d)
+{
+	return d->frag_users + atomic_load_explicit(&d->refcount, memory_order_acquire) <=
+	       BUMP_FRAG_BIAS;
+}
+
+void bump_frag_reap(struct bump_pool *pool)
+{
+	for (uint32_t i = pool->frag.npend; i-- > 0;)
+		if (pend_all_back(pool->frag.pend[i]))
+			pend_fold(pool, i);
 }
 
 /* End carving: the owner keeps counting the fragments it still has out. */
@@ -99,52 +116,30 @@ void bump_pool_frag_finish(struct bump_pool *pool)
 	pool->frag.buf = NULL;
 	pool->frag.desc = NULL;
 	pool->frag.users = 0;
-	if (!users) {
-		frag_fold(pool, d, 0);
+	/* Every fragment back already, or one back twice: settle it now. */
+	if (!users || users + atomic_load_explicit(&d->refcount, memory_order_acquire) <=
+			      BUMP_FRAG_BIAS) {
+		frag_fold(pool, d, users);
 		return;
 	}
-	if (pool->frag.npend == BUMP_FRAG_PENDING)
-		pend_fold(pool, 0);  /* the oldest */
-	pool->frag.pend[pool->frag.npend].desc = d;
-	pool->frag.pend[pool->frag.npend++].users = users;
-}
-
-/*
- * The owner's count and the refcount add up to the bias or less: every
- * fragment is back (less: one came back twice, which the fold reports).
- */
-static bool pend_all_back(const struct bump_pool *pool, uint32_t i)
-{
-	return pool->frag.pend[i].users +
-		       atomic_load_explicit(&pool->frag.pend[i].desc->refcount,
-					    memory_order_acquire) <= BUMP_FRAG_BIAS;
+	if (pool->frag.npend == BUMP_FRAG_PENDING) {
+		bump_frag_reap(pool);  /* those whose last fragments others put */
+		if (pool->frag.npend == BUMP_FRAG_PENDING)
+			pend_fold(pool, 0);
+	}
+	d->frag_users = users;
+	d->frag_slot = pool->frag.npend;
+	pool->frag.pend[pool->frag.npend++] = d;
 }
 
 bool bump_frag_put_pending(struct bump_pool *pool, struct bump_desc *d)
 {
-	for (uint32_t i = pool->frag.npend; i-- > 0;)
-		if (pool->frag.pend[i].desc == d) {
-			pool->frag.pend[i].users--;
-			if (pend_all_back(pool, i))
-				pend_fold(pool, i);
-			return true;
-		}
-	return false;
-}
-
-uint32_t bump_frag_pending_users(const struct bump_pool *pool, const struct bump_desc *d)
-{
-	for (uint32_t i = 0; i < pool->frag.npend; i++)
-		if (pool->frag.pend[i].desc == d)
-			return pool->frag.pend[i].users;
-	return 0;
-}
-
-void bump_frag_reap(struct bump_pool *pool)
-{
-	for (uint32_t i = pool->frag.npend; i-- > 0;)
-		if (pend_all_back(pool, i))
-			pend_fold(pool, i);
+	if (!d->frag_users)
+		return false;
+	d->frag_users--;
+	if (pend_all_back(d))
+		pend_fold(pool, d->frag_slot);
+	return true;
 }
 
 void bump_pool_frag_release(struct bump_pool *pool)
@@ -160,8 +155,6 @@ static bool frag_start(struct bump_pool *pool)
 	uint8_t *buf = bump_pool_alloc(pool);
 	struct bump_desc *d;
 
-	if (pool->frag.npend)
-		bump_frag_reap(pool);
 	if (!buf)
 		return false;
 	d = bump_pool_page_desc(pool, buf);
@@ -170,6 +163,7 @@ static bool frag_start(struct bump_pool *pool)
 						   bump_desc_make_tag(pool->id, BUMP_DESC_FRAG,
 								      pool->order)),
 			      memory_order_relaxed);
+	d->frag_users = 0;  /* the arena's free-list link before */
 	pool->frag.buf = buf;
 	pool->frag.desc = d;
 	pool->frag.offset = 0;

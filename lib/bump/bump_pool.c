@@ -201,7 +201,7 @@ static uint64_t pool_scrub_dma(struct bump_pool *pool)
 		uint64_t state = atomic_load_explicit(&d->state, memory_order_relaxed);
 
 		if ((uint16_t)(state >> 32) == pool->id && d->dma_addr) {
-			d->dma_addr = 0;
+			__atomic_store_n(&d->dma_addr, 0, __ATOMIC_RELAXED);
 			scrubbed++;
 		}
 	}

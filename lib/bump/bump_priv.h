@@ -76,7 +76,6 @@ void bump_pool_frag_finish(struct bump_pool *pool);
 void bump_pool_frag_release(struct bump_pool *pool);
 /* The owner's put of a fragment of a carved buffer it still counts: true if it was one. */
 bool bump_frag_put_pending(struct bump_pool *pool, struct bump_desc *d);
-uint32_t bump_frag_pending_users(const struct bump_pool *pool, const struct bump_desc *d);
 /* Owner: recycle the pending buffers whose fragments all came back through other threads. */
 void bump_frag_reap(struct bump_pool *pool);
 uint32_t bump_frag_unref(struct bump_pool *pool, struct bump_desc *d, uint32_t n);
@@ -121,6 +120,34 @@ int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, cons
 static inline void bump_desc_recycled(const struct bump_pool *pool, struct bump_desc *d)
 {
 	atomic_store_explicit(&d->state, bump_pool_cached_state(pool), memory_order_relaxed);
+}
+
+/*
+ * The tag (pool id, type, order) of @d, read whole with the refcount: the
+ * other threads' reads of a descriptor that its owner rewrites with one
+ * store of state (a fragment buffer recycled, a buffer refilled).
+ */
+static inline uint32_t bump_desc_tag(const struct bump_desc *d)
+{
+	return (uint32_t)(atomic_load_explicit(&d->state, memory_order_relaxed) >> 32);
+}
+
+static inline uint16_t bump_tag_pool_id(uint32_t tag)
+{
+	return (uint16_t)tag;
+}
+
+static inline uint8_t bump_tag_type(uint32_t tag)
+{
+	return (uint8_t)(tag >> 16);
+}
+
+/* The descriptor of the buffer holding page @idx of @a: the head of a multi-page bump. */
+static inline struct bump_desc *bump_arena_page_desc(const struct bump_arena *a, uint32_t idx)
+{
+	struct bump_desc *d = &a->descs[idx];
+
+	return bump_tag_type(bump_desc_tag(d)) == BUMP_DESC_TAIL ? &a->descs[d->next] : d;
 }
 
 static inline uint32_t bump_desc_index(const struct bump_arena *arena, const struct bump_desc *d)

@@ -147,14 +147,6 @@ int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, cons
 			     buf, bump_pool_name(other), other->id, bump_pool_name(pool), pool->id);
 }
 
-/* Descriptor of the buffer holding page @idx of @a: the head of a multi-page bump. */
-static struct bump_desc *arena_page_desc(const struct bump_arena *a, uint32_t idx)
-{
-	struct bump_desc *d = &a->descs[idx];
-
-	return d->type == BUMP_DESC_TAIL ? &a->descs[d->next] : d;
-}
-
 struct bump_desc *bump_desc_of(const void *addr)
 {
 	struct bump_arena *a = bump_arena_of(addr);
@@ -163,13 +155,14 @@ struct bump_desc *bump_desc_of(const void *addr)
 		bump_report_foreign(addr, "bump_desc_of");
 		return NULL;
 	}
-	return arena_page_desc(a, bump_arena_index(a, (uintptr_t)addr - a->base));
+	return bump_arena_page_desc(a, bump_arena_index(a, (uintptr_t)addr - a->base));
 }
 
 /* The pool that owns @d's buffer (NULL: none), and whether the caller is its owner. */
 static inline struct bump_pool *desc_pool(const struct bump_desc *d, bool *owner)
 {
-	struct bump_pool *pool = d->pool_id ? bump_pool_by_id(d->pool_id) : NULL;
+	uint16_t id = bump_tag_pool_id(bump_desc_tag(d));
+	struct bump_pool *pool = id ? bump_pool_by_id(id) : NULL;
 
 	*owner = pool && atomic_load_explicit(&pool->owner, memory_order_relaxed) ==
 				 bump_thread_token();
@@ -183,7 +176,7 @@ static inline struct bump_pool *desc_pool(const struct bump_desc *d, bool *owner
  */
 static int put_one(struct bump_arena *a, uint32_t idx, void *addr, const char *what)
 {
-	struct bump_desc *d = arena_page_desc(a, idx);
+	struct bump_desc *d = bump_arena_page_desc(a, idx);
 	bool owner;
 	struct bump_pool *pool = desc_pool(d, &owner);
 	int ret;
@@ -220,7 +213,7 @@ static unsigned put_run(void *const *bufs, unsigned n, unsigned *bad, int *err, 
 		idx = bump_arena_index(a, (uintptr_t)addr - a->base);
 		if (n > 1) {
 			bool owner;
-			struct bump_pool *pool = desc_pool(arena_page_desc(a, idx), &owner);
+			struct bump_pool *pool = desc_pool(bump_arena_page_desc(a, idx), &owner);
 			unsigned t = !pool ? 0 : owner ? bump_pool_put_own(pool, bufs, n, bad)
 						       : bump_stash_put_run(pool, bufs, n);
 
@@ -303,7 +296,7 @@ unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride)
 		a = bump_ref_arena(ref);
 		if (n - i > 1) {
 			bool owner;
-			struct bump_pool *pool = desc_pool(arena_page_desc(a, bump_ref_index(ref)),
+			struct bump_pool *pool = desc_pool(bump_arena_page_desc(a, bump_ref_index(ref)),
 							   &owner);
 			unsigned t = owner ? bump_pool_put_refs(pool, p, stride, n - i) : 0;
 
@@ -325,13 +318,15 @@ static struct bump_pool *buf_pool(const void *addr, const char *what, struct bum
 {
 	struct bump_arena *a = bump_arena_of(addr);
 	struct bump_pool *pool;
+	uint16_t id;
 
 	if (!a) {
 		bump_report_foreign(addr, what);
 		return NULL;
 	}
-	*desc = arena_page_desc(a, bump_arena_index(a, (uintptr_t)addr - a->base));
-	pool = (*desc)->pool_id ? bump_pool_by_id((*desc)->pool_id) : NULL;
+	*desc = bump_arena_page_desc(a, bump_arena_index(a, (uintptr_t)addr - a->base));
+	id = bump_tag_pool_id(bump_desc_tag(*desc));
+	pool = id ? bump_pool_by_id(id) : NULL;
 	if (!pool)
 		bump_report_foreign(addr, what);
 	return pool;
@@ -362,7 +357,7 @@ long bump_refcount(const void *buf)
 	/* Fragments the owner counts itself: exact on the owner thread only. */
 	if (d == pool->frag.desc)
 		ref += (long)pool->frag.users - BUMP_FRAG_BIAS;
-	else if (d->type == BUMP_DESC_FRAG && bump_frag_pending_users(pool, d))
-		ref += (long)bump_frag_pending_users(pool, d) - BUMP_FRAG_BIAS;
+	else if (bump_tag_type(bump_desc_tag(d)) == BUMP_DESC_FRAG && d->frag_users)
+		ref += (long)d->frag_users - BUMP_FRAG_BIAS;
 	return ref;
 }

@@ -313,7 +313,14 @@ int bump_pool_put_slow(struct bump_pool *pool, void *buf)
 		return bump_report_foreign(buf, "bump_pool_put");
 	d = &pool->descs[bump_pool_head_index(pool, off)];
 	if (d->pool_id != pool->id) {
-		struct bump_pool *other = d->pool_id ? bump_pool_by_id(d->pool_id) : NULL;
+		/*
+		 * Not ours.  Another pool's buffer may be of another order: its
+		 * head is found from its own page, not by our pool's alignment.
+		 */
+		uint32_t idx = bump_page_index_of(off, pool->page_shift, pool->page_magic);
+		uint16_t id = bump_tag_pool_id(bump_desc_tag(
+			bump_arena_page_desc(pool->priv->arena, idx)));
+		struct bump_pool *other = id ? bump_pool_by_id(id) : NULL;
 
 		if (!other)
 			return bump_report_foreign(buf, "bump_pool_put");

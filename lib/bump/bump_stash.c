@@ -9,7 +9,7 @@
  *
  * A stash slot holds buffers of one pool, which count in the pool's refs as
  * held, so a pool cannot be freed under a slot that has some; an empty slot
- * forgets its pool.  Stashed buffers count as returned in the pool's stats
+ * may still name a pool that is gone, so nothing reads a pool through one.  Stashed buffers count as returned in the pool's stats
  * (bump_stash_count walks every thread's stash, as rte_mempool_avail_count
  * walks the lcore caches).  They reach the ring when the slot fills, when
  * the thread calls bump_put_flush(), when it exits, and, for a pool
@@ -53,7 +53,8 @@ static void slot_flush(struct stash_slot *s)
 		return;
 	atomic_store_explicit(&s->count, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->pool, NULL, memory_order_relaxed);
-	bump_pool_recycle_remote(pool, s->bufs, n);  /* may free a detached pool: last */
+	if (n)  /* an empty slot holds no reference: its pool may be gone */
+		bump_pool_recycle_remote(pool, s->bufs, n);  /* may free a detached pool: last */
 }
 
 static void stash_flush_all(struct bump_stash *st)
@@ -113,7 +114,8 @@ static void stash_reap(struct bump_stash *st)
 	for (int i = 0; i < STASH_SLOTS; i++) {
 		struct bump_pool *p = atomic_load_explicit(&st->slot[i].pool, memory_order_relaxed);
 
-		if (p && atomic_load_explicit(&p->detached, memory_order_relaxed))
+		if (p && atomic_load_explicit(&st->slot[i].count, memory_order_relaxed) &&
+		    atomic_load_explicit(&p->detached, memory_order_relaxed))
 			slot_flush(&st->slot[i]);
 	}
 }
@@ -192,7 +194,7 @@ unsigned bump_stash_put_run(struct bump_pool *pool, void *const *bufs, unsigned 
 		slot_added(st, s, count + t);
 		if (t < k)
 			break;
-		if (count + t == BUMP_STASH_SIZE)  /* flushed: the slot may have another pool now */
+		if (count + t == BUMP_STASH_SIZE && done < n)  /* flushed: it may have another pool now */
 			s = stash_slot(pool, &st);
 	}
 	return done;

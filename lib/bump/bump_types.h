@@ -70,11 +70,14 @@ struct bump_desc {
 		_Atomic uint64_t state;
 	};
 	uint32_t next;               /* free-list link, or the head's index for a TAIL */
-	uint32_t prev;               /* free-list link */
+	union {
+		uint32_t prev;       /* free blocks: free-list link */
+		uint32_t frag_users; /* FRAG: fragments out that its pool's owner counts (bump_frag.c) */
+	};
 	uint8_t nid;                 /* NUMA node the page was placed on, or BUMP_NID_UNKNOWN */
 	uint8_t flags;               /* BUMP_DESC_F_* */
 	uint16_t last_pool_id;       /* free pages: the pool that last held it (0: never) */
-	uint32_t reserved1;
+	uint32_t frag_slot;          /* FRAG with frag_users: its place in pool->frag.pend */
 };
 static_assert(sizeof(struct bump_desc) == 32, "a descriptor is 32 bytes: two per cache line");
 static_assert(offsetof(struct bump_desc, tag) == 12, "tag packs pool_id, type and order");
@@ -248,11 +251,8 @@ struct bump_pool {
 		uint32_t offset;         /* its first free byte */
 		uint32_t users;          /* its fragments out that the owner has not had back */
 		uint32_t npend;
-		/* Carved buffers whose fragments the owner still counts itself. */
-		struct {
-			struct bump_desc *desc;
-			uint32_t users;
-		} pend[BUMP_FRAG_PENDING];
+		/* Carved buffers whose fragments the owner still counts (in desc->frag_users). */
+		struct bump_desc *pend[BUMP_FRAG_PENDING];
 	} frag;
 
 	bump_cache_aligned void *cache[BUMP_POOL_CACHE_SIZE];

@@ -373,6 +373,57 @@ static void test_queries_and_arena_race_destroy_and_carving(void)
 	fixture_down(&f);
 }
 
+/*
+ * A buffer of a pool of another order put to the wrong pool: the owner is
+ * found from the buffer's own page, not from the wrong pool's alignment,
+ * whose head page here is free.
+ */
+static void test_wrong_pool_other_order(void)
+{
+	struct fixture f;
+	struct bump_pool *small, *big;
+	void *bufs[64], *mine;
+	unsigned wrong = 0;
+
+	fixture_up(&f, 4 * TEST_PAGES);
+	small = pool_new(&f, "order0", 0);
+	big = pool_new(&f, "order2", 2);
+	CHECK_EQ(bump_pool_alloc_bulk(small, bufs, 64), 64);
+	mine = bump_pool_alloc(big);
+	CHECK(mine != NULL);
+	/* Pages at 4-aligned indices go back to the arena: free heads for 'order2'. */
+	bump_log_set_level(BUMP_LOG_ERR);
+	CHECK_EQ(bump_pool_destroy(small), 64);
+	bump_log_set_level(BUMP_LOG_INFO);
+	for (int i = 0; i < 64; i++)
+		if (bump_ref_index(bump_pool_ref(small, bufs[i])) % 4 == 0) {
+			CHECK_EQ(bump_put(bufs[i]), 0);
+			bufs[i] = NULL;
+		}
+	bump_log_set_handler(test_log_handler, &tlog);
+	for (int i = 0; i < 64; i++)
+		if (bufs[i]) {
+			CHECK_EQ(bump_pool_put(big, bufs[i]), -EXDEV);
+			CHECK_ERROR_SAYS("order0");
+			wrong++;
+		}
+	bump_log_set_handler(NULL, NULL);
+	CHECK(wrong >= 32);
+	{
+		struct bump_pool_stats s;
+
+		bump_pool_get_stats(big, &s);
+		CHECK_EQ(s.recycle.wrong_pool, wrong);
+	}
+	for (int i = 0; i < 64; i++)
+		if (bufs[i])
+			CHECK_EQ(bump_put(bufs[i]), 0);
+	CHECK_EQ(bump_pool_put(big, mine), 0);
+	CHECK_EQ(bump_pool_destroy(big), 0);
+	CHECK_EQ(bump_arena_free_pages(f.arena), 4 * TEST_PAGES);
+	fixture_down(&f);
+}
+
 int main(void)
 {
 	TEST_RUN(test_arena_page_shift_range);
@@ -381,6 +432,7 @@ int main(void)
 	TEST_RUN(test_remote_frag_double_put_with_owner_frags);
 	TEST_RUN(test_second_destroy_of_detached_pool);
 	TEST_RUN(test_double_put_after_release_to_arena);
+	TEST_RUN(test_wrong_pool_other_order);
 	TEST_RUN(test_unchecked_double_put_contained);
 	TEST_RUN(test_unchecked_stale_copy_dropped);
 	TEST_RUN(test_queries_and_arena_race_destroy_and_carving);
