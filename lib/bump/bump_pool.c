@@ -30,12 +30,18 @@ void bump_pool_free(struct bump_pool *pool)
 	free(pool);
 }
 
-/* The process default of checked mode: BUMP_CHECKED=1 in the environment. */
+#ifndef BUMP_CHECKED_DEFAULT
+#define BUMP_CHECKED_DEFAULT 0  /* sanitizer builds: 1 (lib/meson.build) */
+#endif
+
+/* The process default of checked mode: BUMP_CHECKED in the environment, else the build's. */
 static bool pool_checked_default(void)
 {
 	const char *env = getenv("BUMP_CHECKED");
 
-	return env && *env && strcmp(env, "0") != 0;
+	if (!env || !*env)
+		return BUMP_CHECKED_DEFAULT;
+	return strcmp(env, "0") != 0;
 }
 
 /* A NUMA node that exists, or -EINVAL naming the pool and the valid nodes. */

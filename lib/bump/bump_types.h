@@ -151,8 +151,8 @@ enum bump_pool_flags {
 	 * bump_refcount()/bump_get() see that a cached buffer is free.  It costs
 	 * a descriptor store per buffer on alloc and on put (doc/design.md,
 	 * "Checked mode").  Without either flag a pool follows the process
-	 * default: checked when the environment has BUMP_CHECKED=1 (the test
-	 * builds run that way), else unchecked.
+	 * default: BUMP_CHECKED=1 or 0 in the environment, else checked in a
+	 * sanitizer build (the ASan and TSan test builds) and unchecked in others.
 	 */
 	BUMP_POOL_F_CHECKED = 1u << 2,
 	BUMP_POOL_F_UNCHECKED = 1u << 3,    /* unchecked whatever BUMP_CHECKED says */
