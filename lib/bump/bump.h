@@ -249,8 +249,14 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
  * a burst run eight buffers at a time (chosen at run time).
  */
 unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n);
-/* The same, with each buffer's bus address for the pool's DMA device in @dma (0: unmapped). */
-unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, uint64_t *dma, unsigned n);
+/*
+ * The same, with what a driver posts: each buffer's reference in @refs (the
+ * ref of its packet handle; NULL: not wanted) and its bus address for the
+ * pool's DMA device in @dma (0: unmapped), read from the descriptor lines
+ * the allocation just read.  No per-buffer lookup left for the RX path.
+ */
+unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, bump_ref_t *refs,
+				  uint64_t *dma, unsigned n);
 
 /*
  * The owner's put of @buf when it is the last reference to a whole buffer of

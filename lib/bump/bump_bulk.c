@@ -230,13 +230,24 @@ unsigned bump_bulk_give_remote(struct bump_pool *pool, void *const *bufs, void *
 	return (pool->page_shift ? loops.give : loops.give_odd)(&v, bufs, dst, k);
 }
 
-unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, uint64_t *dma, unsigned n)
+unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, bump_ref_t *refs,
+				  uint64_t *dma, unsigned n)
 {
 	unsigned got = bump_pool_alloc_bulk(pool, bufs, n);
+	const struct bump_desc *const descs = pool->descs;
+	const uintptr_t base = pool->base;
+	const bump_ref_t first = bump_ref_make(pool->arena_id, 0);
+	const uint8_t shift = pool->page_shift;
+	const uint64_t magic = pool->page_magic;
 
-	/* Heads: their descriptors, whose lines the allocation just read. */
-	for (unsigned i = 0; i < got; i++)
-		dma[i] = bump_pool_page_desc(pool, bufs[i])->dma_addr;
+	/* Heads: their indices are their references' low bits. */
+	for (unsigned i = 0; i < got; i++) {
+		uint32_t idx = bump_page_index_of((uintptr_t)bufs[i] - base, shift, magic);
+
+		if (refs)
+			refs[i] = first + idx;
+		dma[i] = descs[idx].dma_addr;
+	}
 	return got;
 }
 

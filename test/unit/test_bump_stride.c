@@ -171,6 +171,7 @@ static void test_stride_orders_frags_dma(void)
 				       .flags = BUMP_POOL_F_DMA_MAP };
 	void *bufs[8], *frags[20];
 	bump_ref_t refs[8];
+	uint64_t dma[8];
 
 	a = stride_arena(&region);
 	pool = stride_pool(a, "order1", 1, 0);
@@ -202,9 +203,11 @@ static void test_stride_orders_frags_dma(void)
 	pp.arena = a;
 	pp.dma_dev = dev;
 	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
-	CHECK_EQ(bump_pool_alloc_bulk_dma(pool, bufs, (uint64_t *)refs, 4), 4);
+	CHECK_EQ(bump_pool_alloc_bulk_dma(pool, bufs, refs, dma, 4), 4);
 	for (int i = 0; i < 4; i++) {
-		CHECK_EQ(((uint64_t *)refs)[i], (uintptr_t)bufs[i]);
+		CHECK_EQ(dma[i], (uintptr_t)bufs[i]);
+		CHECK_EQ(refs[i], bump_pool_ref(pool, bufs[i]));
+		CHECK(bump_ref_page(refs[i]) == bufs[i]);
 		CHECK_EQ(bump_pool_dma_addr(pool, (char *)bufs[i] + 1234), (uintptr_t)bufs[i] + 1234);
 	}
 	CHECK_EQ(bump_pool_put_bulk(pool, bufs, 4), 0);

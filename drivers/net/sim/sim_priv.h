@@ -119,8 +119,8 @@ const char *sim_mode_name(enum sim_mode mode);
 struct sim_dev;
 
 struct sim_rx_slot {
-	void *buf;         /* the buffer as the pool handed it out */
 	uint64_t dma;      /* the address posted: what a completion must carry */
+	bump_ref_t ref;    /* the buffer as its packet handle names it; BUMP_REF_NONE: none */
 };
 
 struct sim_rxq {

@@ -28,19 +28,22 @@ static bool sim_warn_once(uint8_t *warned, uint8_t kind)
 
 /*
  * Post fresh buffers in bulk while a whole batch fits (owner thread): one
- * bump_pool_alloc_bulk() of SIM_RX_REFILL, descriptors written, then one
+ * bump_pool_alloc_bulk_dma() of SIM_RX_REFILL (references and bus addresses
+ * with the buffers, no lookup per packet), descriptors written, then one
  * release store of the tail so the device sees them all at once.
  */
 void sim_rx_refill(struct sim_rxq *q)
 {
 	uint32_t tail = q->tail;
 	void *bufs[SIM_RX_REFILL];
+	bump_ref_t refs[SIM_RX_REFILL];
+	uint64_t dmas[SIM_RX_REFILL];
 
 	while (q->nb_desc - 1 - (tail - q->next) >= SIM_RX_REFILL) {
-		unsigned got = bump_pool_alloc_bulk(q->pool, bufs, SIM_RX_REFILL);
+		unsigned got = bump_pool_alloc_bulk_dma(q->pool, bufs, refs, dmas, SIM_RX_REFILL);
 
 		for (unsigned i = 0; i < got; i++) {
-			uint64_t dma = bump_pool_dma_addr(q->pool, bufs[i]);
+			uint64_t dma = dmas[i];
 			struct sim_rx_desc *d = &q->ring[tail & q->mask];
 
 			if (bump_unlikely(!dma)) {
@@ -50,7 +53,7 @@ void sim_rx_refill(struct sim_rxq *q)
 				continue;
 			}
 			dma += q->headroom;
-			q->sw_ring[tail & q->mask] = (struct sim_rx_slot){ .buf = bufs[i], .dma = dma };
+			q->sw_ring[tail & q->mask] = (struct sim_rx_slot){ .ref = refs[i], .dma = dma };
 			d->addr = dma;
 			d->length = 0;
 			d->csum = 0;
@@ -87,7 +90,7 @@ static void sim_rx_reject(struct sim_rxq *q, const struct sim_rx_slot *s,
 			 "buffer recycled; counted in ierrors and bump_sim_stats (further ones "
 			 "of this kind only counted)", q->port_id, q->qid, d->addr, s->dma,
 			 d->length, q->bsize, d->errors);
-	bump_put(s->buf);
+	bump_ref_put(s->ref);
 }
 
 uint16_t sim_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
@@ -127,14 +130,14 @@ uint16_t sim_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 			sim_rx_reject(q, s, d, &q->st.bad_len, SIM_WARN_BAD_LEN);
 		} else {
 			pkts[got++] = (struct bump_pkt){
-				.ref = bump_pool_ref(q->pool, s->buf),
+				.ref = s->ref,
 				.off = q->headroom,
 				.len = d->length,
 				.port = q->port_id,
 			};
 			bytes += d->length;
 		}
-		s->buf = NULL;
+		s->ref = BUMP_REF_NONE;
 		next++;
 	}
 	q->next = next;
@@ -149,11 +152,11 @@ void sim_rxq_reclaim(struct sim_rxq *q)
 	for (uint32_t i = q->next; i != q->tail; i++) {
 		struct sim_rx_slot *s = &q->sw_ring[i & q->mask];
 
-		if (s->buf) {
-			bump_put(s->buf);  /* the ring when the caller is not the pool's owner */
+		if (s->ref != BUMP_REF_NONE) {
+			bump_ref_put(s->ref);  /* the ring when the caller is not the pool's owner */
 			SIM_STAT_INC(q->st.reclaimed);
 		}
-		s->buf = NULL;
+		s->ref = BUMP_REF_NONE;
 	}
 	memset(q->ring, 0, (size_t)q->nb_desc * sizeof(*q->ring));
 	q->next = q->tail = q->head = 0;
