@@ -3,26 +3,28 @@
  * bump_bulk.c - the owner's bulk alloc and put: whole bursts against the
  * cache, with one count store and one counter update per burst.
  *
- * The per-buffer loop is the plain one (no descriptor store, no sync) for
- * most pools, in AVX-512 where the CPU has it: the checks of eight buffers
- * are one gather and one compare.  Checked and synced pools run the scalar
- * loop of the single-buffer fast paths.  BUMP_NO_AVX512=1 in the
- * environment forces the portable loops (tests run both).
+ * The per-buffer put loop is the plain one (no descriptor store, no sync)
+ * for most pools, in AVX-512 where the CPU has it: the checks of eight
+ * buffers are one gather and one compare.  The plain alloc is a copy of the
+ * cache's top, as DPDK's: what it would check, that no buffer left the pool
+ * while a copy stayed (a double put unchecked mode let in), is checked once
+ * per release to the arena instead (bump_pool_cache_check).  Checked and
+ * synced pools run the scalar loops of the single-buffer fast paths.
+ * BUMP_NO_AVX512=1 in the environment forces the portable loops (tests run
+ * both).
  */
 #include "bump_bulk.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef unsigned (*bulk_take_fn)(const struct bump_bulk_view *, void *const *, void **, unsigned);
 typedef unsigned (*bulk_give_fn)(const struct bump_bulk_view *, void *const *, void **, unsigned);
 
-/* The plain loops this process runs, for pages of a power-of-two size and of another. */
+/* The plain put loops this process runs, for pages of a power-of-two size and of another. */
 static struct {
-	bulk_take_fn take, take_odd;
 	bulk_give_fn give, give_odd;
 } loops = {
-	bump_bulk_take_plain, bump_bulk_take_odd, bump_bulk_give_plain, bump_bulk_give_odd,
+	bump_bulk_give_plain, bump_bulk_give_odd,
 };
 
 /*
@@ -48,9 +50,7 @@ __attribute__((constructor)) static void bulk_choose(void)
 
 	if ((!no || !*no || !strcmp(no, "0")) && __builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
-		loops.take = bump_bulk_take_plain_avx512;
 		loops.give = bump_bulk_give_plain_avx512;
-		loops.take_odd = bump_bulk_take_odd_avx512;
 		loops.give_odd = bump_bulk_give_odd_avx512;
 	}
 #endif
@@ -58,28 +58,10 @@ __attribute__((constructor)) static void bulk_choose(void)
 
 const char *bump_bulk_impl(void)
 {
-	return loops.take == bump_bulk_take_plain ? "scalar" : "avx512";
+	return loops.give == bump_bulk_give_plain ? "scalar" : "avx512";
 }
 
-/* The view in locals: the stores to @bufs and @dst could alias *@v otherwise. */
-unsigned bump_bulk_take_plain(const struct bump_bulk_view *v, void *const *top, void **bufs,
-			      unsigned k)
-{
-	const struct bump_bulk_view w = *v;
-	void **out = bufs;
-
-	for (void **end = bufs + k; out < end; out++) {
-		void *buf = *--top;  /* a head: its page's descriptor is the head's */
-		const struct bump_desc *d = bump_bulk_desc(&w, (uintptr_t)buf - w.base);
-
-		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
-				  w.cached_state))
-			break;
-		*out = buf;
-	}
-	return (unsigned)(out - bufs);
-}
-
+/* The view in locals: the stores to @dst could alias *@v otherwise. */
 unsigned bump_bulk_give_plain(const struct bump_bulk_view *v, void *const *bufs, void **dst,
 			      unsigned k)
 {
@@ -96,25 +78,6 @@ unsigned bump_bulk_give_plain(const struct bump_bulk_view *v, void *const *bufs,
 		dst[i] = (void *)(w.base + (off & w.buf_mask));
 	}
 	return i;
-}
-
-unsigned bump_bulk_take_odd(const struct bump_bulk_view *v, void *const *top, void **bufs,
-			    unsigned k)
-{
-	const struct bump_bulk_view w = *v;
-	void **out = bufs;
-
-	for (void **end = bufs + k; out < end; out++) {
-		void *buf = *--top;
-		const struct bump_desc *d =
-			&w.descs[bump_page_index((uintptr_t)buf - w.base, w.page_magic)];
-
-		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
-				  w.cached_state))
-			break;
-		*out = buf;
-	}
-	return (unsigned)(out - bufs);
 }
 
 unsigned bump_bulk_give_odd(const struct bump_bulk_view *v, void *const *bufs, void **dst,
@@ -195,8 +158,14 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 	unsigned got = 0;
 
 	while (got < n) {
-		uint32_t count = pool->cache_count;
-		unsigned k = BUMP_MIN(n - got, count), t;
+		uint32_t count, released = atomic_load_explicit(&pool->released,
+							       memory_order_acquire);
+		unsigned k, t;
+
+		if (bump_unlikely(released != pool->cache_seen))
+			bump_pool_cache_check(pool, released);
+		count = pool->cache_count;
+		k = BUMP_MIN(n - got, count);
 
 		if (bump_unlikely(!k)) {
 			if (!bump_pool_refill(pool))
@@ -204,10 +173,9 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 			continue;
 		}
 		if (bump_likely(bump_pool_plain(pool))) {
-			struct bump_bulk_view v = bump_bulk_view(pool);
-
-			t = (pool->page_shift ? loops.take : loops.take_odd)(&v, pool->cache + count,
-									      bufs + got, k);
+			/* The newest k (the warmest), in one copy. */
+			memcpy(bufs + got, pool->cache + count - k, k * sizeof(bufs[0]));
+			t = k;
 		} else {
 			t = take_stored(pool, pool->cache + count, bufs + got, k);
 		}

@@ -78,21 +78,13 @@ static inline const struct bump_desc *bump_bulk_desc(const struct bump_bulk_view
  * The _plain forms neither store to descriptors nor sync: for pools that
  * are neither checked nor synced for the device, the common case.
  */
-unsigned bump_bulk_take_plain(const struct bump_bulk_view *v, void *const *top, void **bufs,
-			      unsigned k);
 unsigned bump_bulk_give_plain(const struct bump_bulk_view *v, void *const *bufs, void **dst,
 			      unsigned k);
-unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v, void *const *top,
-				     void **bufs, unsigned k);
 unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v, void *const *bufs,
 				     void **dst, unsigned k);
 /* The same for pages of an odd size (the index by multiply). */
-unsigned bump_bulk_take_odd(const struct bump_bulk_view *v, void *const *top, void **bufs,
-			    unsigned k);
 unsigned bump_bulk_give_odd(const struct bump_bulk_view *v, void *const *bufs, void **dst,
 			    unsigned k);
-unsigned bump_bulk_take_odd_avx512(const struct bump_bulk_view *v, void *const *top, void **bufs,
-				   unsigned k);
 unsigned bump_bulk_give_odd_avx512(const struct bump_bulk_view *v, void *const *bufs, void **dst,
 				   unsigned k);
 

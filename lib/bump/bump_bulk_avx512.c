@@ -19,31 +19,6 @@
 static_assert(offsetof(struct bump_desc, state) == 8 && sizeof(struct bump_desc) == 32,
 	      "the gathers read state at 8 + 32 * index");
 
-BULK_AVX512 unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v, void *const *top,
-						 void **bufs, unsigned k)
-{
-	const __m512i base = _mm512_set1_epi64((long long)v->base);
-	const __m512i want = _mm512_set1_epi64((long long)v->cached_state);
-	const __m512i reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-	const __m512i desc_mask = _mm512_set1_epi64((long long)v->desc_mask);
-	const __m128i desc_shift = _mm_cvtsi32_si128(v->desc_shift);
-	const char *states = (const char *)v->descs + offsetof(struct bump_desc, state);
-	unsigned i = 0;
-
-	for (; i + 8 <= k; i += 8) {
-		/* top[-1 - i] first: the eight below top - i, reversed. */
-		__m512i p = _mm512_permutexvar_epi64(reverse, _mm512_loadu_si512(top - i - 8));
-		__m512i doff = _mm512_and_si512(_mm512_srl_epi64(_mm512_sub_epi64(p, base), desc_shift),
-						desc_mask);
-		__m512i st = _mm512_i64gather_epi64(doff, states, 1);
-
-		if (_mm512_cmpneq_epi64_mask(st, want))
-			break;
-		_mm512_storeu_si512(bufs + i, p);
-	}
-	return i + bump_bulk_take_plain(v, top - i, bufs + i, k - i);
-}
-
 BULK_AVX512 unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v, void *const *bufs,
 						 void **dst, unsigned k)
 {
@@ -78,29 +53,6 @@ BULK_AVX512 unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v,
 BULK_AVX512 static inline __m512i odd_index(__m512i off, __m512i magic, __m128i shift)
 {
 	return _mm512_srl_epi64(_mm512_mul_epu32(_mm512_srli_epi64(off, 6), magic), shift);
-}
-
-BULK_AVX512 unsigned bump_bulk_take_odd_avx512(const struct bump_bulk_view *v, void *const *top,
-					       void **bufs, unsigned k)
-{
-	const __m512i base = _mm512_set1_epi64((long long)v->base);
-	const __m512i want = _mm512_set1_epi64((long long)v->cached_state);
-	const __m512i reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-	const __m512i magic = _mm512_set1_epi64(v->vec_magic);
-	const __m128i shift = _mm_cvtsi32_si128(v->vec_shift);
-	const char *states = (const char *)v->descs + offsetof(struct bump_desc, state);
-	unsigned i = 0;
-
-	for (; i + 8 <= k; i += 8) {
-		__m512i p = _mm512_permutexvar_epi64(reverse, _mm512_loadu_si512(top - i - 8));
-		__m512i idx = odd_index(_mm512_sub_epi64(p, base), magic, shift);
-		__m512i st = _mm512_i64gather_epi64(_mm512_slli_epi64(idx, 5), states, 1);
-
-		if (_mm512_cmpneq_epi64_mask(st, want))
-			break;
-		_mm512_storeu_si512(bufs + i, p);
-	}
-	return i + bump_bulk_take_odd(v, top - i, bufs + i, k - i);
 }
 
 BULK_AVX512 unsigned bump_bulk_give_odd_avx512(const struct bump_bulk_view *v, void *const *bufs,

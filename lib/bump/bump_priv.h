@@ -80,6 +80,13 @@ bool bump_frag_put_pending(struct bump_pool *pool, struct bump_desc *d);
 void bump_frag_reap(struct bump_pool *pool);
 uint32_t bump_frag_unref(struct bump_pool *pool, struct bump_desc *d, uint32_t n);
 void bump_pool_drop_stale(struct bump_pool *pool);
+/*
+ * Buffers went back to the arena since the owner last looked (@released:
+ * pool->released now): drop every copy in the cache whose buffer is no
+ * longer this pool's.  The plain bulk alloc, which checks no descriptor,
+ * calls it first, so a copy a double put left behind is never handed out.
+ */
+void bump_pool_cache_check(struct bump_pool *pool, uint32_t released);
 bool bump_pool_cache_flush(struct bump_pool *pool);
 
 /*

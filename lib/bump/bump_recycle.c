@@ -23,6 +23,8 @@ void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, u
 
 	if (!n)
 		return;
+	/* Before the pages can go to anyone else: the owner's next bulk alloc looks. */
+	atomic_fetch_add_explicit(&pool->released, 1, memory_order_seq_cst);
 	bump_arena_lock(a);
 	for (unsigned i = 0; i < n; i++)
 		freed += bump_arena_free_locked(a, bump_desc_index(a, descs[i]), pool->order);
@@ -36,6 +38,7 @@ void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, u
 }
 
 static void pool_ring_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n);
+static void pool_drop_copy(struct bump_pool *pool, const void *buf);
 
 /* bump_pool_release() of buffers named by their first bytes. */
 static void pool_release_bufs(struct bump_pool *pool, void *const *bufs, unsigned n)
@@ -139,6 +142,11 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 		if (!got[i])
 			continue;
 		d = bump_pool_page_desc(pool, got[i]);
+		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
+				  bump_pool_cached_state(pool))) {
+			pool_drop_copy(pool, got[i]);  /* its buffer left the pool meanwhile */
+			continue;
+		}
 		if (bump_unlikely(p->check_nid && d->nid != BUMP_NID_UNKNOWN && d->nid != p->nid)) {
 			waive[nwaive++] = d;
 			continue;
@@ -181,17 +189,41 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 }
 
 /*
- * The buffer on top of the cache is not in the state a cached buffer of
- * this pool has: it left the pool while this copy stayed, the trace of a
- * double put that unchecked mode let in.  Drop the copy, never hand it out.
+ * A copy of a buffer that is not in the state a cached buffer of this pool
+ * has: the buffer left the pool while this copy stayed, the trace of a
+ * double put that unchecked mode let in.  The copy is dropped, never handed
+ * out.
  */
+static void pool_drop_copy(struct bump_pool *pool, const void *buf)
+{
+	BUMP_STAT_ADD(pool->alloc.stale, 1);
+	bump_report_double_put(pool, buf);
+}
+
 void bump_pool_drop_stale(struct bump_pool *pool)
 {
 	uint32_t count = pool->cache_count;
 
 	bump_pool_set_cache_count(pool, count - 1);
-	BUMP_STAT_ADD(pool->alloc.stale, 1);
-	bump_report_double_put(pool, pool->cache[count - 1]);
+	pool_drop_copy(pool, pool->cache[count - 1]);
+}
+
+void bump_pool_cache_check(struct bump_pool *pool, uint32_t released)
+{
+	const uint64_t cached = bump_pool_cached_state(pool);
+	uint32_t n = 0;
+
+	pool->cache_seen = released;
+	for (uint32_t i = 0; i < pool->cache_count; i++) {
+		void *buf = pool->cache[i];
+
+		if (bump_likely(atomic_load_explicit(&bump_pool_page_desc(pool, buf)->state,
+						     memory_order_relaxed) == cached))
+			pool->cache[n++] = buf;
+		else
+			pool_drop_copy(pool, buf);
+	}
+	bump_pool_set_cache_count(pool, n);
 }
 
 void *bump_pool_alloc_slow(struct bump_pool *pool)

@@ -242,6 +242,7 @@ struct bump_pool {
 	bump_cache_aligned uint32_t cache_count;
 	uint32_t vec_magic;        /* the arena's, for the bulk loops on odd-sized pages */
 	uint8_t vec_shift;
+	uint32_t cache_seen;       /* `released` when the owner last checked its cache */
 	struct bump_pool_alloc_stats alloc;
 	struct bump_pool_recycle_stats recycle;
 	/* Fragments (owner only; bump_frag.c). */
@@ -260,6 +261,8 @@ struct bump_pool {
 	/* Written by any thread; with what the slow paths read. */
 	bump_cache_aligned _Atomic int64_t refs;  /* buffers held from the arena, +1 until destroy */
 	_Atomic bool detached;
+	/* Bumped before buffers go back to the arena (bump_pool_cache_check). */
+	_Atomic uint32_t released;
 	struct bump_pool_recycle_any_stats recycle_any;
 	struct bump_ring *ring;    /* recycle ring */
 	struct bump_pool_priv *priv;  /* slow-path state (bump_pool.c) */

@@ -298,6 +298,55 @@ static void test_unchecked_stale_copy_dropped(void)
 }
 
 /*
+ * The same with the copy left in the cache: the plain bulk alloc checks no
+ * descriptor, so the release to the arena makes it look over the cache.
+ */
+static void test_unchecked_stale_copy_in_cache_dropped(void)
+{
+	struct fixture f;
+	struct bump_pool_params pp = { .name = "stale-cache", .ring_size = 2,
+				       .nid = BUMP_NUMA_ANY, .flags = BUMP_POOL_F_UNCHECKED };
+	struct bump_pool *pool;
+	struct bump_pool_stats s;
+	enum { N = 3 * BUMP_POOL_CACHE_REFILL };
+	static void *b[N], *again[N];
+	unsigned got;
+
+	fixture_up(&f, 4 * BUMP_POOL_CACHE_REFILL);
+	pp.arena = f.arena;
+	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
+	CHECK_EQ(bump_pool_alloc_bulk(pool, b, N), N);  /* the cache is empty now */
+	/* cache[0..1] = b1, b2 (to the ring later), cache[2] = b0 (to the arena), ... */
+	CHECK_EQ(bump_pool_put(pool, b[1]), 0);
+	CHECK_EQ(bump_pool_put(pool, b[2]), 0);
+	CHECK_EQ(bump_pool_put(pool, b[0]), 0);
+	CHECK_EQ(bump_pool_put_bulk(pool, b + 3, BUMP_POOL_CACHE_REFILL - 3), 0);
+	/* ... cache[64] = b0 again: it stays when the oldest 64 move out. */
+	CHECK_EQ(bump_pool_put(pool, b[0]), 0);
+	CHECK_EQ(bump_pool_put_bulk(pool, b + BUMP_POOL_CACHE_REFILL,
+				    BUMP_POOL_CACHE_SIZE - BUMP_POOL_CACHE_REFILL), 0);
+	bump_log_set_handler(test_log_handler, &tlog);
+	CHECK_EQ(bump_pool_put(pool, b[BUMP_POOL_CACHE_SIZE]), 0);  /* full: the oldest 64 go */
+	CHECK_EQ(bump_desc_of(b[0])->type, BUMP_DESC_FREE);
+	got = bump_pool_alloc_bulk(pool, again, N);
+	bump_log_set_handler(NULL, NULL);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.alloc.stale, 1);
+	CHECK_EQ(s.recycle.double_put, 1);
+	for (unsigned i = 0; i < got; i++)
+		for (unsigned j = 0; j < i; j++)
+			CHECK(again[i] != again[j]);
+	CHECK_EQ(bump_pool_put_bulk(pool, again, got), 0);
+	CHECK_EQ(bump_pool_put_bulk(pool, b + BUMP_POOL_CACHE_SIZE + 1,
+				    N - BUMP_POOL_CACHE_SIZE - 1), 0);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.inflight, 0);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	CHECK_EQ(bump_arena_free_pages(f.arena), 4 * BUMP_POOL_CACHE_REFILL);
+	fixture_down(&f);
+}
+
+/*
  * TSan: another thread lists pools and reads their stats while this one
  * destroys pools with buffers out, and carves fragments while pages of a
  * neighbouring pool go back to the arena (the buddy merge reads the
@@ -350,8 +399,13 @@ static void test_queries_and_arena_race_destroy_and_carving(void)
 		 * Make that the page a carves (the top of its cache).
 		 */
 		CHECK_EQ(bump_pool_alloc_bulk(a, all, BUMP_POOL_CACHE_REFILL), BUMP_POOL_CACHE_REFILL);
+		for (int i = 0; i < BUMP_POOL_CACHE_REFILL; i++)
+			if (all[i] == bump_region_base(f.region)) {  /* put it last */
+				all[i] = all[BUMP_POOL_CACHE_REFILL - 1];
+				all[BUMP_POOL_CACHE_REFILL - 1] = bump_region_base(f.region);
+			}
 		CHECK_EQ(bump_pool_put_bulk(a, all, BUMP_POOL_CACHE_REFILL), 0);
-		CHECK(all[BUMP_POOL_CACHE_REFILL - 1] == bump_region_base(f.region));
+		CHECK(a->cache[a->cache_count - 1] == bump_region_base(f.region));
 		CHECK_EQ(bump_pool_alloc_bulk(b, held, 16), 16);
 		CHECK(bump_pool_destroy(b) == 16);  /* detached: the other thread frees */
 		CHECK_EQ(pthread_create(&r, NULL, release_thread, &rp), 0);
@@ -435,6 +489,7 @@ int main(void)
 	TEST_RUN(test_wrong_pool_other_order);
 	TEST_RUN(test_unchecked_double_put_contained);
 	TEST_RUN(test_unchecked_stale_copy_dropped);
+	TEST_RUN(test_unchecked_stale_copy_in_cache_dropped);
 	TEST_RUN(test_queries_and_arena_race_destroy_and_carving);
 	return test_exit();
 }
