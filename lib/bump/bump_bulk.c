@@ -350,6 +350,8 @@ static void fold_add(struct bump_pool *pool, struct frag_fold *f, struct bump_de
 
 unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n, unsigned *bad)
 {
+	const uint32_t frag_tag = bump_desc_make_tag(pool->id, BUMP_DESC_FRAG, pool->order);
+	const uint64_t owned = bump_pool_owned_state(pool);
 	struct frag_fold fold;
 	unsigned done = 0;
 
@@ -359,21 +361,29 @@ unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n
 		do {
 			uintptr_t off = (uintptr_t)bufs[done] - pool->base;
 			struct bump_desc *d;
+			uint64_t state;
 
 			if (off >= pool->span)
 				goto out;
 			d = &pool->descs[bump_pool_head_index(pool, off)];
-			if (d->pool_id != pool->id)
-				goto out;
-			if (d->type == BUMP_DESC_FRAG && d != pool->frag.desc) {
-				if (!pool->frag.npend || !bump_frag_put_pending(pool, d))
+			state = atomic_load_explicit(&d->state, memory_order_acquire);
+			if ((uint32_t)(state >> 32) == frag_tag) {
+				if (d == pool->frag.desc) {
+					if (pool->frag.users)  /* the carved buffer's */
+						pool->frag.users--;
+					else  /* a clone's reference, or a double put */
+						*bad += bump_desc_unref_frag(pool, d, bufs[done]) != 0;
+				} else if (!bump_frag_put_pending_ref(pool, d, (uint32_t)state)) {
 					fold_add(pool, &fold, d, bad);
-			}
-			else if (atomic_load_explicit(&d->state, memory_order_relaxed) ==
-				 bump_pool_owned_state(pool))
+				}
+			} else if (state == owned) {
 				break;  /* a whole buffer: the fast loop again */
-			else  /* the carved buffer's fragment, a clone, a double put */
+			} else if ((uint32_t)(state >> 32) == pool->buf_tag) {
+				/* a clone, a double put */
 				*bad += bump_pool_put(pool, bufs[done]) != 0;
+			} else {
+				goto out;  /* another pool's, or not a buffer */
+			}
 		} while (++done < n);
 	}
 out:

@@ -77,7 +77,7 @@ static void frag_fold(struct bump_pool *pool, struct bump_desc *d, uint32_t user
 	bump_frag_unref(pool, d, BUMP_FRAG_BIAS - users);
 }
 
-static void pend_fold(struct bump_pool *pool, uint32_t i)
+void bump_frag_pend_fold(struct bump_pool *pool, uint32_t i)
 {
 	struct bump_desc *d = pool->frag.pend[i];
 	uint32_t users = d->frag_users;
@@ -102,7 +102,7 @@ void bump_frag_reap(struct bump_pool *pool)
 {
 	for (uint32_t i = pool->frag.npend; i-- > 0;)
 		if (pend_all_back(pool->frag.pend[i]))
-			pend_fold(pool, i);
+			bump_frag_pend_fold(pool, i);
 }
 
 /* End carving: the owner keeps counting the fragments it still has out. */
@@ -125,28 +125,18 @@ void bump_pool_frag_finish(struct bump_pool *pool)
 	if (pool->frag.npend == BUMP_FRAG_PENDING) {
 		bump_frag_reap(pool);  /* those whose last fragments others put */
 		if (pool->frag.npend == BUMP_FRAG_PENDING)
-			pend_fold(pool, 0);
+			bump_frag_pend_fold(pool, 0);
 	}
 	d->frag_users = users;
 	d->frag_slot = pool->frag.npend;
 	pool->frag.pend[pool->frag.npend++] = d;
 }
 
-bool bump_frag_put_pending(struct bump_pool *pool, struct bump_desc *d)
-{
-	if (!d->frag_users)
-		return false;
-	d->frag_users--;
-	if (pend_all_back(d))
-		pend_fold(pool, d->frag_slot);
-	return true;
-}
-
 void bump_pool_frag_release(struct bump_pool *pool)
 {
 	bump_pool_frag_finish(pool);
 	while (pool->frag.npend)
-		pend_fold(pool, pool->frag.npend - 1);
+		bump_frag_pend_fold(pool, pool->frag.npend - 1);
 }
 
 /* Start carving a fresh buffer; false when the pool has none. */

@@ -75,7 +75,32 @@ void bump_pool_frag_finish(struct bump_pool *pool);
 /* Destroy: the owner stops counting fragments; every buffer's count goes to its refcount. */
 void bump_pool_frag_release(struct bump_pool *pool);
 /* The owner's put of a fragment of a carved buffer it still counts: true if it was one. */
-bool bump_frag_put_pending(struct bump_pool *pool, struct bump_desc *d);
+void bump_frag_pend_fold(struct bump_pool *pool, uint32_t slot);
+
+/*
+ * The owner's put of a fragment of a buffer whose carving ended and whose
+ * fragments it still counts (desc->frag_users): a decrement, and the fold
+ * when every reference is back (bump_frag.c).  @refcount: the descriptor's,
+ * read with acquire.  False: the owner does not count this buffer's.
+ */
+static inline bool bump_frag_put_pending_ref(struct bump_pool *pool, struct bump_desc *d,
+					     uint32_t refcount)
+{
+	uint32_t users = d->frag_users;
+
+	if (!users)
+		return false;
+	d->frag_users = --users;
+	if (bump_unlikely(users + refcount <= BUMP_FRAG_BIAS))
+		bump_frag_pend_fold(pool, d->frag_slot);
+	return true;
+}
+
+static inline bool bump_frag_put_pending(struct bump_pool *pool, struct bump_desc *d)
+{
+	return bump_frag_put_pending_ref(pool, d, atomic_load_explicit(&d->refcount,
+								       memory_order_acquire));
+}
 /* Owner: recycle the pending buffers whose fragments all came back through other threads. */
 void bump_frag_reap(struct bump_pool *pool);
 uint32_t bump_frag_unref(struct bump_pool *pool, struct bump_desc *d, uint32_t n);
