@@ -133,11 +133,11 @@ void *bump_pool_alloc_slow(struct bump_pool *pool);
 unsigned bump_pool_refill(struct bump_pool *pool);
 int bump_pool_put_slow(struct bump_pool *pool, void *buf);
 void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *desc);
-extern struct bump_arena *_Atomic bump_arenas[BUMP_ARENA_MAX];
+extern BUMP_ATOMIC(struct bump_arena *) bump_arenas[BUMP_ARENA_MAX];
 
 #define BUMP_STAT_ADD(ctr, n) \
-	atomic_store_explicit(&(ctr), atomic_load_explicit(&(ctr), memory_order_relaxed) + (n), \
-			      memory_order_relaxed)
+	bump_atomic_store(&(ctr), bump_atomic_load(&(ctr), BUMP_MO_RELAXED) + (n), \
+			      BUMP_MO_RELAXED)
 
 /* ---- The owner's fast paths ------------------------------------------- */
 
@@ -231,12 +231,12 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
 		void *buf = pool->cache[count - 1];
 		struct bump_desc *d = bump_pool_page_desc(pool, buf);
 
-		if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
+		if (bump_likely(bump_atomic_load(&d->state, BUMP_MO_RELAXED) ==
 				bump_pool_cached_state(pool))) {
 			bump_pool_set_cache_count(pool, count - 1);
 			if (pool->checked)
-				atomic_store_explicit(&d->state, bump_pool_owned_state(pool),
-						      memory_order_relaxed);
+				bump_atomic_store(&d->state, bump_pool_owned_state(pool),
+						      BUMP_MO_RELAXED);
 			return buf;
 		}
 	}
@@ -273,11 +273,11 @@ static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_
 	struct bump_desc *d = &pool->descs[head];
 
 	if (bump_likely(off < pool->span && count < pool->cache_limit &&
-			atomic_load_explicit(&d->state, memory_order_acquire) ==
+			bump_atomic_load(&d->state, BUMP_MO_ACQUIRE) ==
 				bump_pool_owned_state(pool))) {
 		if (pool->checked)
-			atomic_store_explicit(&d->state, bump_pool_cached_state(pool),
-					      memory_order_relaxed);
+			bump_atomic_store(&d->state, bump_pool_cached_state(pool),
+					      BUMP_MO_RELAXED);
 		if (bump_unlikely(pool->sync_dev))
 			bump_pool_sync_for_device(pool, d);
 		pool->cache[count] = (void *)(pool->base + (uintptr_t)head * pool->page_size);
@@ -372,7 +372,7 @@ long bump_refcount(const void *buf);
 static inline struct bump_arena *bump_arena_of(const void *addr)
 {
 	for (unsigned i = 0; i < BUMP_ARENA_MAX; i++) {
-		struct bump_arena *a = atomic_load_explicit(&bump_arenas[i], memory_order_acquire);
+		struct bump_arena *a = bump_atomic_load(&bump_arenas[i], BUMP_MO_ACQUIRE);
 
 		if (a && (uintptr_t)addr - a->base < a->len)
 			return a;
@@ -459,7 +459,7 @@ static inline bump_ref_t bump_pool_ref(const struct bump_pool *pool, const void 
 
 static inline struct bump_arena *bump_ref_arena(bump_ref_t ref)
 {
-	return atomic_load_explicit(&bump_arenas[bump_ref_arena_id(ref)], memory_order_relaxed);
+	return bump_atomic_load(&bump_arenas[bump_ref_arena_id(ref)], BUMP_MO_RELAXED);
 }
 
 /* First byte of the page @ref names. */

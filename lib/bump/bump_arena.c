@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct bump_arena *_Atomic bump_arenas[BUMP_ARENA_MAX];
+BUMP_ATOMIC(struct bump_arena *) bump_arenas[BUMP_ARENA_MAX];
 static pthread_mutex_t arenas_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void bump_arena_lock(struct bump_arena *arena)

@@ -9,7 +9,7 @@
 #ifndef BUMP_TYPES_H
 #define BUMP_TYPES_H
 
-#include <stdatomic.h>
+#include "bump_atomic.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -52,7 +52,7 @@ struct bump_desc {
 	uint64_t dma_addr;           /* bus address of the page's first byte; 0: unmapped */
 	union {
 		struct {
-			_Atomic uint32_t refcount;
+			BUMP_ATOMIC(uint32_t) refcount;
 			union {
 				struct {
 					uint16_t pool_id;  /* owning pool; 0: the arena's */
@@ -67,7 +67,7 @@ struct bump_desc {
 		 * load.  Their owner writes the word whole: an 8-byte load right
 		 * after a 4-byte store to it would wait for the store to retire.
 		 */
-		_Atomic uint64_t state;
+		BUMP_ATOMIC(uint64_t) state;
 	};
 	uint32_t next;               /* free-list link, or the head's index for a TAIL */
 	union {
@@ -164,27 +164,27 @@ enum bump_pool_flags {
  * on x86 an increment is still a plain add.
  */
 struct bump_pool_alloc_stats {
-	_Atomic uint64_t slow;             /* order-0 buffers taken from the arena */
-	_Atomic uint64_t slow_high_order;  /* multi-page buffers taken from the arena */
-	_Atomic uint64_t empty;            /* refills that found the recycle ring empty */
-	_Atomic uint64_t refill;           /* buffers moved from the recycle ring to the cache */
-	_Atomic uint64_t waive;            /* ring buffers released: on the wrong NUMA node */
-	_Atomic uint64_t fail;             /* allocations that failed: arena exhausted */
-	_Atomic uint64_t stale;            /* cached copies dropped: their buffer had left (a late double put) */
+	BUMP_ATOMIC(uint64_t) slow;             /* order-0 buffers taken from the arena */
+	BUMP_ATOMIC(uint64_t) slow_high_order;  /* multi-page buffers taken from the arena */
+	BUMP_ATOMIC(uint64_t) empty;            /* refills that found the recycle ring empty */
+	BUMP_ATOMIC(uint64_t) refill;           /* buffers moved from the recycle ring to the cache */
+	BUMP_ATOMIC(uint64_t) waive;            /* ring buffers released: on the wrong NUMA node */
+	BUMP_ATOMIC(uint64_t) fail;             /* allocations that failed: arena exhausted */
+	BUMP_ATOMIC(uint64_t) stale;            /* cached copies dropped: their buffer had left (a late double put) */
 };
 
 struct bump_pool_recycle_stats {
-	_Atomic uint64_t cached;           /* puts straight into the owner's cache */
-	_Atomic uint64_t cache_full;       /* owner puts that found the cache full */
-	_Atomic uint64_t released_refcnt;  /* owner puts that only dropped a reference */
-	_Atomic uint64_t wrong_pool;       /* bump_pool_put() of another pool's buffer (rejected) */
+	BUMP_ATOMIC(uint64_t) cached;           /* puts straight into the owner's cache */
+	BUMP_ATOMIC(uint64_t) cache_full;       /* owner puts that found the cache full */
+	BUMP_ATOMIC(uint64_t) released_refcnt;  /* owner puts that only dropped a reference */
+	BUMP_ATOMIC(uint64_t) wrong_pool;       /* bump_pool_put() of another pool's buffer (rejected) */
 };
 
 /* Recycle counters any thread may add to (atomic read-modify-writes). */
 struct bump_pool_recycle_any_stats {
-	_Atomic uint64_t ring_full;        /* buffers released to the arena: ring full */
-	_Atomic uint64_t released_refcnt;  /* other threads' puts that only dropped a reference */
-	_Atomic uint64_t double_put;       /* puts of a buffer already returned (rejected) */
+	BUMP_ATOMIC(uint64_t) ring_full;        /* buffers released to the arena: ring full */
+	BUMP_ATOMIC(uint64_t) released_refcnt;  /* other threads' puts that only dropped a reference */
+	BUMP_ATOMIC(uint64_t) double_put;       /* puts of a buffer already returned (rejected) */
 };
 
 /* A snapshot, as bump_pool_get_stats() fills it. */
@@ -236,7 +236,7 @@ struct bump_pool {
 	uint16_t id;
 	uint8_t arena_id;
 	bool checked;              /* BUMP_POOL_F_CHECKED */
-	_Atomic uintptr_t owner;   /* bump_thread_token() of the owner thread; 0 once destroyed */
+	BUMP_ATOMIC(uintptr_t) owner;   /* bump_thread_token() of the owner thread; 0 once destroyed */
 
 	/* Written by the owner alone, per buffer: the cache and its counters. */
 	bump_cache_aligned uint32_t cache_count;
@@ -259,10 +259,10 @@ struct bump_pool {
 	bump_cache_aligned void *cache[BUMP_POOL_CACHE_SIZE];
 
 	/* Written by any thread; with what the slow paths read. */
-	bump_cache_aligned _Atomic int64_t refs;  /* buffers held from the arena, +1 until destroy */
-	_Atomic bool detached;
+	bump_cache_aligned BUMP_ATOMIC(int64_t) refs;  /* buffers held from the arena, +1 until destroy */
+	BUMP_ATOMIC(bool) detached;
 	/* Bumped before buffers go back to the arena (bump_pool_cache_check). */
-	_Atomic uint32_t released;
+	BUMP_ATOMIC(uint32_t) released;
 	struct bump_pool_recycle_any_stats recycle_any;
 	struct bump_ring *ring;    /* recycle ring */
 	struct bump_pool_priv *priv;  /* slow-path state (bump_pool.c) */

@@ -14,7 +14,7 @@
 #ifndef BUMP_DMA_H
 #define BUMP_DMA_H
 
-#include <stdatomic.h>
+#include "bump_atomic.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,11 +52,11 @@ struct bump_dma_dev {
 	char name[32];
 	void *priv;
 	/* Counters: every map must be matched by exactly one unmap. */
-	_Atomic uint64_t maps;
-	_Atomic uint64_t unmaps;
-	_Atomic uint64_t bytes_mapped;  /* currently mapped */
-	_Atomic uint64_t syncs_for_device;
-	_Atomic uint64_t syncs_for_cpu;
+	BUMP_ATOMIC(uint64_t) maps;
+	BUMP_ATOMIC(uint64_t) unmaps;
+	BUMP_ATOMIC(uint64_t) bytes_mapped;  /* currently mapped */
+	BUMP_ATOMIC(uint64_t) syncs_for_device;
+	BUMP_ATOMIC(uint64_t) syncs_for_cpu;
 };
 
 struct bump_dma_map {
@@ -113,7 +113,7 @@ static inline void bump_dma_sync_for_device(const struct bump_dma_map *m, uint64
 {
 	if (m->dev->ops->sync_for_device) {
 		m->dev->ops->sync_for_device(m->dev, iova, len, dir);
-		atomic_fetch_add_explicit(&m->dev->syncs_for_device, 1, memory_order_relaxed);
+		bump_atomic_fetch_add(&m->dev->syncs_for_device, 1, BUMP_MO_RELAXED);
 	}
 }
 
@@ -122,7 +122,7 @@ static inline void bump_dma_sync_for_cpu(const struct bump_dma_map *m, uint64_t 
 {
 	if (m->dev->ops->sync_for_cpu) {
 		m->dev->ops->sync_for_cpu(m->dev, iova, len, dir);
-		atomic_fetch_add_explicit(&m->dev->syncs_for_cpu, 1, memory_order_relaxed);
+		bump_atomic_fetch_add(&m->dev->syncs_for_cpu, 1, BUMP_MO_RELAXED);
 	}
 }
 

@@ -15,7 +15,7 @@
 #ifndef BUMP_RING_H
 #define BUMP_RING_H
 
-#include <stdatomic.h>
+#include "bump_atomic.h"
 #include <stdint.h>
 
 #include "bump_common.h"
@@ -25,16 +25,16 @@ extern "C" {
 #endif
 
 struct bump_ring_slot {
-	_Atomic uint64_t seq;   /* == pos: free for the producer of pos; == pos+1: full */
+	BUMP_ATOMIC(uint64_t) seq;   /* == pos: free for the producer of pos; == pos+1: full */
 	void *obj;
 };
 
 struct bump_ring {
 	uint32_t size;
 	uint32_t mask;
-	bump_cache_aligned _Atomic uint64_t head;  /* next position producers claim */
-	_Atomic uint64_t tail_seen;  /* a past tail: producers read the consumers' line rarely */
-	bump_cache_aligned _Atomic uint64_t tail;  /* next position consumers take */
+	bump_cache_aligned BUMP_ATOMIC(uint64_t) head;  /* next position producers claim */
+	BUMP_ATOMIC(uint64_t) tail_seen;  /* a past tail: producers read the consumers' line rarely */
+	bump_cache_aligned BUMP_ATOMIC(uint64_t) tail;  /* next position consumers take */
 	bump_cache_aligned struct bump_ring_slot slots[];
 };
 
@@ -56,26 +56,26 @@ static inline void bump_cpu_relax(void)
  */
 static inline unsigned bump_ring_claim(struct bump_ring *r, unsigned n, uint64_t *pos)
 {
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t head = bump_atomic_load(&r->head, BUMP_MO_RELAXED);
 	unsigned k;
 
 	do {
 		/* tail_seen never passes the tail: the space it gives is never too much
 		 * (publishing still waits for each slot's consumer to be done). */
-		uint64_t tail = atomic_load_explicit(&r->tail_seen, memory_order_relaxed);
+		uint64_t tail = bump_atomic_load(&r->tail_seen, BUMP_MO_RELAXED);
 		uint64_t space = head - tail < r->size ? r->size - (head - tail) : 0;
 
 		if (space < n) {
-			tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-			atomic_store_explicit(&r->tail_seen, tail, memory_order_relaxed);
+			tail = bump_atomic_load(&r->tail, BUMP_MO_ACQUIRE);
+			bump_atomic_store(&r->tail_seen, tail, BUMP_MO_RELAXED);
 			space = r->size - (head - tail);
 		}
 		k = n < space ? n : (unsigned)space;
 		if (k == 0)
 			return 0;
-	} while (!atomic_compare_exchange_weak_explicit(&r->head, &head, head + k,
-							memory_order_seq_cst,
-							memory_order_relaxed));
+	} while (!bump_atomic_cas_weak(&r->head, &head, head + k,
+							BUMP_MO_SEQ_CST,
+							BUMP_MO_RELAXED));
 	*pos = head;
 	return k;
 }
@@ -88,10 +88,10 @@ static inline void bump_ring_publish(struct bump_ring *r, uint64_t pos, void *co
 		struct bump_ring_slot *s = &r->slots[(pos + i) & r->mask];
 
 		/* A consumer may have claimed this slot but not yet released it. */
-		while (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + i)
+		while (bump_atomic_load(&s->seq, BUMP_MO_ACQUIRE) != pos + i)
 			bump_cpu_relax();
 		s->obj = objs[i];
-		atomic_store_explicit(&s->seq, pos + i + 1, memory_order_release);
+		bump_atomic_store(&s->seq, pos + i + 1, BUMP_MO_RELEASE);
 	}
 }
 
@@ -111,7 +111,7 @@ static inline unsigned bump_ring_enqueue_burst(struct bump_ring *r, void *const 
  */
 static inline unsigned bump_ring_dequeue_burst(struct bump_ring *r, void **objs, unsigned n)
 {
-	uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint64_t pos = bump_atomic_load(&r->tail, BUMP_MO_RELAXED);
 	unsigned k;
 
 	do {
@@ -119,22 +119,22 @@ static inline unsigned bump_ring_dequeue_burst(struct bump_ring *r, void **objs,
 		while (k < n) {
 			struct bump_ring_slot *s = &r->slots[(pos + k) & r->mask];
 
-			if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + k + 1)
+			if (bump_atomic_load(&s->seq, BUMP_MO_ACQUIRE) != pos + k + 1)
 				break;
 			k++;
 		}
 		if (k == 0)
 			return 0;
-	} while (!atomic_compare_exchange_weak_explicit(&r->tail, &pos, pos + k,
-							memory_order_seq_cst,
-							memory_order_relaxed));
+	} while (!bump_atomic_cas_weak(&r->tail, &pos, pos + k,
+							BUMP_MO_SEQ_CST,
+							BUMP_MO_RELAXED));
 
 	for (unsigned i = 0; i < k; i++) {
 		struct bump_ring_slot *s = &r->slots[(pos + i) & r->mask];
 
 		objs[i] = s->obj;
 		/* Hand the slot to the producer of the next lap. */
-		atomic_store_explicit(&s->seq, pos + i + r->size, memory_order_release);
+		bump_atomic_store(&s->seq, pos + i + r->size, BUMP_MO_RELEASE);
 	}
 	return k;
 }
@@ -142,8 +142,8 @@ static inline unsigned bump_ring_dequeue_burst(struct bump_ring *r, void **objs,
 /* Objects claimed by producers and not yet taken (exact when quiescent). */
 static inline uint64_t bump_ring_count(const struct bump_ring *r)
 {
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t tail = bump_atomic_load(&r->tail, BUMP_MO_ACQUIRE);
+	uint64_t head = bump_atomic_load(&r->head, BUMP_MO_ACQUIRE);
 
 	return head - tail;
 }
@@ -151,7 +151,7 @@ static inline uint64_t bump_ring_count(const struct bump_ring *r)
 /* Total objects ever enqueued (producers' claims): a free statistic. */
 static inline uint64_t bump_ring_enqueued(const struct bump_ring *r)
 {
-	return atomic_load_explicit(&r->head, memory_order_relaxed);
+	return bump_atomic_load(&r->head, BUMP_MO_RELAXED);
 }
 
 #ifdef __cplusplus

@@ -25,7 +25,7 @@
 #ifndef BUMP_VFIO_H
 #define BUMP_VFIO_H
 
-#include <stdatomic.h>
+#include "bump_atomic.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -147,7 +147,7 @@ int bump_vfio_dma_hold(const void *va, size_t len, uint64_t *iova, struct bump_v
 void bump_vfio_dma_release(struct bump_vfio_hold *hold);
 
 /* Bumped whenever a mapping goes away: translation caches check it. */
-extern _Atomic uint64_t bump_vfio_map_gen;
+extern BUMP_ATOMIC(uint64_t) bump_vfio_map_gen;
 
 /*
  * A queue's VA -> IOVA cache, one entry per arena: a buffer's IOVA is its
@@ -172,7 +172,7 @@ static inline int bump_vfio_xlat_iova(struct bump_vfio_xlat *x, bump_ref_t ref, 
 {
 	unsigned a = ref >> 24;
 
-	if (bump_likely(x->gen == atomic_load_explicit(&bump_vfio_map_gen, memory_order_acquire) &&
+	if (bump_likely(x->gen == bump_atomic_load(&bump_vfio_map_gen, BUMP_MO_ACQUIRE) &&
 			(x->valid >> a) & 1)) {
 		*iova = (uint64_t)((int64_t)(uintptr_t)va + x->delta[a]);
 		return 0;

@@ -51,3 +51,29 @@ cc -o "$root/use_bump_static" "$root/use_bump.c" $(pkg-config --cflags libbump) 
 	"$(dirname "$(dirname "$pc")")/libbump.a" -lnuma -lpthread
 LD_LIBRARY_PATH="$(dirname "$(dirname "$pc")")" "$root/use_bump"
 "$root/use_bump_static"
+# A C++ program against the installed headers (every one of them) and library.
+incdir=$(dirname "$(find "$root" -path '*/include/bump/bump.h' | head -n 1)")
+for h in "$incdir"/*.h; do echo "#include <$(basename "$h")>"; done > "$root/use_bump.cpp"
+[ -s "$root/use_bump.cpp" ] || { echo "no headers installed under include/bump"; exit 1; }
+cat >> "$root/use_bump.cpp" <<'CXX'
+#include <cstdio>
+
+int main()
+{
+	bump_region_params rp = {};
+	bump_region *r = nullptr;
+
+	rp.name = "cxx";
+	rp.size = 1 << 20;
+	rp.numa_node = BUMP_NUMA_ANY;
+	rp.flags = BUMP_REGION_F_NO_HUGE;
+	if (bump_region_create(&rp, &r))
+		return 1;
+	bump_region_destroy(r);
+	std::puts("installed libbump works from C++");
+	return 0;
+}
+CXX
+# shellcheck disable=SC2086
+c++ -std=c++17 -Wall -Werror -o "$root/use_bump_cxx" "$root/use_bump.cpp" $flags
+LD_LIBRARY_PATH="$(dirname "$(dirname "$pc")")" "$root/use_bump_cxx"
