@@ -68,5 +68,11 @@ rm -rf "$work/b-good"
 expect "CI fails a missing dependency" '^2 passed, 1 failed$'
 expect "CI names it" '^good: FAIL libfoo-not-built'
 
+# A check that fails after the cases fails the program.
+"$partial" fail-after-cases >"$work/out" 2>&1
+echo $? >>"$work/out"
+sed 's/^/  | /' "$work/out"
+expect "a check after the cases fails the program" '^1$'
+
 [ $fails = 0 ] || { echo "$fails checks of the summary failed"; exit 1; }
 echo "the summary reports every failure made on purpose"
