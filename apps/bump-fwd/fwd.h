@@ -182,6 +182,7 @@ struct fwd_app {
 	atomic_int gate;            /* fwd_lcore.c: threads start once all exist */
 	atomic_bool stop;
 	atomic_bool abort;          /* setup failed: lcores skip the forwarding loop */
+	atomic_uint lcores_polled;  /* lcores past their first poll (fwd_lcore_first_poll) */
 };
 
 /* fwd_setup.c */

@@ -146,18 +146,29 @@ static __attribute__((noinline)) void fwd_lcore_loop(struct fwd_lcore *lc)
 }
 
 /*
- * --tx-first.  A driver posts its RX buffers on the first poll of a queue
- * (the pool's owner allocates them), so every lcore polls its queues once,
- * and all wait for each other, before anyone sends: a frame sent earlier
- * would find its peer's RX ring empty and be missed.
+ * A driver posts its RX buffers on the first poll of a queue (the pool's
+ * owner allocates them): a frame that arrives earlier finds the RX ring
+ * empty and is missed.  Every lcore polls its queues once here; the last
+ * one says so on stdout, and a test that sends frames waits for that line.
  */
-static void fwd_lcore_tx_first(struct fwd_lcore *lc)
+static void fwd_lcore_first_poll(struct fwd_lcore *lc)
 {
 	struct fwd_app *app = lc->app;
 
 	if (app->cfg.engine->uses_rx)
 		for (unsigned i = 0; i < lc->nb_streams; i++)
 			app->cfg.engine->burst(lc->streams[i]);
+	if (atomic_fetch_add(&app->lcores_polled, 1) + 1 == app->nb_lcores) {
+		printf("  every RX queue polled once: its buffers are posted\n");
+		fflush(stdout);
+	}
+}
+
+/* --tx-first: all lcores have polled their queues once before anyone sends. */
+static void fwd_lcore_tx_first(struct fwd_lcore *lc)
+{
+	struct fwd_app *app = lc->app;
+
 	pthread_barrier_wait(&app->lcore_barrier);
 	for (unsigned b = 0; b < app->cfg.tx_first; b++)
 		for (unsigned i = 0; i < lc->nb_streams; i++)
@@ -185,6 +196,7 @@ static void *fwd_lcore_main(void *arg)
 		 */
 		for (unsigned i = 0; i < lc->nb_streams; i++)
 			bump_pool_set_owner(lc->streams[i]->pool);
+		fwd_lcore_first_poll(lc);
 		if (app->cfg.tx_first)
 			fwd_lcore_tx_first(lc);
 		fwd_lcore_loop(lc);

@@ -28,14 +28,14 @@ oversize() {
 		afxdp_start fwd "$NS_F" "$AFXDP_BUMP_FWD" --port "afxdp:$IF_A1,mode=skb" \
 			--port "afxdp:$IF_B1,mode=skb" --stats-period 0 --rxd 4096 --txd 4096 \
 			--nb-mbufs 16384
-		ready="running until"
+		# Its lcore posts the RX buffers on its first poll, after "running until".
+		ready="every RX queue polled"
 	else
 		afxdp_start fwd "$NS_F" "$AFXDP_FWD" --port "afxdp:$IF_A1,mode=skb" \
 			--port "afxdp:$IF_B1,mode=skb" --ring 4096 --bufs 16384
 	fi
 	afxdp_wait_ready "$AFXDP_TMP/fwd" "$PID_fwd" "$ready" ||
 		afxdp_fail "$tool did not start: $(cat "$AFXDP_TMP/fwd")"
-	sleep 0.5  # bump-fwd says it runs before its lcore first polls
 	ip netns exec "$NS_A" "$AFXDP_GEN" -i "$IF_A0" -n "$count" -r 10000 -s 1500 --run "$run" \
 		--oversize-every 50 --oversize-len 5000 >"$AFXDP_TMP/gen" || afxdp_fail "generator failed"
 	wait "$PID_sink"

@@ -36,7 +36,8 @@ afxdp_run() {
 		afxdp_start fwd "$NS_F" "$AFXDP_BUMP_FWD" --port "afxdp:$IF_A1,mode=$mode" \
 			--port "afxdp:$IF_B1,mode=$mode" --fwd "$fwd" --stats-period 0 \
 			--rxd 4096 --txd 4096 --nb-mbufs 16384
-		ready="running until"
+		# Its lcore posts the RX buffers on its first poll, after "running until".
+		ready="every RX queue polled"
 	else
 		afxdp_start fwd "$NS_F" "$AFXDP_FWD" --port "afxdp:$IF_A1,mode=$mode" \
 			--port "afxdp:$IF_B1,mode=$mode" --fwd "$fwd" --arena shared \
@@ -44,8 +45,6 @@ afxdp_run() {
 	fi
 	afxdp_wait_ready "$AFXDP_TMP/fwd" "$PID_fwd" "$ready" ||
 		afxdp_fail "$tool did not start: $(cat "$AFXDP_TMP/fwd")"
-	# bump-fwd says it runs before its lcore first polls (and fills the fill ring).
-	sleep 0.5
 	ip netns exec "$NS_A" "$AFXDP_GEN" -i "$IF_A0" -n "$count" -r "$rate" -s "$size" \
 		--run "$run" || afxdp_fail "generator failed"
 	wait "$PID_sink"

@@ -113,6 +113,7 @@ int main(int argc, char **argv)
 	};
 	static uint8_t bufs[SINK_BATCH][TF_MAX_LEN + 64];
 	struct mmsghdr msgs[SINK_BATCH];
+	struct sockaddr_ll from[SINK_BATCH];
 	struct iovec iov[SINK_BATCH];
 	struct tpacket_stats pst;
 	socklen_t plen = sizeof(pst);
@@ -166,7 +167,8 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < SINK_BATCH; i++) {
 			iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
-			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &from[i],
+				.msg_namelen = sizeof(from[i]), .msg_iov = &iov[i], .msg_iovlen = 1 } };
 		}
 		n = recvmmsg(fd, msgs, SINK_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -175,8 +177,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "afxdp_sink: recvmmsg: %s\n", strerror(errno));
 			break;
 		}
-		for (int i = 0; i < n; i++)
-			sink_account(&c, seen, expect, &next, bufs[i], msgs[i].msg_len, run);
+		for (int i = 0; i < n; i++) {
+			/* What this host sends out of the interface is not what arrived. */
+			if (from[i].sll_pkttype == PACKET_OUTGOING)
+				c.not_ours++;
+			else
+				sink_account(&c, seen, expect, &next, bufs[i], msgs[i].msg_len, run);
+		}
 		if (n > 0)
 			last = sink_now_ms();
 	}

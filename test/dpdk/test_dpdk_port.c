@@ -405,9 +405,10 @@ int main(int argc, char **argv)
 		bump_dpdk_eal_args(1, eal_huge);
 	else
 		bump_dpdk_eal_args(5, eal_nohuge);
+	/* bump's own EAL start is under test: its failure is a failure, not a skip. */
 	if (bump_dpdk_eal_init()) {
-		printf("SKIP: DPDK's EAL does not start here: %s\n", bump_last_error());
-		return 77;
+		fprintf(stderr, "FAIL: bump_dpdk_eal_init: %s\n", bump_last_error());
+		return 1;
 	}
 	CHECK_EQ(bump_dpdk_eal_hugepages(), huge);
 	if (bump_region_create(&rp, &region) || (ap.region = region, bump_arena_create(&ap, &arena))) {
@@ -427,9 +428,8 @@ int main(int argc, char **argv)
 	TEST_RUN(test_stop_start);
 	TEST_RUN(test_dma_dev);
 
+	/* Checks outside the cases fail the program too (test_exit). */
 	CHECK_EQ(bump_arena_free_pages(arena), free0);
-	if (bump_arena_free_pages(arena) != free0)
-		test_cases_failed++;
 	CHECK_EQ(bump_arena_destroy(arena), 0);
 	bump_region_destroy(region);
 	return test_exit();

@@ -5,7 +5,9 @@
  * A test program runs its cases with TEST_RUN(); a failed CHECK prints the
  * expression, file and line, and marks the case failed.  A case that cannot
  * run here (no hugepages, not root) calls TEST_SKIP("why"): the program then
- * exits 77, which meson counts as skipped, never as passed.
+ * exits 77, which meson counts as skipped, never as passed; each skipped
+ * case prints "skip CASE: why", which scripts/test-summary.py lists by name.
+ * A CHECK outside any case (a leak check after them) fails the program too.
  */
 #ifndef BUMP_TEST_H
 #define BUMP_TEST_H
@@ -76,13 +78,17 @@ static const char *test_skip_reason;
 		}                                                                     \
 	} while (0)
 
-/* Exit status for meson: 1 if anything failed, 77 if everything skipped. */
+/* Exit status for meson: 1 if any check failed, 77 if every case skipped. */
 static inline int test_exit(void)
 {
 	printf("%d cases: %d failed, %d skipped\n", test_cases_run, test_cases_failed,
 	       test_cases_skipped);
-	if (test_cases_failed)
+	if (test_cases_failed || test_failed_checks) {
+		if (!test_cases_failed)
+			fprintf(stderr, "not ok: %d checks outside the cases failed\n",
+				test_failed_checks);
 		return 1;
+	}
 	if (test_cases_skipped && test_cases_skipped == test_cases_run)
 		return 77;
 	return 0;

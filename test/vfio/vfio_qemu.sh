@@ -4,7 +4,7 @@
 # vfio_qemu.sh - boot the distribution kernel under QEMU (TCG, emulated
 # intel-iommu) with one emulated NIC, bind it to vfio-pci inside the guest,
 # run a bump program on it there, and drive it from the host with vfio_peer
-# over QEMU's UDP socket netdev.  See /work/shared/notes/qemu-vfio.md.
+# over QEMU's UDP socket netdev.  doc/vfio.md has the details.
 #
 #   vfio_qemu.sh --nic e1000e|virtio --scenario fwd|unbind|bogus|bump-fwd \
 #                --guest PROG --peer PROG [--count N] [--keep]
@@ -94,19 +94,22 @@ if [ $guest_dynamic = 1 ]; then
 		cp -L "$lib" "$root$lib"
 	done
 fi
-MODS="irqbypass vfio vfio_virqfd vfio_iommu_type1 vfio-pci-core vfio-pci"
-for m in $MODS; do
-	f=$(modinfo -k "$KVER" -F filename "$m" 2>/dev/null || true)
+# The vfio modules this kernel has, in load order (vfio_modules.sh).
+mods=$(sh "$(dirname "$0")/vfio_modules.sh" "$KVER" 2>"$work/modules.err") ||
+	skip "$(cat "$work/modules.err") (this test needs the vfio modules)"
+MODS=
+while read -r m f; do
 	case "$f" in
-	"") skip "kernel $KVER has no module $m (built in, or missing: this test needs the vfio modules)" ;;
-	"(builtin)"|*builtin*) continue ;;
 	*.ko) cp "$f" "$root/lib/modules/$m.ko" ;;
 	*.ko.xz) xz -dc "$f" > "$root/lib/modules/$m.ko" || skip "cannot decompress $f (install xz-utils)" ;;
 	*.ko.zst) zstd -dqc "$f" > "$root/lib/modules/$m.ko" || skip "cannot decompress $f (install zstd)" ;;
 	*.ko.gz) gzip -dc "$f" > "$root/lib/modules/$m.ko" ;;
 	*) skip "module $m is $f: unknown format" ;;
 	esac
-done
+	MODS="$MODS $m"
+done <<EOM
+$mods
+EOM
 
 case "$scenario" in
 bump-fwd)
