@@ -18,7 +18,8 @@
  *   struct bump_uring_bufring_params p = { .ring = &ring, .pool = pool, .bgid = 1 };
  *
  *   bump_uring_queue_init(256, &ring, 0);          // clear errors where io_uring is off
- *   bump_uring_bufring_attach(&p, &br);            // register and fill from the pool
+ *   bump_uring_bufring_attach(&p, &br);            // register (any thread)
+ *   bump_uring_bufring_refill(br);                 // fill from the pool (its owner)
  *   bump_uring_prep_recv_multishot(io_uring_get_sqe(&ring), br, fd, 0);
  *   io_uring_submit(&ring);
  *   for (;;) {
@@ -34,9 +35,11 @@
  *           ...
  *   }
  *
- * Threading: attach, refill and complete run on the pool's owner thread (they
- * allocate from it), which is also the thread that reaps the ring's CQEs.
- * Packets may be freed from any thread.  Stats may be read from any thread.
+ * Threading: refill runs on the pool's owner thread (it allocates); complete
+ * runs on the thread that reaps the ring's CQEs, one at a time with refill
+ * (usually the same thread).  Attach and detach may run on a control thread
+ * while no other thread uses the bufring.  Packets may be freed, and stats
+ * read, from any thread.
  *
  * Every function returns 0 (or a count) or a negative errno, and leaves a
  * message saying what to do in bump_last_error().
@@ -88,9 +91,9 @@ struct bump_uring_bufring_stats {
 int bump_uring_queue_init(unsigned entries, struct io_uring *ring, unsigned flags);
 
 /*
- * Register a provided-buffer ring with buffer group @params->bgid on
- * @params->ring and fill it from @params->pool.  Each buffer is offered
- * to the kernel from its headroom to its end.  -EINVAL with a message for a
+ * Register an empty provided-buffer ring with buffer group @params->bgid on
+ * @params->ring; bump_uring_bufring_refill() on the pool's owner thread then
+ * fills it.  Each buffer is offered to the kernel from its headroom to its end.  -EINVAL with a message for a
  * kernel without buffer rings (before 5.19) or a group id in use.
  */
 int bump_uring_bufring_attach(const struct bump_uring_bufring_params *params,

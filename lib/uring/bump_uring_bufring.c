@@ -142,7 +142,6 @@ int bump_uring_bufring_attach(const struct bump_uring_bufring_params *p,
 		bufring_free(br);
 		return ret;
 	}
-	bump_uring_bufring_refill(br);
 	*out = br;
 	return 0;
 }
@@ -248,8 +247,8 @@ int bump_uring_bufring_complete(struct bump_uring_bufring *br, const struct io_u
 	br->free_bids[br->nb_free++] = (uint16_t)bid;
 	atomic_store_explicit(&br->st.posted, br->entries - br->nb_free, memory_order_relaxed);
 	if (bump_unlikely(cqe->res < 0)) {
-		/* A buffer with an error result: nothing in it; straight back to the pool. */
-		bump_pool_put(br->pool, buf);
+		/* A buffer with an error result: nothing in it; back to the pool (any thread). */
+		bump_put(buf);
 		return 0;
 	}
 	pkt->ref = bump_pool_ref(br->pool, buf);

@@ -217,6 +217,8 @@ static void test_receive_and_return_from_other_thread(void)
 	p.ring = &ring;
 	p.pool = pool;
 	CHECK_EQ(bump_uring_bufring_attach(&p, &br), 0);
+	CHECK_EQ(bump_uring_bufring_posted(br), 0);
+	CHECK_EQ(bump_uring_bufring_refill(br), 256);
 	CHECK_EQ(bump_uring_bufring_posted(br), 256);
 	CHECK_EQ(bump_uring_bufring_buf_len(br), 4096 - 64);
 	CHECK_EQ(pipe2(pfd, O_CLOEXEC), 0);
@@ -312,6 +314,7 @@ static void test_ring_exhaustion_recovers(void)
 	p.ring = &ring;
 	p.pool = pool;
 	CHECK_EQ(bump_uring_bufring_attach(&p, &br), 0);
+	CHECK_EQ(bump_uring_bufring_refill(br), POOL);
 	/* The pool gives 16: a ring of 32 holds 16, and the shortfall is counted. */
 	CHECK_EQ(bump_uring_bufring_posted(br), POOL);
 	arm_recv(&ring, br, u.rx);
@@ -407,6 +410,7 @@ static void test_bad_params(void)
 	CHECK_ERROR_SAYS("headroom");
 	p.headroom = 0;
 	CHECK_EQ(bump_uring_bufring_attach(&p, &br), 0);
+	CHECK_EQ(bump_uring_bufring_refill(br), 16);
 	CHECK_EQ(bump_uring_bufring_attach(&p, &br2), -EEXIST);
 	CHECK_ERROR_SAYS("pick another bgid");
 	/* A completion naming a buffer id never posted is refused and counted. */
