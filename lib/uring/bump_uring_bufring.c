@@ -19,11 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 /* Buffers taken from the pool per bulk allocation. */
 #define BUFRING_REFILL_BATCH 64
-/* Longest pause, in refill calls, between tries of a dry pool (each try costs the arena's lock). */
-#define BUFRING_BACKOFF_MAX 1024
+/*
+ * Pauses between tries of a dry pool (each try costs the arena's lock): 1 us,
+ * doubling to 100 us.  In time, not in calls: a loop that sleeps while the
+ * ring is empty calls rarely and must not wait thousands of its turns.
+ */
+#define BUFRING_BACKOFF_MIN_NS 1000u
+#define BUFRING_BACKOFF_MAX_NS 100000u
 
 struct bufring_stats {
 	_Atomic uint64_t completions, bytes, refills, nombuf, enobufs, bad_bid;
@@ -41,7 +47,8 @@ struct bump_uring_bufring {
 	uint16_t bgid;
 	uint16_t port;
 	bool nombuf_warned;
-	uint32_t backoff, skip;
+	uint32_t backoff_ns;              /* 0: the pool gave buffers at the last try */
+	uint64_t retry_ns;                /* CLOCK_MONOTONIC of the next try of a dry pool */
 	struct bump_pool *pool;
 	struct io_uring *uring;
 	size_t map_len;
@@ -169,7 +176,15 @@ long bump_uring_bufring_detach(struct bump_uring_bufring *br)
 	return returned;
 }
 
-/* The pool gave nothing: say so once, and try again after 1, 2, 4 ... refill calls. */
+static uint64_t bufring_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The pool gave nothing: say so once, and try again after a pause that doubles. */
 static void bufring_pool_dry(struct bump_uring_bufring *br)
 {
 	if (!br->nombuf_warned) {
@@ -180,8 +195,9 @@ static void bufring_pool_dry(struct bump_uring_bufring *br)
 			 "buffers (warned once per ring)", bump_pool_name(br->pool), br->bgid,
 			 br->entries - br->nb_free, br->entries);
 	}
-	br->backoff = br->backoff ? BUMP_MIN(br->backoff * 2, BUFRING_BACKOFF_MAX) : 1;
-	br->skip = br->backoff;
+	br->backoff_ns = br->backoff_ns ? BUMP_MIN(br->backoff_ns * 2, BUFRING_BACKOFF_MAX_NS) :
+			 BUFRING_BACKOFF_MIN_NS;
+	br->retry_ns = bufring_now_ns() + br->backoff_ns;
 }
 
 unsigned bump_uring_bufring_refill(struct bump_uring_bufring *br)
@@ -190,10 +206,8 @@ unsigned bump_uring_bufring_refill(struct bump_uring_bufring *br)
 	void *bufs[BUFRING_REFILL_BATCH];
 	unsigned added = 0;
 
-	if (br->skip) {
-		br->skip--;
+	if (bump_unlikely(br->backoff_ns) && bufring_now_ns() < br->retry_ns)
 		return 0;
-	}
 	while (br->nb_free) {
 		unsigned want = BUMP_MIN(br->nb_free, (uint32_t)BUFRING_REFILL_BATCH);
 		unsigned got = bump_pool_alloc_bulk(br->pool, bufs, want);
@@ -208,12 +222,14 @@ unsigned bump_uring_bufring_refill(struct bump_uring_bufring *br)
 		added += got;
 		if (got < want) {
 			BUFRING_STAT_ADD(br->st.nombuf, want - got);
-			if (got == 0)
-				bufring_pool_dry(br);
 			break;
 		}
-		br->backoff = 0;
 	}
+	/* Nothing at all: back off.  Some: the pool works again, try it at every call. */
+	if (added == 0 && br->nb_free)
+		bufring_pool_dry(br);
+	else
+		br->backoff_ns = 0;
 	if (added) {
 		/* One release store of the tail publishes the whole burst. */
 		io_uring_buf_ring_advance(br->ring, (int)added);

@@ -351,8 +351,10 @@ static void test_ring_exhaustion_recovers(void)
 	while (got < MORE && test_failed_checks == fails) {
 		struct reap r;
 
-		for (int i = 0; i < 2048 && bump_uring_bufring_posted(br) == 0; i++)
-			bump_uring_bufring_refill(br);
+		/* A dry pool is retried after a pause (at most 100 us): wait up to 1 s. */
+		for (int i = 0; i < 100000 && !bump_uring_bufring_refill(br) &&
+				bump_uring_bufring_posted(br) == 0; i++)
+			usleep(10);
 		CHECK(bump_uring_bufring_posted(br) > 0);
 		if (ended) {
 			arm_recv(&ring, br, u.rx);

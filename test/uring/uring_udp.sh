@@ -56,7 +56,7 @@ udp_case() {
 
 udp_case sink -n 200000 -r 50000 --sockets 8 -- --threads 2
 udp_case echo -n 50000 -r 20000 --sockets 8 --echo -- --threads 2 --mode echo
-udp_case dry -n 50000 -r 25000 --sockets 4 -- --threads 1 --ring 8 --bufs 8
+udp_case dry -n 20000 -r 10000 --sockets 4 -- --threads 1 --ring 8 --bufs 8
 
 [ $FAILS = 0 ] || afxdp_fail "$FAILS case(s) failed"
 echo "PASS"
