@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -374,6 +375,16 @@ out:
 		       PRIu64 "\n", now.rx, now.rx_bytes, end - start,
 		       (double)now.rx / (end - start) / 1e6, now.bad, now.consumed, now.consumed_bad,
 		       now.tx, now.tx_errors, now.enobufs, now.rearms);
+		{
+			struct rusage ru;
+			double cpu;
+
+			getrusage(RUSAGE_SELF, &ru);
+			cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+			      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+			printf("bump-udp: cpu %.2f s, %.0f ns per datagram (user and system, every "
+			       "thread)\n", cpu, now.rx ? cpu * 1e9 / (double)now.rx : 0.0);
+		}
 		if (now.bad || now.consumed_bad) {
 			fprintf(stderr, "bump-udp: %" PRIu64 " datagrams were corrupt or not the test "
 				"client's\n", now.bad + now.consumed_bad);
