@@ -23,6 +23,9 @@
  */
 #include "fwd.h"
 #include "bump_sim.h"
+#ifdef BUMP_HAVE_URING_PORT
+#include "bump_uring_port.h"
+#endif
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -202,6 +205,21 @@ static void fwd_stats_sim_line(const struct bump_port *port, unsigned p)
 	       s.sink_seq_gaps, s.sink_seq_errors, s.dma_faults, s.tx_unmapped);
 }
 
+#ifdef BUMP_HAVE_URING_PORT
+/* The io_uring port's own counters, since open: how often its buffer ring ran dry. */
+static void fwd_stats_uring_line(struct bump_port *port, unsigned p)
+{
+	struct bump_uring_port_counters c;
+
+	if (bump_uring_port_counters_get(port, &c))
+		return;
+	printf("uring port %u: rx_enobufs=%" PRIu64 " rx_rearms=%" PRIu64 " rx_nombuf=%" PRIu64
+	       " rx_drops=%" PRIu64 " rx_too_long=%" PRIu64 " rx_errors=%" PRIu64
+	       " tx_errors=%" PRIu64 "\n", p, c.rx_enobufs, c.rx_rearms, c.rx_nombuf, c.rx_drops,
+	       c.rx_too_long, c.rx_errors, c.tx_errors);
+}
+#endif
+
 void fwd_stats_print_summary(struct fwd_stats *st)
 {
 	const struct fwd_app *app = st->app;
@@ -229,6 +247,10 @@ void fwd_stats_print_summary(struct fwd_stats *st)
 		fwd_stats_port_line(p, a, b, "      ");
 		if (!strcmp(app->ports[p].info.driver, "sim"))
 			fwd_stats_sim_line(app->ports[p].port, p);
+#ifdef BUMP_HAVE_URING_PORT
+		if (!strcmp(app->ports[p].info.driver, "uring"))
+			fwd_stats_uring_line(app->ports[p].port, p);
+#endif
 		/* rxonly forwards nothing: what it consumed is its throughput. */
 		total += app->cfg.engine->uses_tx ? y->fwd_tx - x->fwd_tx : y->fwd_rx - x->fwd_rx;
 	}

@@ -5,6 +5,8 @@
  * A port is opened from a devargs string, "<driver>:<args>":
  *   sim:mode=loopback          the software NIC (drivers/net/sim)
  *   afxdp:veth0,queue=0        AF_XDP
+ *   uring:veth0                io_uring on an AF_PACKET socket (drivers/net/uring)
+ *   uring:udp=10.0.0.1:9000    io_uring on a UDP socket (datagrams)
  *   vfio:0000:00:01.0          userspace e1000e / virtio-net through vfio-pci
  *   dpdk:net_ring0             any DPDK ethdev
  * Drivers register themselves by name (bump_port_driver_register, usually
