@@ -20,6 +20,8 @@
 #ifndef BUMP_H
 #define BUMP_H
 
+#include "bump_api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,12 +51,12 @@ struct bump_arena_params {
 	unsigned page_size;
 };
 
-int bump_arena_create(const struct bump_arena_params *params, struct bump_arena **out);
+BUMP_API int bump_arena_create(const struct bump_arena_params *params, struct bump_arena **out);
 /* -EBUSY (nothing freed) while a pool, live or detached, still uses the arena. */
-int bump_arena_destroy(struct bump_arena *arena);
+BUMP_API int bump_arena_destroy(struct bump_arena *arena);
 /* Pages free in the arena. */
-uint32_t bump_arena_free_pages(const struct bump_arena *arena);
-const char *bump_arena_name(const struct bump_arena *arena);
+BUMP_API uint32_t bump_arena_free_pages(const struct bump_arena *arena);
+BUMP_API const char *bump_arena_name(const struct bump_arena *arena);
 
 /* ---- Pools ------------------------------------------------------------ */
 
@@ -72,7 +74,7 @@ struct bump_pool_params {
 	uint32_t max_len;            /* DMA_SYNC_DEV: how much it may write (0: to the end) */
 };
 
-int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **out);
+BUMP_API int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **out);
 /*
  * Destroy a pool (owner thread).  Cached and ring buffers go back to the
  * arena and the pool's DMA mapping is undone now, by walking the descriptor
@@ -83,26 +85,26 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
  * destroy of a pool still detached is refused with -EALREADY (once freed,
  * the handle is gone, as with free()).
  */
-long bump_pool_destroy(struct bump_pool *pool);
+BUMP_API long bump_pool_destroy(struct bump_pool *pool);
 /* Make the calling thread the pool's owner (for instance an RX lcore). */
-void bump_pool_set_owner(struct bump_pool *pool);
+BUMP_API void bump_pool_set_owner(struct bump_pool *pool);
 /*
  * The NUMA node pages must be on to stay in the pool (page_pool_nid_changed;
  * owner thread).  0, -EINVAL for a node that does not exist, -ESHUTDOWN
  * after destroy.
  */
-int bump_pool_set_nid(struct bump_pool *pool, int nid);
-uint16_t bump_pool_id(const struct bump_pool *pool);
+BUMP_API int bump_pool_set_nid(struct bump_pool *pool, int nid);
+BUMP_API uint16_t bump_pool_id(const struct bump_pool *pool);
 /* The DMA device the pool's buffers are mapped for (NULL: not mapped, or destroyed). */
-struct bump_dma_dev *bump_pool_dma_dev(const struct bump_pool *pool);
-const char *bump_pool_name(const struct bump_pool *pool);
+BUMP_API struct bump_dma_dev *bump_pool_dma_dev(const struct bump_pool *pool);
+BUMP_API const char *bump_pool_name(const struct bump_pool *pool);
 /* Bytes in one buffer (page size << order). */
 static inline size_t bump_pool_buf_size(const struct bump_pool *pool)
 {
 	return pool->buf_size;
 }
 
-void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *stats);
+BUMP_API void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *stats);
 
 /* A pool as listed by bump_pool_list() (page_pool's netlink page-pool-get). */
 struct bump_pool_info {
@@ -116,7 +118,7 @@ struct bump_pool_info {
 	bool dma_mapped;
 };
 /* Fill up to @max entries, in ID order; returns how many pools exist. */
-unsigned bump_pool_list(struct bump_pool_info *infos, unsigned max);
+BUMP_API unsigned bump_pool_list(struct bump_pool_info *infos, unsigned max);
 
 /* Errors seen process-wide on the put paths (bump_put_* of bad pointers). */
 struct bump_error_stats {
@@ -125,15 +127,15 @@ struct bump_error_stats {
 	uint64_t double_put;
 	uint64_t wrong_pool;
 };
-void bump_get_error_stats(struct bump_error_stats *stats);
+BUMP_API void bump_get_error_stats(struct bump_error_stats *stats);
 
 /* ---- Slow paths behind the inline helpers ------------------------------ */
 
-void *bump_pool_alloc_slow(struct bump_pool *pool);
-unsigned bump_pool_refill(struct bump_pool *pool);
-int bump_pool_put_slow(struct bump_pool *pool, void *buf);
-void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *desc);
-extern BUMP_ATOMIC(struct bump_arena *) bump_arenas[BUMP_ARENA_MAX];
+BUMP_API void *bump_pool_alloc_slow(struct bump_pool *pool);
+BUMP_API unsigned bump_pool_refill(struct bump_pool *pool);
+BUMP_API int bump_pool_put_slow(struct bump_pool *pool, void *buf);
+BUMP_API void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *desc);
+extern BUMP_API BUMP_ATOMIC(struct bump_arena *) bump_arenas[BUMP_ARENA_MAX];
 
 #define BUMP_STAT_ADD(ctr, n) \
 	bump_atomic_store(&(ctr), bump_atomic_load(&(ctr), BUMP_MO_RELAXED) + (n), \
@@ -248,15 +250,15 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
  * (fewer only when the pool runs dry).  On CPUs with AVX-512 the checks of
  * a burst run eight buffers at a time (chosen at run time).
  */
-unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n);
+BUMP_API unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n);
 /*
  * The same, with what a driver posts: each buffer's reference in @refs (the
  * ref of its packet handle; NULL: not wanted) and its bus address for the
  * pool's DMA device in @dma (0: unmapped), read from the descriptor lines
  * the allocation just read.  No per-buffer lookup left for the RX path.
  */
-unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, bump_ref_t *refs,
-				  uint64_t *dma, unsigned n);
+BUMP_API unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, bump_ref_t *refs,
+					   uint64_t *dma, unsigned n);
 
 /*
  * The owner's put of @buf when it is the last reference to a whole buffer of
@@ -328,10 +330,10 @@ static inline int bump_pool_put(struct bump_pool *pool, void *buf)
  * A burst that finds the cache full moves its oldest half to the recycle
  * ring at once, as DPDK flushes an lcore cache.  AVX-512 where the CPU has it.
  */
-unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n);
+BUMP_API unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n);
 
 /* Which bulk loops this process runs: "avx512", or "scalar" (BUMP_NO_AVX512=1, or no AVX-512). */
-const char *bump_bulk_impl(void);
+BUMP_API const char *bump_bulk_impl(void);
 
 /* True when @buf is inside a whole buffer of @pool (a cheap check, any thread). */
 static inline bool bump_pool_owns(const struct bump_pool *pool, const void *buf)
@@ -349,9 +351,9 @@ static inline bool bump_pool_owns(const struct bump_pool *pool, const void *buf)
  * arena when the pool was destroyed.  0, or a negative errno for a rejected
  * pointer (foreign, double put, not allocated): nothing is freed then.
  */
-int bump_put(void *buf);
+BUMP_API int bump_put(void *buf);
 /* Return @n buffers of any pools; returns the number rejected. */
-unsigned bump_put_bulk(void *const *bufs, unsigned n);
+BUMP_API unsigned bump_put_bulk(void *const *bufs, unsigned n);
 /*
  * A thread that is not a pool's owner collects the buffers it returns to
  * that pool in its put stash and hands them to the pool's recycle ring
@@ -361,12 +363,12 @@ unsigned bump_put_bulk(void *const *bufs, unsigned n);
  * a thread that stops putting for a while (or before a pool it returned to
  * is destroyed) calls bump_put_flush() so the owner gets them now.
  */
-void bump_put_flush(void);
+BUMP_API void bump_put_flush(void);
 /* Take one more reference (a clone); 0, or -EINVAL for a pointer bump does not own. */
-int bump_get(void *buf);
+BUMP_API int bump_get(void *buf);
 /* References on @buf's buffer, or a negative errno (exact for a fragment
  * buffer still being carved only on its pool's owner thread). */
-long bump_refcount(const void *buf);
+BUMP_API long bump_refcount(const void *buf);
 
 /* The arena holding @addr, or NULL (never dereferences @addr). */
 static inline struct bump_arena *bump_arena_of(const void *addr)
@@ -384,7 +386,7 @@ static inline struct bump_arena *bump_arena_of(const void *addr)
  * The descriptor of the buffer holding @addr (the head of a multi-page bump),
  * or NULL for a pointer outside every arena (counted as foreign, reported).
  */
-struct bump_desc *bump_desc_of(const void *addr);
+BUMP_API struct bump_desc *bump_desc_of(const void *addr);
 
 /* The bus address of @buf for the device its pool was mapped for (0: unmapped). */
 static inline uint64_t bump_pool_dma_addr(const struct bump_pool *pool, const void *buf)
@@ -397,11 +399,11 @@ static inline uint64_t bump_pool_dma_addr(const struct bump_pool *pool, const vo
 }
 
 /* Make the device's writes to [buf, buf+len) visible to the CPU (after RX). */
-void bump_pool_sync_for_cpu(struct bump_pool *pool, const void *buf, size_t len);
+BUMP_API void bump_pool_sync_for_cpu(struct bump_pool *pool, const void *buf, size_t len);
 
 /* ---- Fragments (page_pool_alloc_frag) ---------------------------------- */
 
-void *bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size);
+BUMP_API void *bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size);
 
 /*
  * Allocate a fragment of *@size bytes (owner thread), rounded up to a cache
@@ -432,8 +434,8 @@ static inline void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size)
  * search.  The bulk form reads @n references @stride bytes apart (so an
  * array of packet handles can be passed as is); returns the number rejected.
  */
-int bump_ref_put(bump_ref_t ref);
-unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride);
+BUMP_API int bump_ref_put(bump_ref_t ref);
+BUMP_API unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride);
 
 /* A reference: the arena's id in the high 8 bits, the page index in the low 24. */
 static inline bump_ref_t bump_ref_make(unsigned arena_id, uint32_t idx)

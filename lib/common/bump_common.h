@@ -5,6 +5,8 @@
 #ifndef BUMP_COMMON_H
 #define BUMP_COMMON_H
 
+#include "bump_api.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,7 +54,7 @@ static inline uintptr_t bump_thread_token(void)
 #endif
 
 /* Monotonic nanoseconds (CLOCK_MONOTONIC); for stats and timeouts only. */
-uint64_t bump_time_ns(void);
+BUMP_API uint64_t bump_time_ns(void);
 
 #ifdef __cplusplus
 }

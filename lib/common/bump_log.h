@@ -10,6 +10,8 @@
 #ifndef BUMP_LOG_H
 #define BUMP_LOG_H
 
+#include "bump_api.h"
+
 #include <stdarg.h>
 
 #ifdef __cplusplus
@@ -26,25 +28,25 @@ enum bump_log_level {
 typedef void (*bump_log_fn)(enum bump_log_level level, const char *msg, void *arg);
 
 /* Route log lines to @fn (NULL restores the default: "bump: ..." on stderr). */
-void bump_log_set_handler(bump_log_fn fn, void *arg);
+BUMP_API void bump_log_set_handler(bump_log_fn fn, void *arg);
 /* Drop lines less important than @level (default BUMP_LOG_INFO). */
-void bump_log_set_level(enum bump_log_level level);
+BUMP_API void bump_log_set_level(enum bump_log_level level);
 
-void bump_log(enum bump_log_level level, const char *fmt, ...)
+BUMP_API void bump_log(enum bump_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
  * Record @fmt as the calling thread's last error, log it at BUMP_LOG_ERR and
  * return -@err, so that a failing path reads: return bump_error(ENOMEM, ...).
  */
-int bump_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+BUMP_API int bump_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* As bump_error(), but logged at @level (a rejected put is a warning). */
-int bump_error_at(enum bump_log_level level, int err, const char *fmt, ...)
+BUMP_API int bump_error_at(enum bump_log_level level, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* The calling thread's last error message ("" if none). */
-const char *bump_last_error(void);
-void bump_clear_error(void);
+BUMP_API const char *bump_last_error(void);
+BUMP_API void bump_clear_error(void);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,8 @@
 #ifndef BUMP_DMA_H
 #define BUMP_DMA_H
 
+#include "bump_api.h"
+
 #include "bump_atomic.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,24 +78,24 @@ struct bump_dma_map {
 };
 
 /* Software devices: IOVA == VA. */
-int bump_dma_identity_open(struct bump_dma_dev **out);
+BUMP_API int bump_dma_identity_open(struct bump_dma_dev **out);
 /*
  * No-IOMMU hardware: IOVA == physical address from /proc/self/pagemap
  * (needs CAP_SYS_ADMIN; memory must be locked).  Refuses ranges that cross a
  * physical discontinuity.
  */
-int bump_dma_pagemap_open(struct bump_dma_dev **out);
+BUMP_API int bump_dma_pagemap_open(struct bump_dma_dev **out);
 /* Open a device with caller-provided ops (the vfio implementation uses this). */
-int bump_dma_dev_open(const struct bump_dma_ops *ops, const char *name, void *priv,
-		      struct bump_dma_dev **out);
+BUMP_API int bump_dma_dev_open(const struct bump_dma_ops *ops, const char *name, void *priv,
+			       struct bump_dma_dev **out);
 /* Close a device.  -EBUSY (and nothing closed) while mappings remain. */
-int bump_dma_dev_close(struct bump_dma_dev *dev);
+BUMP_API int bump_dma_dev_close(struct bump_dma_dev *dev);
 
 /* Map [va, va+len) (page_size: the backing page size) for dev. */
-int bump_dma_map(struct bump_dma_dev *dev, void *va, size_t len, size_t page_size,
-		 struct bump_dma_map **out);
+BUMP_API int bump_dma_map(struct bump_dma_dev *dev, void *va, size_t len, size_t page_size,
+			  struct bump_dma_map **out);
 /* Undo a mapping and free it. */
-int bump_dma_unmap(struct bump_dma_map *m);
+BUMP_API int bump_dma_unmap(struct bump_dma_map *m);
 
 /* IOVA of [va, va+len) inside m; -EINVAL outside, -ERANGE across a discontinuity. */
 static inline int bump_dma_iova(const struct bump_dma_map *m, const void *va, size_t len,

@@ -11,6 +11,8 @@
 #ifndef BUMP_MEM_H
 #define BUMP_MEM_H
 
+#include "bump_api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,22 +65,22 @@ struct bump_region;
  * (bump_last_error() says why and what to do; for missing hugepages: how
  * many of which size on which node, and the command that provides them).
  */
-int bump_region_create(const struct bump_region_params *params, struct bump_region **out);
+BUMP_API int bump_region_create(const struct bump_region_params *params, struct bump_region **out);
 /* Unmap the region.  The caller guarantees nothing uses it any more. */
-void bump_region_destroy(struct bump_region *region);
+BUMP_API void bump_region_destroy(struct bump_region *region);
 
-void bump_region_get_info(const struct bump_region *region, struct bump_region_info *info);
-void *bump_region_base(const struct bump_region *region);
-size_t bump_region_len(const struct bump_region *region);
-size_t bump_region_page_size(const struct bump_region *region);
-int bump_region_numa_node(const struct bump_region *region);
-bool bump_region_contains(const struct bump_region *region, const void *addr);
+BUMP_API void bump_region_get_info(const struct bump_region *region, struct bump_region_info *info);
+BUMP_API void *bump_region_base(const struct bump_region *region);
+BUMP_API size_t bump_region_len(const struct bump_region *region);
+BUMP_API size_t bump_region_page_size(const struct bump_region *region);
+BUMP_API int bump_region_numa_node(const struct bump_region *region);
+BUMP_API bool bump_region_contains(const struct bump_region *region, const void *addr);
 
 /*
  * The NUMA node the kernel actually placed the page holding @addr on
  * (a move_pages() query, not the requested policy); negative errno on error.
  */
-int bump_region_page_node(const struct bump_region *region, const void *addr);
+BUMP_API int bump_region_page_node(const struct bump_region *region, const void *addr);
 
 /* Process-wide counters, for stats tools and tests. */
 struct bump_mem_stats {
@@ -87,19 +89,19 @@ struct bump_mem_stats {
 	uint64_t bytes_huge;           /* bytes currently mapped on hugepages */
 	uint64_t bytes_4k;             /* bytes currently mapped on 4 KiB pages */
 };
-void bump_mem_get_stats(struct bump_mem_stats *stats);
+BUMP_API void bump_mem_get_stats(struct bump_mem_stats *stats);
 
 /*
  * Validate NUMA node @node, resolving BUMP_NUMA_ANY to the calling thread's
  * node, into *@out.  0, or -EINVAL with a message listing the valid nodes.
  */
-int bump_mem_resolve_node(int node, int *out);
+BUMP_API int bump_mem_resolve_node(int node, int *out);
 
 /*
  * Free hugepages of @page_size on @node (sysfs), or a negative errno.
  * Used for the out-of-memory message and by tests to decide what can run.
  */
-long bump_mem_free_hugepages(size_t page_size, int numa_node);
+BUMP_API long bump_mem_free_hugepages(size_t page_size, int numa_node);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@
 #ifndef BUMP_PCI_H
 #define BUMP_PCI_H
 
+#include "bump_api.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,11 +42,11 @@ struct bump_pci_addr {
  * Parse "dddd:bb:dd.f" or "bb:dd.f" (domain 0).  Returns the characters
  * consumed (the address may be followed by ",options"), or a negative errno.
  */
-int bump_pci_addr_parse(const char *str, struct bump_pci_addr *addr);
+BUMP_API int bump_pci_addr_parse(const char *str, struct bump_pci_addr *addr);
 /* The same without an error message (for probing names). */
-int bump_pci_addr_parse_quiet(const char *str, struct bump_pci_addr *addr);
+BUMP_API int bump_pci_addr_parse_quiet(const char *str, struct bump_pci_addr *addr);
 /* Format as "dddd:bb:dd.f" into @buf (at least BUMP_PCI_ADDR_LEN bytes). */
-void bump_pci_addr_format(const struct bump_pci_addr *addr, char *buf, size_t len);
+BUMP_API void bump_pci_addr_format(const struct bump_pci_addr *addr, char *buf, size_t len);
 
 /* ---- Configuration header (PCI 3.0, 6.1) --------------------------------- */
 
@@ -89,13 +91,14 @@ struct bump_pci_cfg {
 };
 
 /* Read or write @len bytes at @off.  0 or a negative errno (short access: -EIO). */
-int bump_pci_cfg_read(const struct bump_pci_cfg *cfg, unsigned off, void *buf, size_t len);
-int bump_pci_cfg_write(const struct bump_pci_cfg *cfg, unsigned off, const void *buf, size_t len);
-int bump_pci_cfg_read8(const struct bump_pci_cfg *cfg, unsigned off, uint8_t *val);
-int bump_pci_cfg_read16(const struct bump_pci_cfg *cfg, unsigned off, uint16_t *val);
-int bump_pci_cfg_read32(const struct bump_pci_cfg *cfg, unsigned off, uint32_t *val);
-int bump_pci_cfg_write16(const struct bump_pci_cfg *cfg, unsigned off, uint16_t val);
-int bump_pci_cfg_write32(const struct bump_pci_cfg *cfg, unsigned off, uint32_t val);
+BUMP_API int bump_pci_cfg_read(const struct bump_pci_cfg *cfg, unsigned off, void *buf, size_t len);
+BUMP_API int bump_pci_cfg_write(const struct bump_pci_cfg *cfg, unsigned off, const void *buf,
+				size_t len);
+BUMP_API int bump_pci_cfg_read8(const struct bump_pci_cfg *cfg, unsigned off, uint8_t *val);
+BUMP_API int bump_pci_cfg_read16(const struct bump_pci_cfg *cfg, unsigned off, uint16_t *val);
+BUMP_API int bump_pci_cfg_read32(const struct bump_pci_cfg *cfg, unsigned off, uint32_t *val);
+BUMP_API int bump_pci_cfg_write16(const struct bump_pci_cfg *cfg, unsigned off, uint16_t val);
+BUMP_API int bump_pci_cfg_write32(const struct bump_pci_cfg *cfg, unsigned off, uint32_t val);
 
 /*
  * Walk the capability list (6.7): call @fn for each capability with its ID
@@ -104,9 +107,9 @@ int bump_pci_cfg_write32(const struct bump_pci_cfg *cfg, unsigned off, uint32_t 
  * (a loop, a pointer outside config space).
  */
 typedef int (*bump_pci_cap_fn)(const struct bump_pci_cfg *cfg, uint8_t id, uint8_t off, void *arg);
-int bump_pci_cap_foreach(const struct bump_pci_cfg *cfg, bump_pci_cap_fn fn, void *arg);
+BUMP_API int bump_pci_cap_foreach(const struct bump_pci_cfg *cfg, bump_pci_cap_fn fn, void *arg);
 /* Offset of the first capability with @id after @start (0: from the head); 0 if none. */
-int bump_pci_cap_find(const struct bump_pci_cfg *cfg, uint8_t id, uint8_t start);
+BUMP_API int bump_pci_cap_find(const struct bump_pci_cfg *cfg, uint8_t id, uint8_t start);
 
 /* ---- BARs (6.2.5.1) ------------------------------------------------------ */
 
@@ -118,7 +121,8 @@ struct bump_pci_bar {
 };
 
 /* Decode BAR @idx (0..5) from config space (no sizing: that needs writes). */
-int bump_pci_bar_decode(const struct bump_pci_cfg *cfg, unsigned idx, struct bump_pci_bar *bar);
+BUMP_API int bump_pci_bar_decode(const struct bump_pci_cfg *cfg, unsigned idx,
+				 struct bump_pci_bar *bar);
 
 /* ---- sysfs (/sys/bus/pci/devices/<addr>/) -------------------------------- */
 
@@ -129,21 +133,21 @@ struct bump_pci_ids {
 };
 
 /* Override the sysfs root (tests); NULL restores "/sys". */
-void bump_pci_sysfs_set_root(const char *root);
+BUMP_API void bump_pci_sysfs_set_root(const char *root);
 /* The device's directory under sysfs exists. */
-bool bump_pci_sysfs_exists(const struct bump_pci_addr *addr);
-int bump_pci_sysfs_ids(const struct bump_pci_addr *addr, struct bump_pci_ids *ids);
+BUMP_API bool bump_pci_sysfs_exists(const struct bump_pci_addr *addr);
+BUMP_API int bump_pci_sysfs_ids(const struct bump_pci_addr *addr, struct bump_pci_ids *ids);
 /* The bound driver's name into @buf, "" when none; 0 or a negative errno. */
-int bump_pci_sysfs_driver(const struct bump_pci_addr *addr, char *buf, size_t len);
+BUMP_API int bump_pci_sysfs_driver(const struct bump_pci_addr *addr, char *buf, size_t len);
 /* The IOMMU group number; -ENOENT when the device has none (no IOMMU). */
-int bump_pci_sysfs_iommu_group(const struct bump_pci_addr *addr);
+BUMP_API int bump_pci_sysfs_iommu_group(const struct bump_pci_addr *addr);
 /*
  * The devices of IOMMU group @group as "addr (driver), ..." into @buf;
  * returns how many there are, or a negative errno.
  */
-int bump_pci_sysfs_group_devices(int group, char *buf, size_t len);
+BUMP_API int bump_pci_sysfs_group_devices(int group, char *buf, size_t len);
 /* The NUMA node sysfs reports (-1 when unknown). */
-int bump_pci_sysfs_numa_node(const struct bump_pci_addr *addr);
+BUMP_API int bump_pci_sysfs_numa_node(const struct bump_pci_addr *addr);
 
 #ifdef __cplusplus
 }

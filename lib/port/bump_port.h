@@ -20,6 +20,8 @@
 #ifndef BUMP_PORT_H
 #define BUMP_PORT_H
 
+#include "bump_api.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -82,29 +84,31 @@ struct bump_port_stats {
 
 /* ---- Control path ------------------------------------------------------ */
 
-int bump_port_open(const char *devargs, struct bump_port **out);
-int bump_port_info_get(const struct bump_port *port, struct bump_port_info *info);
-int bump_port_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf);
-int bump_port_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq_conf *conf);
+BUMP_API int bump_port_open(const char *devargs, struct bump_port **out);
+BUMP_API int bump_port_info_get(const struct bump_port *port, struct bump_port_info *info);
+BUMP_API int bump_port_rxq_setup(struct bump_port *port, uint16_t qid,
+				 const struct bump_rxq_conf *conf);
+BUMP_API int bump_port_txq_setup(struct bump_port *port, uint16_t qid,
+				 const struct bump_txq_conf *conf);
 /*
  * Queues are set up while the port is stopped; set up queue ids form a
  * prefix (0..n-1) of each direction, which start checks.  Start fills each
  * RX ring from its pool when the calling thread owns the pool, otherwise the
  * first rx_burst on the owner thread does.
  */
-int bump_port_start(struct bump_port *port);
+BUMP_API int bump_port_start(struct bump_port *port);
 /*
  * Stop: RX buffers posted to the device and TX packets not yet completed go
  * back to their pools (bump_put: through the recycle ring when the caller is
  * not the owner).  Call it once no thread runs bursts on the port any more;
  * stopping a stopped port does nothing.
  */
-int bump_port_stop(struct bump_port *port);
+BUMP_API int bump_port_stop(struct bump_port *port);
 /* Stop if started, then release the port and its id. */
-int bump_port_close(struct bump_port *port);
-int bump_port_link_get(const struct bump_port *port, struct bump_port_link *link);
-int bump_port_stats_get(const struct bump_port *port, struct bump_port_stats *stats);
-int bump_port_stats_reset(struct bump_port *port);
+BUMP_API int bump_port_close(struct bump_port *port);
+BUMP_API int bump_port_link_get(const struct bump_port *port, struct bump_port_link *link);
+BUMP_API int bump_port_stats_get(const struct bump_port *port, struct bump_port_stats *stats);
+BUMP_API int bump_port_stats_reset(struct bump_port *port);
 
 /* ---- Data path --------------------------------------------------------- */
 
@@ -181,13 +185,13 @@ struct bump_port_driver {
 	bump_burst_fn tx_burst;
 };
 
-int bump_port_driver_register(const struct bump_port_driver *drv);
+BUMP_API int bump_port_driver_register(const struct bump_port_driver *drv);
 
 /* For drivers: their private state, their info, and their queue pointers. */
-void *bump_port_priv(struct bump_port *port);
-void bump_port_set_priv(struct bump_port *port, void *priv);
-struct bump_port_info *bump_port_info_mut(struct bump_port *port);
-void bump_port_set_queue(struct bump_port *port, bool rx, uint16_t qid, void *queue);
+BUMP_API void *bump_port_priv(struct bump_port *port);
+BUMP_API void bump_port_set_priv(struct bump_port *port, void *priv);
+BUMP_API struct bump_port_info *bump_port_info_mut(struct bump_port *port);
+BUMP_API void bump_port_set_queue(struct bump_port *port, bool rx, uint16_t qid, void *queue);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@
 #ifndef BUMP_RING_H
 #define BUMP_RING_H
 
+#include "bump_api.h"
+
 #include "bump_atomic.h"
 #include <stdint.h>
 
@@ -39,8 +41,8 @@ struct bump_ring {
 };
 
 /* A ring of @size slots (a power of two, 2 .. 2^30). */
-int bump_ring_create(uint32_t size, struct bump_ring **out);
-void bump_ring_free(struct bump_ring *ring);
+BUMP_API int bump_ring_create(uint32_t size, struct bump_ring **out);
+BUMP_API void bump_ring_free(struct bump_ring *ring);
 
 static inline void bump_cpu_relax(void)
 {

@@ -47,6 +47,8 @@
 #ifndef BUMP_URING_H
 #define BUMP_URING_H
 
+#include "bump_api.h"
+
 #include <stdint.h>
 
 #include <liburing.h>
@@ -88,7 +90,7 @@ struct bump_uring_bufring_stats {
  * what to do where the kernel has no io_uring or the io_uring_disabled
  * sysctl forbids it (kernel.io_uring_disabled).  0 or a negative errno.
  */
-int bump_uring_queue_init(unsigned entries, struct io_uring *ring, unsigned flags);
+BUMP_API int bump_uring_queue_init(unsigned entries, struct io_uring *ring, unsigned flags);
 
 /*
  * Register an empty provided-buffer ring with buffer group @params->bgid on
@@ -96,8 +98,8 @@ int bump_uring_queue_init(unsigned entries, struct io_uring *ring, unsigned flag
  * fills it.  Each buffer is offered to the kernel from its headroom to its end.  -EINVAL with a message for a
  * kernel without buffer rings (before 5.19) or a group id in use.
  */
-int bump_uring_bufring_attach(const struct bump_uring_bufring_params *params,
-			      struct bump_uring_bufring **out);
+BUMP_API int bump_uring_bufring_attach(const struct bump_uring_bufring_params *params,
+				       struct bump_uring_bufring **out);
 
 /*
  * Unregister the ring and return every buffer still posted to it to its
@@ -105,7 +107,7 @@ int bump_uring_bufring_attach(const struct bump_uring_bufring_params *params,
  * first: a completion reaped after detach names a buffer nobody tracks.
  * Returns the number of buffers returned, or a negative errno.
  */
-long bump_uring_bufring_detach(struct bump_uring_bufring *br);
+BUMP_API long bump_uring_bufring_detach(struct bump_uring_bufring *br);
 
 /*
  * Top the ring up from the pool (owner thread).  Returns the buffers added.
@@ -113,7 +115,7 @@ long bump_uring_bufring_detach(struct bump_uring_bufring *br);
  * that ended with -ENOBUFS.  A dry pool is counted (nombuf), warned about
  * once, and retried with a backoff.
  */
-unsigned bump_uring_bufring_refill(struct bump_uring_bufring *br);
+BUMP_API unsigned bump_uring_bufring_refill(struct bump_uring_bufring *br);
 
 /*
  * Take the buffer a completion carries (owner thread).  1: @pkt now owns it
@@ -121,16 +123,17 @@ unsigned bump_uring_bufring_refill(struct bump_uring_bufring *br);
  * buffer (an error result; -ENOBUFS is counted), @pkt untouched; a negative
  * errno for a buffer id this ring never posted (counted; nothing changes).
  */
-int bump_uring_bufring_complete(struct bump_uring_bufring *br, const struct io_uring_cqe *cqe,
-				struct bump_pkt *pkt);
+BUMP_API int bump_uring_bufring_complete(struct bump_uring_bufring *br,
+					 const struct io_uring_cqe *cqe,
+					 struct bump_pkt *pkt);
 
 /* Buffers in the ring now (the kernel may fill them). */
-unsigned bump_uring_bufring_posted(const struct bump_uring_bufring *br);
-uint16_t bump_uring_bufring_bgid(const struct bump_uring_bufring *br);
+BUMP_API unsigned bump_uring_bufring_posted(const struct bump_uring_bufring *br);
+BUMP_API uint16_t bump_uring_bufring_bgid(const struct bump_uring_bufring *br);
 /* Bytes the kernel may write into one buffer. */
-uint32_t bump_uring_bufring_buf_len(const struct bump_uring_bufring *br);
-void bump_uring_bufring_get_stats(const struct bump_uring_bufring *br,
-				  struct bump_uring_bufring_stats *stats);
+BUMP_API uint32_t bump_uring_bufring_buf_len(const struct bump_uring_bufring *br);
+BUMP_API void bump_uring_bufring_get_stats(const struct bump_uring_bufring *br,
+					   struct bump_uring_bufring_stats *stats);
 
 /* A multishot receive on @fd into the buffers of @br: one SQE, a CQE per message. */
 static inline void bump_uring_prep_recv_multishot(struct io_uring_sqe *sqe,

@@ -25,6 +25,8 @@
 #ifndef BUMP_VFIO_H
 #define BUMP_VFIO_H
 
+#include "bump_api.h"
+
 #include "bump_atomic.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,15 +83,15 @@ struct bump_vfio_dev {
  * (every device in it bound to vfio-pci or to no driver), /dev/vfio is
  * usable.  The device joins the process's container.
  */
-int bump_vfio_dev_open(const char *pci_addr, unsigned flags, struct bump_vfio_dev **out);
+BUMP_API int bump_vfio_dev_open(const char *pci_addr, unsigned flags, struct bump_vfio_dev **out);
 /* Unmap the BARs, close the device (vfio-pci resets it and disables bus mastering). */
-void bump_vfio_dev_close(struct bump_vfio_dev *dev);
+BUMP_API void bump_vfio_dev_close(struct bump_vfio_dev *dev);
 /* mmap BAR @bar (cached: a second call returns the same mapping). */
-int bump_vfio_dev_map_bar(struct bump_vfio_dev *dev, unsigned bar, void **va, size_t *len);
+BUMP_API int bump_vfio_dev_map_bar(struct bump_vfio_dev *dev, unsigned bar, void **va, size_t *len);
 /* Set or clear Memory Space and Bus Master Enable in the command register. */
-int bump_vfio_dev_bus_master(struct bump_vfio_dev *dev, bool on);
+BUMP_API int bump_vfio_dev_bus_master(struct bump_vfio_dev *dev, bool on);
 /* Function-level reset through VFIO_DEVICE_RESET (-ENOTSUP when the device has none). */
-int bump_vfio_dev_reset(struct bump_vfio_dev *dev);
+BUMP_API int bump_vfio_dev_reset(struct bump_vfio_dev *dev);
 
 /* ---- DMA through the container's IOMMU ---------------------------------- */
 
@@ -103,8 +105,8 @@ int bump_vfio_dev_reset(struct bump_vfio_dev *dev);
  * bump_vfio_dma_dev_put().  The container closes when no device, reference
  * or mapping is left.
  */
-int bump_vfio_dma_dev_get(struct bump_dma_dev **out);
-void bump_vfio_dma_dev_put(void);
+BUMP_API int bump_vfio_dma_dev_get(struct bump_dma_dev **out);
+BUMP_API void bump_vfio_dma_dev_put(void);
 
 /* Process-wide counters, kept after the container closes (tests). */
 struct bump_vfio_stats {
@@ -113,14 +115,14 @@ struct bump_vfio_stats {
 	uint64_t containers_opened, containers_closed;
 	uint64_t mappings_now;        /* entries in the mapping table */
 };
-void bump_vfio_get_stats(struct bump_vfio_stats *stats);
+BUMP_API void bump_vfio_get_stats(struct bump_vfio_stats *stats);
 
 /*
  * Ask the kernel whether anything is still mapped in the container: unmap
  * the whole IOVA space and return the bytes it removed (0 when every
  * mapping was undone), or a negative errno.  Only for tests, at the end.
  */
-long bump_vfio_dma_probe_leftover(void);
+BUMP_API long bump_vfio_dma_probe_leftover(void);
 
 /*
  * DMA memory for rings: @size bytes, zeroed, page aligned, mapped for the
@@ -134,8 +136,8 @@ struct bump_vfio_mem {
 	size_t size;
 	struct bump_vfio_hold *hold;
 };
-int bump_vfio_dma_alloc(size_t size, const char *what, struct bump_vfio_mem *mem);
-void bump_vfio_dma_free(struct bump_vfio_mem *mem);
+BUMP_API int bump_vfio_dma_alloc(size_t size, const char *what, struct bump_vfio_mem *mem);
+BUMP_API void bump_vfio_dma_free(struct bump_vfio_mem *mem);
 
 /*
  * A driver's hold on a mapping of [va, va+len) (a pool's arena): the
@@ -143,11 +145,12 @@ void bump_vfio_dma_free(struct bump_vfio_mem *mem);
  * when the mapping belongs to bump (a pool mapped for this DMA device: pool
  * destroy undoes it); otherwise release it with bump_vfio_dma_release().
  */
-int bump_vfio_dma_hold(const void *va, size_t len, uint64_t *iova, struct bump_vfio_hold **hold);
-void bump_vfio_dma_release(struct bump_vfio_hold *hold);
+BUMP_API int bump_vfio_dma_hold(const void *va, size_t len, uint64_t *iova,
+				struct bump_vfio_hold **hold);
+BUMP_API void bump_vfio_dma_release(struct bump_vfio_hold *hold);
 
 /* Bumped whenever a mapping goes away: translation caches check it. */
-extern BUMP_ATOMIC(uint64_t) bump_vfio_map_gen;
+extern BUMP_API BUMP_ATOMIC(uint64_t) bump_vfio_map_gen;
 
 /*
  * A queue's VA -> IOVA cache, one entry per arena: a buffer's IOVA is its
@@ -162,9 +165,10 @@ struct bump_vfio_xlat {
 };
 static_assert(BUMP_ARENA_MAX <= 64, "the valid mask has one bit per arena");
 
-int bump_vfio_xlat_miss(struct bump_vfio_xlat *x, unsigned arena_id, uintptr_t va, uint64_t *iova);
+BUMP_API int bump_vfio_xlat_miss(struct bump_vfio_xlat *x, unsigned arena_id, uintptr_t va,
+				 uint64_t *iova);
 /* Release the holds the cache took (driver close). */
-void bump_vfio_xlat_release(struct bump_vfio_xlat *x);
+BUMP_API void bump_vfio_xlat_release(struct bump_vfio_xlat *x);
 
 /* IOVA of @va, a byte of a buffer of arena @ref names; 0 or a negative errno. */
 static inline int bump_vfio_xlat_iova(struct bump_vfio_xlat *x, bump_ref_t ref, const void *va,
@@ -215,21 +219,21 @@ struct bump_vfio_queue {
 	bump_burst_fn burst;
 };
 
-int bump_vfio_pci_driver_register(const struct bump_vfio_pci_driver *drv);
+BUMP_API int bump_vfio_pci_driver_register(const struct bump_vfio_pci_driver *drv);
 
 /* Install a test hook on every RX queue of an open vfio port (NULL removes it). */
-int bump_vfio_port_set_rx_hook(struct bump_port *port, bump_vfio_rx_hook hook, void *arg);
+BUMP_API int bump_vfio_port_set_rx_hook(struct bump_port *port, bump_vfio_rx_hook hook, void *arg);
 /* The VFIO device of an open vfio port, or NULL. */
-struct bump_vfio_dev *bump_vfio_port_dev(struct bump_port *port);
+BUMP_API struct bump_vfio_dev *bump_vfio_port_dev(struct bump_port *port);
 /* The name of the PCI driver behind an open vfio port ("e1000e"), or NULL. */
-const char *bump_vfio_port_pci_driver(struct bump_port *port);
+BUMP_API const char *bump_vfio_port_pci_driver(struct bump_port *port);
 
 /*
  * devargs of the "vfio" port driver: "<pci address>[,noiommu=1]", e.g.
  * "vfio:0000:00:02.0".  Options after the address go to the PCI driver.
  * The flags a PCI driver should open its device with, from those args.
  */
-int bump_vfio_parse_args(const char *args, char *pci_addr, size_t len, unsigned *flags);
+BUMP_API int bump_vfio_parse_args(const char *args, char *pci_addr, size_t len, unsigned *flags);
 
 #ifdef __cplusplus
 }

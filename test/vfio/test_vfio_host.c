@@ -2,7 +2,7 @@
 /*
  * test_vfio_host.c - what lib/pci and lib/vfio can prove without a device:
  * PCI address parsing, the capability walk and BAR decoding over a config
- * space file, the IOVA allocator, and the advice each refusal gives, on a
+ * space file, and the advice each refusal gives, on a
  * fake sysfs tree (a NIC bound to its kernel driver, no IOMMU group, an
  * unsupported device, a non-viable group).  The devices themselves are
  * exercised in QEMU guests (vfio_qemu.sh).
@@ -19,7 +19,6 @@
 #include "bump_port.h"
 #include "bump_test.h"
 #include "bump_vfio.h"
-#include "bump_vfio_priv.h"
 
 static char root[] = "/tmp/bump-sysfs.XXXXXX";
 
@@ -175,33 +174,6 @@ static void test_bar_decode(void)
 	close(cfg.fd);
 }
 
-static void test_iova_allocator(void)
-{
-	uint64_t a, b, c;
-
-	pthread_mutex_lock(&vfio_ct.lock);
-	vfio_ct.nfree = 1;
-	vfio_ct.free[0].start = 1u << 20;
-	vfio_ct.free[0].end = (16u << 20) - 1;
-	CHECK_EQ(vfio_iova_alloc_locked(4096, 4096, &a), 0);
-	CHECK_EQ(a, 1u << 20);
-	CHECK_EQ(vfio_iova_alloc_locked(2u << 20, 2u << 20, &b), 0);
-	CHECK_EQ(b, 2u << 20);            /* aligned: a hole stays before it */
-	CHECK_EQ(vfio_ct.nfree, 2);
-	CHECK_EQ(vfio_iova_alloc_locked(8192, 4096, &c), 0);
-	CHECK_EQ(c, (1u << 20) + 4096);   /* first fit: the hole */
-	CHECK_EQ(vfio_iova_alloc_locked(32u << 20, 4096, &c), -ENOSPC);
-	CHECK_ERROR_SAYS("no free IOVA range");
-	/* Freed in any order, the space coalesces back into one range. */
-	vfio_iova_free_locked(b, 2u << 20);
-	vfio_iova_free_locked(a, 4096);
-	vfio_iova_free_locked((1u << 20) + 4096, 8192);
-	CHECK_EQ(vfio_ct.nfree, 1);
-	CHECK(vfio_ct.free[0].start == 1u << 20 && vfio_ct.free[0].end == (16u << 20) - 1);
-	vfio_ct.nfree = 0;
-	pthread_mutex_unlock(&vfio_ct.lock);
-}
-
 static void test_advice_not_bound(void)
 {
 	struct bump_vfio_dev *dev;
@@ -296,7 +268,6 @@ int main(void)
 	TEST_RUN(test_addr_parse);
 	TEST_RUN(test_cap_walk);
 	TEST_RUN(test_bar_decode);
-	TEST_RUN(test_iova_allocator);
 	TEST_RUN(test_advice_not_bound);
 	TEST_RUN(test_advice_no_iommu);
 	TEST_RUN(test_advice_no_device);
