@@ -30,6 +30,8 @@ struct bump_port {
 	bool started;
 	uint32_t rxq_ready;   /* bit per RX queue set up */
 	uint32_t txq_ready;
+	/* Each RX queue's pool, held from setup to close so a destroy under the port is seen. */
+	struct bump_pool *rx_pool[BUMP_PORT_QUEUE_MAX];
 	struct bump_port_stats base;  /* stats_reset's snapshot (drivers without stats_reset) */
 };
 static_assert(offsetof(struct bump_port, fast) == 0, "bump_port_fast() casts a port to its fast view");
@@ -105,6 +107,16 @@ static uint16_t port_burst_stopped(void *queue, struct bump_pkt *pkts, uint16_t 
 }
 
 /* ---- Open and close ----------------------------------------------------- */
+
+/* Hold @pool (NULL: none) for RX queue @qid, releasing the one held before. */
+static void port_rx_pool_set(struct bump_port *port, unsigned qid, struct bump_pool *pool)
+{
+	if (pool)
+		bump_pool_hold(pool);
+	if (port->rx_pool[qid])
+		bump_pool_unhold(port->rx_pool[qid]);
+	port->rx_pool[qid] = pool;
+}
 
 int bump_port_open(const char *devargs, struct bump_port **out)
 {
@@ -189,6 +201,8 @@ int bump_port_close(struct bump_port *port)
 		ret = bump_port_stop(port);
 	port->drv->close(port);
 	bump_put_flush();
+	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++)
+		port_rx_pool_set(port, q, NULL);
 	pthread_mutex_lock(&port_lock);
 	port_table[port->info.id] = NULL;
 	pthread_mutex_unlock(&port_lock);
@@ -235,14 +249,20 @@ int bump_port_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_
 		return bump_error(EINVAL, "port %u (%s): RX queue %u needs a pool for its buffers: "
 				  "set conf.pool (one pool per RX queue, owned by its polling "
 				  "thread)", port->info.id, port->info.name, qid);
+	if (bump_pool_destroyed(conf->pool))
+		return bump_error(ESHUTDOWN, "port %u (%s): RX queue %u: pool '%s' is destroyed; "
+				  "create another", port->info.id, port->info.name, qid,
+				  bump_pool_name(conf->pool));
 	ret = port->drv->rxq_setup(port, qid, conf);
 	if (ret) {
 		/* A failed re-setup leaves the queue unusable: start refuses it, bursts see NULL. */
 		port->rxq_ready &= ~(1u << qid);
 		port->fast.rxq[qid] = NULL;
+		port_rx_pool_set(port, qid, NULL);
 		return ret;
 	}
 	port->rxq_ready |= 1u << qid;
+	port_rx_pool_set(port, qid, conf->pool);
 	return 0;
 }
 
@@ -292,6 +312,12 @@ int bump_port_start(struct bump_port *port)
 				  "bump_port_rxq_setup() and/or bump_port_txq_setup() before "
 				  "bump_port_start()", port->info.id, port->info.name);
 	ret = port_check_prefix(port, "rx", port->rxq_ready);
+	for (unsigned q = 0; !ret && q < BUMP_PORT_QUEUE_MAX; q++)
+		if (port->rx_pool[q] && bump_pool_destroyed(port->rx_pool[q]))
+			ret = bump_error(ESHUTDOWN, "port %u (%s): RX queue %u's pool '%s' was "
+					 "destroyed; set the queue up again with a live pool before "
+					 "bump_port_start()", port->info.id, port->info.name, q,
+					 bump_pool_name(port->rx_pool[q]));
 	if (!ret)
 		ret = port_check_prefix(port, "tx", port->txq_ready);
 	if (!ret)
@@ -425,4 +451,19 @@ void bump_port_set_queue(struct bump_port *port, bool rx, uint16_t qid, void *qu
 		port->fast.rxq[qid] = queue;
 	else
 		port->fast.txq[qid] = queue;
+}
+
+void bump_port_rx_pool_gone(uint16_t port_id, uint16_t qid, const struct bump_pool *pool,
+			    bool *warned)
+{
+	const struct bump_port *port = port_id < BUMP_PORT_MAX ? port_table[port_id] : NULL;
+
+	if (*warned)
+		return;
+	*warned = true;
+	bump_log(BUMP_LOG_WARN, "port %u (%s) RX queue %u: pool '%s' was destroyed while the "
+		 "port runs: no more buffers are posted and frames find no descriptor; stop the "
+		 "port before destroying its pools, or set the queue up again with a live pool; "
+		 "counted in rx_nombuf", port_id, port ? port->info.name : "?", qid,
+		 bump_pool_name(pool));
 }

@@ -186,6 +186,14 @@ void *bump_port_priv(struct bump_port *port);
 void bump_port_set_priv(struct bump_port *port, void *priv);
 struct bump_port_info *bump_port_info_mut(struct bump_port *port);
 void bump_port_set_queue(struct bump_port *port, bool rx, uint16_t qid, void *queue);
+/*
+ * An RX refill found its pool destroyed (bump_pool_destroyed(): the port
+ * holds each RX pool, so asking is safe): the driver posts nothing more
+ * from it and counts what it did not post in rx_nombuf; this warns once
+ * per queue (*@warned) with what to do.
+ */
+void bump_port_rx_pool_gone(uint16_t port_id, uint16_t qid, const struct bump_pool *pool,
+			    bool *warned);
 
 #ifdef __cplusplus
 }
