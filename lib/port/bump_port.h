@@ -71,6 +71,7 @@ struct bump_txq_conf {
 struct bump_queue_stats {
 	uint64_t ipackets, ibytes, imissed, rx_nombuf, ierrors;
 	uint64_t opackets, obytes, oerrors;
+	uint64_t tx_invalid;  /* handles tx_burst refused, failing bump_pkt_check() (in oerrors too) */
 };
 
 struct bump_port_stats {
@@ -139,15 +140,25 @@ static inline uint16_t bump_port_rx_burst(struct bump_port *port, uint16_t qid,
 	return f->rx_burst(f->rxq[qid], pkts, n);
 }
 
+/* bump_port_tx_burst() of a burst with handles bump_pkt_check() refuses. */
+uint16_t bump_port_tx_burst_invalid(struct bump_port *port, uint16_t qid, struct bump_pkt *pkts,
+				    uint16_t n);
+
 /*
  * Send up to @n packets on TX queue @qid.  Returns how many were accepted;
- * those now belong to the port; the rest still belong to the caller.
+ * pkts[0..ret) now belong to the port, pkts[ret..n) still to the caller.
+ * Every handle is checked first (bump_pkt_check): one that names no buffer
+ * is never sent; it is moved behind the sendable ones (which keep their
+ * order), counted in tx_invalid, warned about once, and left to the caller.
  */
 static inline uint16_t bump_port_tx_burst(struct bump_port *port, uint16_t qid,
 					  struct bump_pkt *pkts, uint16_t n)
 {
 	const struct bump_port_fast *f = bump_port_fast(port);
 
+	for (uint16_t i = 0; i < n; i++)
+		if (bump_unlikely(bump_pkt_check(&pkts[i])))
+			return bump_port_tx_burst_invalid(port, qid, pkts, n);
 	return f->tx_burst(f->txq[qid], pkts, n);
 }
 

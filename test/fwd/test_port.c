@@ -206,6 +206,10 @@ static void test_state_checks(void)
 	struct bump_port_stats st;
 
 	memset(&dummy, 0, sizeof(dummy));
+	/* Real handles: bump_port_tx_burst() refuses ones that name no buffer (the dummy keeps none). */
+	for (unsigned i = 0; i < 4; i++)
+		pkts[i] = (struct bump_pkt){ .ref = bump_pool_ref(mapped_pool, bump_pool_alloc(mapped_pool)),
+					     .len = 60 };
 	CHECK_EQ(bump_port_open("dummy:abc", &port), 0);
 	CHECK(!strcmp(bump_port_priv(port), "abc"));  /* the args after the colon */
 	CHECK_EQ(bump_port_start(port), -EINVAL);
@@ -266,6 +270,7 @@ static void test_state_checks(void)
 	CHECK_EQ(bump_port_link_get(NULL, &link), -EINVAL);
 	CHECK_EQ(bump_port_stats_get(NULL, &st), -EINVAL);
 	CHECK_EQ(bump_port_stats_reset(NULL), -EINVAL);
+	CHECK_EQ(bump_pkt_free_bulk(pkts, 4), 0);
 }
 
 /* A failed re-setup takes the queue out: start goes without it, bursts on it return 0. */

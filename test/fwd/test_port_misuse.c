@@ -11,13 +11,16 @@
 #define BURST 32
 
 static struct test_log tlog;
-static unsigned warn_destroyed, warn_ran_out;  /* warnings that say so */
+static unsigned warn_destroyed, warn_ran_out, warn_no_buffer;  /* warnings that say so */
 
 static void log_handler(enum bump_log_level level, const char *msg, void *arg)
 {
 	test_log_handler(level, msg, arg);
 	warn_destroyed += level == BUMP_LOG_WARN && strstr(msg, "was destroyed") != NULL;
 	warn_ran_out += level == BUMP_LOG_WARN && strstr(msg, "ran out") != NULL;
+	warn_no_buffer += level == BUMP_LOG_WARN && strstr(msg, "names no buffer") != NULL;
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "log %d: %s\n", level, msg);
 }
 
 /* Send @n frames from @pool on queue 0 of @port; the ones refused are freed. */
@@ -107,9 +110,40 @@ static void test_rx_pool_destroyed_while_started(void)
 	fx_down(&fx);
 }
 
+/* Item 6 on the sim: handles that name no buffer never reach the driver (it used to crash). */
+static void test_tx_invalid_handles(void)
+{
+	struct fx fx;
+	struct bump_pool *rxp, *txp;
+	struct bump_port *port;
+	struct bump_pkt pkts[BURST];
+	uint16_t n;
+
+	fx_up(&fx, PAGES);
+	rxp = fx_pool(&fx, "rx", true);
+	txp = fx_pool(&fx, "tx", true);
+	port = fx_port("sim:mode=loopback", &rxp, 1, true);
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < 3; i++)
+			CHECK(fx_frame_pkt(txp, &pkts[i], 200, 0, round * 3 + i));
+		bump_tx_check_invalid(port, txp, pkts);
+	}
+	CHECK_EQ(warn_no_buffer, 1);  /* once per port */
+	n = bump_port_rx_burst(port, 0, pkts, BURST);
+	CHECK_EQ(n, 6);
+	for (uint16_t i = 0; i < n; i++)
+		CHECK_EQ(fx_check_pkt(&pkts[i]).seq, i);
+	CHECK_EQ(bump_pkt_free_bulk(pkts, n), 0);
+	CHECK_EQ(bump_port_close(port), 0);
+	fx_pool_done(rxp);
+	fx_pool_done(txp);
+	fx_down(&fx);
+}
+
 int main(void)
 {
 	bump_log_set_handler(log_handler, &tlog);
 	TEST_RUN(test_rx_pool_destroyed_while_started);
+	TEST_RUN(test_tx_invalid_handles);
 	return test_exit();
 }
