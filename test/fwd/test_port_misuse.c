@@ -140,10 +140,37 @@ static void test_tx_invalid_handles(void)
 	fx_down(&fx);
 }
 
+/* Item 10: arming more faults than a counter holds is refused, not wrapped to a few. */
+static void test_sim_inject_no_wrap(void)
+{
+	struct fx fx;
+	struct bump_pool *rxp, *txp;
+	struct bump_port *port;
+	struct bump_sim_stats ss;
+	uint64_t seq = 0;
+
+	fx_up(&fx, PAGES);
+	rxp = fx_pool(&fx, "rx", true);
+	txp = fx_pool(&fx, "tx", true);
+	port = fx_port("sim:mode=loopback", &rxp, 1, true);
+	CHECK_EQ(bump_sim_inject(port, BUMP_SIM_FAULT_RX_BAD_LEN, 2), 0);
+	CHECK_EQ(bump_sim_inject(port, BUMP_SIM_FAULT_RX_BAD_LEN, UINT32_MAX), -EOVERFLOW);
+	CHECK_ERROR_SAYS("exceed 2^32-1");
+	send_frames(port, txp, 4, &seq);
+	CHECK_EQ(drain(port), 2);
+	CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+	CHECK_EQ(ss.rx_bad_len, 2);  /* the two armed, no more, no fewer */
+	CHECK_EQ(bump_port_close(port), 0);
+	fx_pool_done(rxp);
+	fx_pool_done(txp);
+	fx_down(&fx);
+}
+
 int main(void)
 {
 	bump_log_set_handler(log_handler, &tlog);
 	TEST_RUN(test_rx_pool_destroyed_while_started);
 	TEST_RUN(test_tx_invalid_handles);
+	TEST_RUN(test_sim_inject_no_wrap);
 	return test_exit();
 }
