@@ -173,6 +173,7 @@ struct fwd_app {
 	unsigned nb_streams;
 	struct fwd_lcore lcores[FWD_MAX_LCORES];
 	unsigned nb_lcores;
+	bool bad_cmdline;  /* setup refused a value from the command line: exit 2, as --help says */
 	/*
 	 * The lcores and the main thread meet at four points: pools created,
 	 * ports started (go), forwarding stopped, ports stopped (pools may go).

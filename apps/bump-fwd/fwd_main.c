@@ -191,5 +191,6 @@ int main(int argc, char **argv)
 	}
 	/* Line-buffered even into a pipe: tests and `| tee` see each stats line as it comes. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return fwd_run(&app, &sigs);
+	ret = fwd_run(&app, &sigs);
+	return ret && app.bad_cmdline ? 2 : ret;
 }

@@ -162,12 +162,16 @@ static int fwd_opts_lcores(const char *arg, struct fwd_config *cfg)
 	cfg->nb_lcores = 0;
 	while (*s) {
 		char *end;
-		unsigned long lo = strtoul(s, &end, 10), hi = lo;
+		unsigned long lo, hi;
 
-		if (end == s)
+		/* strtoul would take "-1" as ULONG_MAX: digits only. */
+		if (*s < '0' || *s > '9')
 			goto bad;
+		lo = hi = strtoul(s, &end, 10);
 		if (*end == '-') {
 			s = end + 1;
+			if (*s < '0' || *s > '9')
+				goto bad;
 			hi = strtoul(s, &end, 10);
 			if (end == s || hi < lo)
 				goto bad;

@@ -30,6 +30,8 @@ int fwd_setup_ports(struct fwd_app *app)
 		if (ret) {
 			fprintf(stderr, "bump-fwd: port %u '%s' did not open; %s\n", p,
 				cfg->devargs[p], FWD_SEE_ABOVE);
+			/* Bad devargs or no such driver: the command line's fault (exit 2). */
+			app->bad_cmdline = ret == -EINVAL || ret == -ENOENT;
 			return ret;
 		}
 		fp->opened = true;
@@ -41,6 +43,7 @@ int fwd_setup_ports(struct fwd_app *app)
 				"lower --rxq/--txq (asked %u/%u) or add queues=N to its devargs\n",
 				p, cfg->devargs[p], fp->info.max_rx_queues, fp->info.max_tx_queues,
 				cfg->nb_rxq, cfg->nb_txq);
+			app->bad_cmdline = true;
 			return -EINVAL;
 		}
 	}
@@ -205,18 +208,26 @@ int fwd_setup_queues(struct fwd_app *app)
 				.headroom = FWD_HEADROOM,
 			};
 
-			if (bump_port_rxq_setup(fp->port, q, &rc)) {
-				fprintf(stderr, "bump-fwd: port %u RX queue %u: setup failed; %s\n", p, q,
-					FWD_SEE_ABOVE);
+			int ret = bump_port_rxq_setup(fp->port, q, &rc);
+
+			if (ret) {
+				fprintf(stderr, "bump-fwd: port %u RX queue %u (pool '%s', --rxd %u): "
+					"setup failed; %s\n", p, q, bump_pool_name(fp->pools[q]),
+					cfg->rxd, FWD_SEE_ABOVE);
+				app->bad_cmdline = ret == -EINVAL;  /* a ring size, a buffer size */
 				return -1;
 			}
 		}
-		for (uint16_t q = 0; q < cfg->nb_txq; q++)
-			if (bump_port_txq_setup(fp->port, q, &tc)) {
-				fprintf(stderr, "bump-fwd: port %u TX queue %u: setup failed; %s\n", p, q,
-					FWD_SEE_ABOVE);
+		for (uint16_t q = 0; q < cfg->nb_txq; q++) {
+			int ret = bump_port_txq_setup(fp->port, q, &tc);
+
+			if (ret) {
+				fprintf(stderr, "bump-fwd: port %u TX queue %u (--txd %u): setup failed; "
+					"%s\n", p, q, cfg->txd, FWD_SEE_ABOVE);
+				app->bad_cmdline = ret == -EINVAL;
 				return -1;
 			}
+		}
 	}
 	return 0;
 }

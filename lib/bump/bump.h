@@ -86,6 +86,21 @@ BUMP_API int bump_pool_create(const struct bump_pool_params *params, struct bump
  * the handle is gone, as with free()).
  */
 BUMP_API long bump_pool_destroy(struct bump_pool *pool);
+/*
+ * Keep @pool's memory (not its buffers) after bump_pool_destroy() until the
+ * matching bump_pool_unhold() (any thread), so that a holder can still ask
+ * bump_pool_destroyed().  A port holds each RX queue's pool from setup to
+ * close: a pool destroyed under a running port is then noticed by the
+ * driver, not read after free.  Holds are not buffers: statistics and
+ * destroy's count leave them out.
+ */
+BUMP_API void bump_pool_hold(struct bump_pool *pool);
+BUMP_API void bump_pool_unhold(struct bump_pool *pool);
+/* True once bump_pool_destroy() ran (only for a pool the caller holds, or owns live). */
+static inline bool bump_pool_destroyed(const struct bump_pool *pool)
+{
+	return bump_atomic_load(&pool->detached, BUMP_MO_ACQUIRE);
+}
 /* Make the calling thread the pool's owner (for instance an RX lcore). */
 BUMP_API void bump_pool_set_owner(struct bump_pool *pool);
 /*

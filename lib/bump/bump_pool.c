@@ -231,7 +231,7 @@ long bump_pool_destroy(struct bump_pool *pool)
 		return bump_error(EALREADY, "bump_pool_destroy: pool '%s' (id %u) is already "
 				  "destroyed, waiting for %lld buffers in flight; nothing done: "
 				  "destroy a pool once", p->name, pool->id,
-				  (long long)atomic_load(&pool->refs));
+				  (long long)(atomic_load(&pool->refs) - atomic_load(&p->holds)));
 	bump_pool_frag_release(pool);
 	bump_put_flush();  /* this thread's returns to any pool, this one's included */
 	atomic_store_explicit(&pool->owner, 0, memory_order_relaxed);
@@ -268,7 +268,7 @@ long bump_pool_destroy(struct bump_pool *pool)
 		bump_arena_dma_put(p->arena, map);
 		pool->sync_dev = false;
 	}
-	inflight = (long)atomic_load(&pool->refs) - 1;
+	inflight = (long)(atomic_load(&pool->refs) - 1 - atomic_load(&p->holds));
 	if (inflight > 0) {
 		long stashed = (long)bump_stash_count(pool);
 
@@ -287,6 +287,20 @@ long bump_pool_destroy(struct bump_pool *pool)
 	if (atomic_fetch_sub_explicit(&pool->refs, 1, memory_order_acq_rel) == 1)
 		bump_pool_free(pool);
 	return inflight;
+}
+
+/* A hold is one more count in refs (so the last release frees), not a buffer. */
+void bump_pool_hold(struct bump_pool *pool)
+{
+	atomic_fetch_add_explicit(&pool->refs, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&pool->priv->holds, 1, memory_order_relaxed);
+}
+
+void bump_pool_unhold(struct bump_pool *pool)
+{
+	atomic_fetch_sub_explicit(&pool->priv->holds, 1, memory_order_relaxed);
+	if (atomic_fetch_sub_explicit(&pool->refs, 1, memory_order_acq_rel) == 1)
+		bump_pool_free(pool);
 }
 
 void bump_pool_set_owner(struct bump_pool *pool)

@@ -16,7 +16,8 @@ void bump_pool_get_stats(const struct bump_pool *pool, struct bump_pool_stats *s
 		bump_frag_reap((struct bump_pool *)pool);
 
 	bool detached = atomic_load(&pool->detached);
-	int64_t held = atomic_load(&pool->refs) - (detached ? 0 : 1);
+	int64_t held = atomic_load(&pool->refs) - (detached ? 0 : 1) -
+		       atomic_load(&pool->priv->holds);
 	uint64_t cached = __atomic_load_n(&pool->cache_count, __ATOMIC_RELAXED);
 	uint64_t ring = bump_ring_count(pool->ring);
 	uint64_t stashed = bump_stash_count(pool);

@@ -47,6 +47,7 @@ struct bump_pool_priv {
 	_Atomic uint64_t detach_time_ns;
 	_Atomic uint64_t dma_scrubbed;
 	_Atomic uint64_t cache_dropped;   /* cached buffers destroy gave back unused */
+	_Atomic int64_t holds;            /* bump_pool_hold()s: in refs, but no buffers */
 };
 
 /* bump_arena.c: the page allocator.  Call with the arena lock held. */

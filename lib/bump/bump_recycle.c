@@ -56,6 +56,13 @@ static void pool_release_bufs(struct bump_pool *pool, void *const *bufs, unsigne
 	}
 }
 
+/* Buffers the live pool holds from the arena (its refs less its own and the holders'). */
+static int64_t pool_held(const struct bump_pool *pool)
+{
+	return atomic_load_explicit(&pool->refs, memory_order_relaxed) - 1 -
+	       atomic_load_explicit(&pool->priv->holds, memory_order_relaxed);
+}
+
 /* Take up to BUMP_POOL_CACHE_REFILL fresh buffers from the arena into the cache. */
 static unsigned pool_refill_from_arena(struct bump_pool *pool)
 {
@@ -70,7 +77,7 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
 	unsigned nbad = 0;
 
 	if (p->max_buffers) {
-		int64_t held = atomic_load_explicit(&pool->refs, memory_order_relaxed) - 1;
+		int64_t held = pool_held(pool);
 
 		want = held >= p->max_buffers ? 0 : BUMP_MIN(want, p->max_buffers - (unsigned)held);
 	}
@@ -168,7 +175,7 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 	BUMP_STAT_ADD(pool->alloc.empty, 1);
 	added = pool_refill_from_arena(pool);
 	if (!added) {
-		int64_t held = atomic_load_explicit(&pool->refs, memory_order_relaxed) - 1;
+		int64_t held = pool_held(pool);
 
 		/* A starved RX queue retries every poll: warn once, then only count. */
 		enum bump_log_level lvl = refill_fail_first(pool) ? BUMP_LOG_WARN : BUMP_LOG_DEBUG;

@@ -128,7 +128,13 @@ static int region_check_params(const struct bump_region_params *p, const char *n
 static int region_huge_policy(const char *name, size_t ps, int node, size_t size, unsigned flags)
 {
 	long needed = (long)(size / ps + (size % ps != 0));
-	long nr = bump_mem_hp_read(ps, -1, "nr_hugepages");
+	/*
+	 * What is configured is the persistent pool: nr_hugepages also counts
+	 * surplus pages, and those are what is left held after nr_hugepages
+	 * was lowered under them, so they are not there to be had.
+	 */
+	long surplus = bump_mem_hp_read(ps, -1, "surplus_hugepages");
+	long nr = bump_mem_hp_read(ps, -1, "nr_hugepages") - (surplus > 0 ? surplus : 0);
 	long over = bump_mem_hp_read(ps, -1, "nr_overcommit_hugepages");
 	char cmd[192];
 
@@ -156,7 +162,8 @@ static int region_huge_policy(const char *name, size_t ps, int node, size_t size
 				  " (1 GiB pages may only be available from boot: hugepagesz=1G "
 				  "hugepages=N)" : "");
 	if (!atomic_exchange(&warned_fallback, true))
-		bump_log(BUMP_LOG_WARN, "no %s hugepages are configured (nr_hugepages is 0): region "
+		bump_log(BUMP_LOG_WARN, "no %s hugepages are configured (nr_hugepages, less surplus "
+			 "pages still held, is 0): region "
 			 "'%.64s' and later ones fall back to 4 KiB pages, which costs TLB misses "
 			 "on buffer accesses and gives no physical contiguity beyond 4 KiB; to "
 			 "get hugepages, as root run `%s`", bump_mem_size_name(ps), name, cmd);

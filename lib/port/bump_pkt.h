@@ -9,6 +9,7 @@
 #ifndef BUMP_PKT_H
 #define BUMP_PKT_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "bump.h"
@@ -36,12 +37,45 @@ static inline uint8_t *bump_pkt_data(const struct bump_pkt *p)
 	return (uint8_t *)bump_ref_page(p->ref) + p->off;
 }
 
-/* Buffer bytes from the packet's start to the buffer's end (tailroom included). */
+/* Buffer bytes from the packet's start to the buffer's end (tailroom included); 0 past it. */
 static inline size_t bump_pkt_room(const struct bump_pkt *p)
 {
 	const struct bump_desc *d = bump_ref_desc(p->ref);
+	size_t size = (size_t)bump_ref_arena(p->ref)->page_size << d->order;
 
-	return ((size_t)bump_ref_arena(p->ref)->page_size << d->order) - p->off;
+	return p->off < size ? size - p->off : 0;
+}
+
+/*
+ * 0 when @p names a buffer a pool handed out (a page, multi-page or
+ * fragment buffer with references) and its bytes, at least one, lie inside
+ * it; -EINVAL otherwise.  Reads only what it has bounds-checked: the arena
+ * slot, then the descriptor, never the packet.  bump_port_tx_burst() checks
+ * every handle with it, so a driver sees only handles that pass.
+ */
+static inline int bump_pkt_check(const struct bump_pkt *p)
+{
+	unsigned id = bump_ref_arena_id(p->ref);
+	uint32_t idx = bump_ref_index(p->ref);
+	const struct bump_arena *a;
+	uint64_t state;
+	unsigned type;
+
+	if (bump_unlikely(id >= BUMP_ARENA_MAX))
+		return -EINVAL;
+	a = bump_atomic_load(&bump_arenas[id], BUMP_MO_ACQUIRE);
+	if (bump_unlikely(!a || idx >= a->npages))
+		return -EINVAL;
+	/* refcount in the low word; pool_id, type, order in the high one. */
+	state = bump_atomic_load(&a->descs[idx].state, BUMP_MO_RELAXED);
+	type = (unsigned)(state >> 48) & 0xff;
+	if (bump_unlikely((uint32_t)state == 0 ||
+			  (type != BUMP_DESC_PAGE && type != BUMP_DESC_HEAD && type != BUMP_DESC_FRAG)))
+		return -EINVAL;
+	if (bump_unlikely(!p->len || (uint64_t)p->off + p->len >
+					     ((uint64_t)a->page_size << (state >> 56))))
+		return -EINVAL;
+	return 0;
 }
 
 /* Strip @n bytes from the front (a header); NULL if the packet is shorter. */

@@ -30,6 +30,11 @@ struct bump_port {
 	bool started;
 	uint32_t rxq_ready;   /* bit per RX queue set up */
 	uint32_t txq_ready;
+	/* Each RX queue's pool, held from setup to close so a destroy under the port is seen. */
+	struct bump_pool *rx_pool[BUMP_PORT_QUEUE_MAX];
+	/* Handles bump_port_tx_burst() refused, per TX queue (its polling thread writes). */
+	_Atomic uint64_t tx_invalid[BUMP_PORT_QUEUE_MAX];
+	_Atomic bool tx_invalid_warned;
 	struct bump_port_stats base;  /* stats_reset's snapshot (drivers without stats_reset) */
 };
 static_assert(offsetof(struct bump_port, fast) == 0, "bump_port_fast() casts a port to its fast view");
@@ -104,7 +109,50 @@ static uint16_t port_burst_stopped(void *queue, struct bump_pkt *pkts, uint16_t 
 	return 0;
 }
 
+/* ---- TX handles that name no buffer ------------------------------------ */
+
+uint16_t bump_port_tx_burst_invalid(struct bump_port *port, uint16_t qid, struct bump_pkt *pkts,
+				    uint16_t n)
+{
+	const struct bump_port_fast *f = bump_port_fast(port);
+	struct bump_pkt bad[64];
+	uint16_t good = 0, nbad = 0;
+
+	/* Stable partition: sendable handles first, in order; refused ones after them. */
+	for (uint16_t i = 0; i < n; i++) {
+		if (!bump_pkt_check(&pkts[i])) {
+			pkts[good++] = pkts[i];
+			continue;
+		}
+		if (!atomic_exchange_explicit(&port->tx_invalid_warned, true, memory_order_relaxed))
+			bump_log(BUMP_LOG_WARN, "port %u (%s) TX queue %u: packet handle (ref 0x%08x, "
+				 "off %u, len %u) names no buffer a pool handed out, or its bytes "
+				 "are not inside it: not sent, left to the caller; counted in "
+				 "tx_invalid and oerrors (further ones only counted)", port->info.id,
+				 port->info.name, qid, pkts[i].ref, pkts[i].off, pkts[i].len);
+		if (nbad == BUMP_ARRAY_SIZE(bad))
+			break;  /* more than fit aside: this one and the rest stay unsent, in place */
+		bad[nbad++] = pkts[i];
+	}
+	memcpy(&pkts[good], bad, (size_t)nbad * sizeof(*bad));
+	if (qid < BUMP_PORT_QUEUE_MAX)
+		atomic_store_explicit(&port->tx_invalid[qid],
+				      atomic_load_explicit(&port->tx_invalid[qid], memory_order_relaxed) +
+					      nbad, memory_order_relaxed);
+	return good ? f->tx_burst(f->txq[qid], pkts, good) : 0;
+}
+
 /* ---- Open and close ----------------------------------------------------- */
+
+/* Hold @pool (NULL: none) for RX queue @qid, releasing the one held before. */
+static void port_rx_pool_set(struct bump_port *port, unsigned qid, struct bump_pool *pool)
+{
+	if (pool)
+		bump_pool_hold(pool);
+	if (port->rx_pool[qid])
+		bump_pool_unhold(port->rx_pool[qid]);
+	port->rx_pool[qid] = pool;
+}
 
 int bump_port_open(const char *devargs, struct bump_port **out)
 {
@@ -189,6 +237,8 @@ int bump_port_close(struct bump_port *port)
 		ret = bump_port_stop(port);
 	port->drv->close(port);
 	bump_put_flush();
+	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++)
+		port_rx_pool_set(port, q, NULL);
 	pthread_mutex_lock(&port_lock);
 	port_table[port->info.id] = NULL;
 	pthread_mutex_unlock(&port_lock);
@@ -235,14 +285,20 @@ int bump_port_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_
 		return bump_error(EINVAL, "port %u (%s): RX queue %u needs a pool for its buffers: "
 				  "set conf.pool (one pool per RX queue, owned by its polling "
 				  "thread)", port->info.id, port->info.name, qid);
+	if (bump_pool_destroyed(conf->pool))
+		return bump_error(ESHUTDOWN, "port %u (%s): RX queue %u: pool '%s' is destroyed; "
+				  "create another", port->info.id, port->info.name, qid,
+				  bump_pool_name(conf->pool));
 	ret = port->drv->rxq_setup(port, qid, conf);
 	if (ret) {
 		/* A failed re-setup leaves the queue unusable: start refuses it, bursts see NULL. */
 		port->rxq_ready &= ~(1u << qid);
 		port->fast.rxq[qid] = NULL;
+		port_rx_pool_set(port, qid, NULL);
 		return ret;
 	}
 	port->rxq_ready |= 1u << qid;
+	port_rx_pool_set(port, qid, conf->pool);
 	return 0;
 }
 
@@ -292,6 +348,12 @@ int bump_port_start(struct bump_port *port)
 				  "bump_port_rxq_setup() and/or bump_port_txq_setup() before "
 				  "bump_port_start()", port->info.id, port->info.name);
 	ret = port_check_prefix(port, "rx", port->rxq_ready);
+	for (unsigned q = 0; !ret && q < BUMP_PORT_QUEUE_MAX; q++)
+		if (port->rx_pool[q] && bump_pool_destroyed(port->rx_pool[q]))
+			ret = bump_error(ESHUTDOWN, "port %u (%s): RX queue %u's pool '%s' was "
+					 "destroyed; set the queue up again with a live pool before "
+					 "bump_port_start()", port->info.id, port->info.name, q,
+					 bump_pool_name(port->rx_pool[q]));
 	if (!ret)
 		ret = port_check_prefix(port, "tx", port->txq_ready);
 	if (!ret)
@@ -347,6 +409,7 @@ static void port_queue_stats_add(struct bump_queue_stats *to, const struct bump_
 	to->opackets += m * s->opackets;
 	to->obytes += m * s->obytes;
 	to->oerrors += m * s->oerrors;
+	to->tx_invalid += m * s->tx_invalid;
 }
 
 /* What the driver counts since open: q[] filled, total = port-wide + sum of q[]. */
@@ -361,8 +424,13 @@ static int port_stats_raw(const struct bump_port *port, struct bump_port_stats *
 	ret = port->drv->stats_get((struct bump_port *)port, s);
 	if (ret)
 		return ret;
-	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++)
+	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++) {
+		uint64_t bad = atomic_load_explicit(&port->tx_invalid[q], memory_order_relaxed);
+
+		s->q[q].tx_invalid = bad;
+		s->q[q].oerrors += bad;
 		port_queue_stats_add(&s->total, &s->q[q], 1);
+	}
 	return 0;
 }
 
@@ -389,9 +457,18 @@ int bump_port_stats_reset(struct bump_port *port)
 		return bump_error(EINVAL, "bump_port_stats_reset: port is NULL");
 	if (port->drv->stats_reset) {
 		ret = port->drv->stats_reset(port);
-		if (!ret)
-			memset(&port->base, 0, sizeof(port->base));
-		return ret;
+		if (ret)
+			return ret;
+		/* The driver zeroed its counters; lib/port's own are reset by snapshot. */
+		memset(&port->base, 0, sizeof(port->base));
+		for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++) {
+			uint64_t bad = atomic_load_explicit(&port->tx_invalid[q], memory_order_relaxed);
+
+			port->base.q[q].tx_invalid = port->base.q[q].oerrors = bad;
+			port->base.total.tx_invalid += bad;
+			port->base.total.oerrors += bad;
+		}
+		return 0;
 	}
 	/*
 	 * A snapshot, not a write to the counters: the polling threads own
@@ -425,4 +502,19 @@ void bump_port_set_queue(struct bump_port *port, bool rx, uint16_t qid, void *qu
 		port->fast.rxq[qid] = queue;
 	else
 		port->fast.txq[qid] = queue;
+}
+
+void bump_port_rx_pool_gone(uint16_t port_id, uint16_t qid, const struct bump_pool *pool,
+			    bool *warned)
+{
+	const struct bump_port *port = port_id < BUMP_PORT_MAX ? port_table[port_id] : NULL;
+
+	if (*warned)
+		return;
+	*warned = true;
+	bump_log(BUMP_LOG_WARN, "port %u (%s) RX queue %u: pool '%s' was destroyed while the "
+		 "port runs: no more buffers are posted and frames find no descriptor; stop the "
+		 "port before destroying its pools, or set the queue up again with a live pool; "
+		 "counted in rx_nombuf", port_id, port ? port->info.name : "?", qid,
+		 bump_pool_name(pool));
 }

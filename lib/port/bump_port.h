@@ -75,6 +75,7 @@ struct bump_txq_conf {
 struct bump_queue_stats {
 	uint64_t ipackets, ibytes, imissed, rx_nombuf, ierrors;
 	uint64_t opackets, obytes, oerrors;
+	uint64_t tx_invalid;  /* handles tx_burst refused, failing bump_pkt_check() (in oerrors too) */
 };
 
 struct bump_port_stats {
@@ -145,15 +146,25 @@ static inline uint16_t bump_port_rx_burst(struct bump_port *port, uint16_t qid,
 	return f->rx_burst(f->rxq[qid], pkts, n);
 }
 
+/* bump_port_tx_burst() of a burst with handles bump_pkt_check() refuses. */
+BUMP_API uint16_t bump_port_tx_burst_invalid(struct bump_port *port, uint16_t qid,
+					      struct bump_pkt *pkts, uint16_t n);
+
 /*
  * Send up to @n packets on TX queue @qid.  Returns how many were accepted;
- * those now belong to the port; the rest still belong to the caller.
+ * pkts[0..ret) now belong to the port, pkts[ret..n) still to the caller.
+ * Every handle is checked first (bump_pkt_check): one that names no buffer
+ * is never sent; it is moved behind the sendable ones (which keep their
+ * order), counted in tx_invalid, warned about once, and left to the caller.
  */
 static inline uint16_t bump_port_tx_burst(struct bump_port *port, uint16_t qid,
 					  struct bump_pkt *pkts, uint16_t n)
 {
 	const struct bump_port_fast *f = bump_port_fast(port);
 
+	for (uint16_t i = 0; i < n; i++)
+		if (bump_unlikely(bump_pkt_check(&pkts[i])))
+			return bump_port_tx_burst_invalid(port, qid, pkts, n);
 	return f->tx_burst(f->txq[qid], pkts, n);
 }
 
@@ -192,6 +203,14 @@ BUMP_API void *bump_port_priv(struct bump_port *port);
 BUMP_API void bump_port_set_priv(struct bump_port *port, void *priv);
 BUMP_API struct bump_port_info *bump_port_info_mut(struct bump_port *port);
 BUMP_API void bump_port_set_queue(struct bump_port *port, bool rx, uint16_t qid, void *queue);
+/*
+ * An RX refill found its pool destroyed (bump_pool_destroyed(): the port
+ * holds each RX pool, so asking is safe): the driver posts nothing more
+ * from it and counts what it did not post in rx_nombuf; this warns once
+ * per queue (*@warned) with what to do.
+ */
+BUMP_API void bump_port_rx_pool_gone(uint16_t port_id, uint16_t qid, const struct bump_pool *pool,
+				     bool *warned);
 
 #ifdef __cplusplus
 }

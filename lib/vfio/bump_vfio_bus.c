@@ -46,6 +46,8 @@ int bump_vfio_parse_args(const char *args, char *pci_addr, size_t len, unsigned 
 	const char *comma = strchr(args, ',');
 	size_t alen = comma ? (size_t)(comma - args) : strlen(args);
 
+	bool noiommu_seen = false;
+
 	*flags = 0;
 	if (alen == 0 || alen >= len)
 		return bump_error(EINVAL, "vfio: devargs \"%s\": start with the device's PCI address, "
@@ -58,6 +60,12 @@ int bump_vfio_parse_args(const char *args, char *pci_addr, size_t len, unsigned 
 
 		comma = strchr(opt, ',');
 		olen = comma ? (size_t)(comma - opt) : strlen(opt);
+		if (olen >= 7 && !strncmp(opt, "noiommu", 7)) {
+			if (noiommu_seen)
+				return bump_error(EINVAL, "vfio: noiommu is given twice in \"%s\"; give "
+						  "it once", args);
+			noiommu_seen = true;
+		}
 		if ((olen == 9 && !strncmp(opt, "noiommu=1", 9)) || (olen == 7 && !strncmp(opt, "noiommu", 7)))
 			*flags |= BUMP_VFIO_F_NOIOMMU;
 		else if (olen == 9 && !strncmp(opt, "noiommu=0", 9))

@@ -18,6 +18,7 @@
 #include "bump_afxdp.h"
 #include "bump_port.h"
 #include "bump_test.h"
+#include "bump_tx_check.h"
 
 #include <net/if.h>
 #include <poll.h>
@@ -222,6 +223,21 @@ static void test_tx_frame_longer_than_a_frame_is_dropped(void)
 	stop_and_check(port);
 }
 
+/* Handles that name no buffer stop at the port boundary, before the driver (issue 10 item 6). */
+static void test_tx_invalid_handles_are_not_sent(void)
+{
+	struct bump_port *port = port_open_started();
+	struct bump_pkt good[3];
+
+	if (!port)
+		TEST_SKIP("the port did not start");
+	for (unsigned i = 0; i < 3; i++)
+		good[i] = make_pkt(rx_pool, bump_pool_alloc(rx_pool), 256, 100, i);
+	bump_tx_check_invalid(port, rx_pool, good);
+	CHECK_EQ(peer_recv(3), 3);
+	stop_and_check(port);
+}
+
 static void test_tx_of_a_clone_sends_twice(void)
 {
 	struct bump_port *port = port_open_started();
@@ -357,6 +373,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_tx_of_umem_buffers_is_not_copied);
 	TEST_RUN(test_tx_copies_what_the_umem_cannot_name);
 	TEST_RUN(test_tx_frame_longer_than_a_frame_is_dropped);
+	TEST_RUN(test_tx_invalid_handles_are_not_sent);
 	TEST_RUN(test_tx_of_a_clone_sends_twice);
 	TEST_RUN(test_stop_returns_frames_the_kernel_holds);
 	TEST_RUN(test_restart_and_stats_reset);

@@ -146,6 +146,26 @@ static void test_ring_loopback(void)
 	pool_done(pool);
 }
 
+/* Handles that name no buffer stop at the port boundary, before DPDK (issue 10 item 6). */
+static void test_tx_invalid(void)
+{
+	struct bump_pool *pool = pool_new("ring-invalid");
+	struct bump_port *port = port_up("dpdk:net_ring0", pool, 0);
+	struct fx_seq seq = { 0 };
+	struct bump_pkt good[3];
+
+	if (!port)
+		return;
+	for (unsigned i = 0; i < 3; i++)
+		CHECK(fx_frame_pkt(pool, &good[i], FRAME, 0, i));
+	bump_tx_check_invalid(port, pool, good);
+	recv_frames(port, NULL, 3, &seq);
+	CHECK_EQ(seq.frames, 3);
+	CHECK_EQ(seq.gaps + seq.reorders, 0);
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pool);
+}
+
 /* ring0 -> ring1 with a forward between: two ports, every frame intact. */
 static void test_ring_forward(void)
 {
@@ -419,6 +439,7 @@ int main(int argc, char **argv)
 
 	TEST_RUN(test_open_errors);
 	TEST_RUN(test_ring_loopback);
+	TEST_RUN(test_tx_invalid);
 	TEST_RUN(test_ring_forward);
 	TEST_RUN(test_null_zerocopy);
 	TEST_RUN(test_null_copy);

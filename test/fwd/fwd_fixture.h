@@ -14,6 +14,7 @@
 #include "bump_port.h"
 #include "bump_sim.h"
 #include "bump_test.h"
+#include "bump_tx_check.h"
 
 #define FX_HEADROOM 128
 

@@ -135,6 +135,27 @@ static void test_open_errors(void)
 	CHECK_EQ(bump_port_open("sim:cpu=1", &port), -EINVAL);
 	CHECK_ERROR_SAYS("thread=1");
 	CHECK_EQ(bump_port_open("sim:mode=gen,size=20", &port), -EINVAL);
+	/* A key given twice is a mistake, not last-wins (issue 10 item 10), in every parser. */
+	{
+		static const struct { const char *devargs, *says; } twice[] = {
+			{ "sim:mode=gen,mode=sink", "'mode' is given twice" },
+			{ "vfio:0000:ff:1f.7,noiommu=1,noiommu=0", "noiommu is given twice" },
+			{ "afxdp:lo,queue=0,queue=0", "'queue' is given twice" },
+			{ "afxdp:lo,iface=lo", "'iface' is given twice" },
+		};
+
+		for (unsigned i = 0; i < BUMP_ARRAY_SIZE(twice); i++) {
+			int ret = bump_port_open(twice[i].devargs, &port);
+
+			if (ret == -ENOENT && !strncmp(twice[i].devargs, "afxdp:", 6))
+				continue;  /* built without AF_XDP */
+			CHECK_EQ(ret, -EINVAL);
+			CHECK_ERROR_SAYS(twice[i].says);
+			if (!ret)
+				bump_port_close(port);
+			port = NULL;
+		}
+	}
 	dummy.fail_open = 1;
 	CHECK_EQ(bump_port_open("dummy:", &port), -EIO);
 	dummy.fail_open = 0;
@@ -206,6 +227,10 @@ static void test_state_checks(void)
 	struct bump_port_stats st;
 
 	memset(&dummy, 0, sizeof(dummy));
+	/* Real handles: bump_port_tx_burst() refuses ones that name no buffer (the dummy keeps none). */
+	for (unsigned i = 0; i < 4; i++)
+		pkts[i] = (struct bump_pkt){ .ref = bump_pool_ref(mapped_pool, bump_pool_alloc(mapped_pool)),
+					     .len = 60 };
 	CHECK_EQ(bump_port_open("dummy:abc", &port), 0);
 	CHECK(!strcmp(bump_port_priv(port), "abc"));  /* the args after the colon */
 	CHECK_EQ(bump_port_start(port), -EINVAL);
@@ -266,6 +291,7 @@ static void test_state_checks(void)
 	CHECK_EQ(bump_port_link_get(NULL, &link), -EINVAL);
 	CHECK_EQ(bump_port_stats_get(NULL, &st), -EINVAL);
 	CHECK_EQ(bump_port_stats_reset(NULL), -EINVAL);
+	CHECK_EQ(bump_pkt_free_bulk(pkts, 4), 0);
 }
 
 /* A failed re-setup takes the queue out: start goes without it, bursts on it return 0. */

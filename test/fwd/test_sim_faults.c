@@ -109,6 +109,50 @@ static void test_rx_bad_length(void)
 	rig_down(&r);
 }
 
+/*
+ * A device that lies in ways the address check must catch: another
+ * descriptor's (mapped) address, a completion written twice, a completion
+ * before the data; and one it cannot: a wrong length that still fits,
+ * delivered as such.  Each is dropped or delivered with its buffer
+ * recycled, and nothing is lost (rig_down).
+ */
+static void test_rx_device_lies(void)
+{
+	struct rig r;
+	struct bump_pkt p;
+	uint64_t gaps;
+
+	rig_up(&r, "sim");
+	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_RX_OTHER_ADDR, 2), 0);
+	CHECK_EQ(rig_send(&r, 10), 10);
+	CHECK_EQ(rig_recv(&r), 8);
+	CHECK_EQ(r.rx.gaps, 2);
+	CHECK_EQ(rig_sim(&r).rx_bad_addr, 2);
+	/* Written twice: the frame arrives, its copy in the next descriptor is refused. */
+	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_RX_DUP, 1), 0);
+	CHECK_EQ(rig_send(&r, 4), 4);
+	CHECK_EQ(rig_recv(&r), 4);
+	CHECK_EQ(r.rx.gaps, 2);
+	CHECK_EQ(rig_sim(&r).rx_bad_addr, 3);
+	/* Done before the data: length 0, refused, that frame lost. */
+	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_RX_EARLY, 1), 0);
+	CHECK_EQ(rig_send(&r, 4), 4);
+	CHECK_EQ(rig_recv(&r), 3);
+	CHECK_EQ(r.rx.gaps, 3);
+	CHECK_EQ(rig_sim(&r).rx_bad_len, 1);
+	/* A wrong length inside the buffer cannot be told: delivered as the device says. */
+	gaps = r.rx.gaps;
+	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_RX_WRONG_LEN, 1), 0);
+	CHECK_EQ(rig_send(&r, 1), 1);
+	CHECK_EQ(bump_port_rx_burst(r.port, 0, &p, 1), 1);
+	CHECK_EQ(p.len, 201);
+	CHECK_EQ(bump_pkt_check(&p), 0);
+	CHECK_EQ(bump_pkt_free(&p), 0);
+	CHECK_EQ(r.rx.gaps, gaps);
+	CHECK_EQ(rig_sim(&r).faults_injected, 5);
+	rig_down(&r);
+}
+
 /* A completion for an address the driver never posted (outside every arena). */
 static void test_rx_bad_address(void)
 {
@@ -384,6 +428,7 @@ int main(void)
 	bump_log_set_handler(test_log_handler, &tlog);  /* expected warnings, asserted on */
 	TEST_RUN(test_rx_bad_length);
 	TEST_RUN(test_rx_bad_address);
+	TEST_RUN(test_rx_device_lies);
 	TEST_RUN(test_tx_lost_detected);
 	TEST_RUN(test_tx_lost_reclaimed_by_stop);
 	TEST_RUN(test_link_down_under_traffic);

@@ -447,6 +447,41 @@ static void test_fallback(void)
 }
 
 /*
+ * Issue 10 item 9: nr_hugepages lowered to 0 while a region holds pages.
+ * sysfs then counts the held pages (now surplus) in nr_hugepages, yet none
+ * can be had: a new region must take the 4 KiB fallback, not fail with
+ * "only 0 are free (N configured)".
+ */
+static void test_fallback_with_surplus(void)
+{
+	struct bump_region_params p = { .name = "rx-held", .size = 2 * BUMP_PAGE_2M,
+					 .numa_node = test_node(), .page_size = BUMP_PAGE_2M };
+	struct bump_region *held = NULL, *r = NULL;
+	struct bump_region_info info;
+
+	if (read_long(HP2M_DIR "/nr_overcommit_hugepages") != 0)
+		TEST_SKIP("nr_overcommit_hugepages is set: hugepages count as configured");
+	if (set_nr_hugepages(2) < 2)
+		TEST_SKIP("needs root and 2 free 2 MiB hugepages (set vm.nr_hugepages)");
+	if (bump_region_create(&p, &held)) {
+		restore_nr_hugepages();
+		TEST_SKIP("2 MiB hugepages could not be had for the held region");
+	}
+	CHECK_EQ(set_nr_hugepages(0), 2);  /* the held two, now surplus */
+	CHECK_EQ(read_long(HP2M_DIR "/surplus_hugepages"), 2);
+	p.name = "rx-after";
+	CHECK_EQ(bump_region_create(&p, &r), 0);
+	if (r) {
+		bump_region_get_info(r, &info);
+		CHECK(info.fallback_4k);
+		CHECK_EQ(info.page_size, BUMP_PAGE_4K);
+		bump_region_destroy(r);
+	}
+	bump_region_destroy(held);
+	restore_nr_hugepages();
+}
+
+/*
  * Pages that look free but are reserved by another mapping (mapped, never
  * touched): the free-count check passes, the kernel's reservation at mmap
  * fails, and the message must account for the reserved pages.
@@ -544,6 +579,7 @@ int main(void)
 	TEST_RUN(test_region_huge);
 	TEST_RUN(test_region_hugetlbfs);
 	TEST_RUN(test_fallback);
+	TEST_RUN(test_fallback_with_surplus);
 	TEST_RUN(test_out_of_hugepages);
 	return test_exit();
 }

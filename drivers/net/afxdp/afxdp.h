@@ -108,6 +108,7 @@ struct afxdp_rxq {
 	uint32_t ring_size;
 	uint16_t headroom;
 	bool nombuf_warned;
+	bool pool_gone;              /* its destroy already reported */
 	struct afxdp_port *port;
 };
 

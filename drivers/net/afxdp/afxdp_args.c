@@ -149,6 +149,8 @@ static int afxdp_parse_kv(struct afxdp_args *a, const char *key, const char *val
 int afxdp_args_parse(const char *devargs, struct afxdp_args *a)
 {
 	char buf[256], *save = NULL, *tok;
+	const char *seen[32];  /* keys so far: one given twice is a mistake, not a last-wins */
+	unsigned nseen = 0;
 	uint32_t nq = 0;
 	int ret;
 
@@ -160,14 +162,19 @@ int afxdp_args_parse(const char *devargs, struct afxdp_args *a)
 	strcpy(buf, devargs);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
+		/* The bare token is the interface, as in afxdp:veth0,queue=0. */
+		const char *key = eq ? tok : "iface", *val = eq ? eq + 1 : tok;
 
-		if (!eq) {
-			/* The bare token is the interface, as in afxdp:veth0,queue=0. */
-			ret = afxdp_parse_kv(a, "iface", tok);
-		} else {
+		if (eq)
 			*eq = '\0';
-			ret = afxdp_parse_kv(a, tok, eq + 1);
-		}
+		for (unsigned i = 0; i < nseen; i++)
+			if (!strcmp(seen[i], key))
+				return bump_error(EINVAL, "afxdp: '%s' is given twice (the interface "
+						  "counts as iface=); give each once (" AFXDP_USAGE ")",
+						  key);
+		if (nseen < BUMP_ARRAY_SIZE(seen))
+			seen[nseen++] = key;
+		ret = afxdp_parse_kv(a, key, val);
 		if (ret)
 			return ret;
 	}

@@ -55,6 +55,11 @@ static void afxdp_rx_refill(struct afxdp_rxq *q)
 	 */
 	uint32_t free_slots = xsk_prod_nb_free(&q->fill, AFXDP_FILL_BATCH / 2);
 
+	if (bump_unlikely(bump_pool_destroyed(q->pool))) {  /* the port holds it: safe to ask */
+		AFXDP_STAT_ADD(q->st.nombuf, free_slots);
+		bump_port_rx_pool_gone(q->port_id, 0, q->pool, &q->pool_gone);
+		return;
+	}
 	while (free_slots >= AFXDP_FILL_BATCH / 2) {
 		unsigned want = BUMP_MIN(free_slots, AFXDP_FILL_BATCH);
 		unsigned got = bump_pool_alloc_bulk(q->pool, bufs, want);

@@ -59,6 +59,7 @@ struct dpdk_rxq {
 	bool copy;                   /* copy RX: never pin pages to mbufs */
 	bool iova_va;                /* IOVA-as-VA: an unmapped page's IOVA is its address */
 	bool armed;                  /* free mbufs got their pages (owner thread) */
+	bool pool_gone;              /* its destroy already reported */
 	struct bump_pool *pool;
 	size_t buf_size;
 	uint32_t addr_off;           /* buf_addr = page + addr_off: headroom past DPDK's 128 */

@@ -44,6 +44,16 @@ static void dpdk_rx_pinned_free(void *addr, void *opaque)
 	rte_mbuf_raw_free(m);
 }
 
+/* A fresh page of q->pool, or NULL; a destroyed pool (the port holds it) gives none. */
+static void *dpdk_rx_alloc(struct dpdk_rxq *q)
+{
+	if (bump_unlikely(bump_pool_destroyed(q->pool))) {
+		bump_port_rx_pool_gone(q->bport, q->qid, q->pool, &q->pool_gone);
+		return NULL;
+	}
+	return bump_pool_alloc(q->pool);
+}
+
 /* Pin @buf, a fresh page of q->pool, to @m (ours, not in use). */
 static void dpdk_rx_pin(struct dpdk_rxq *q, struct rte_mbuf *m, void *buf)
 {
@@ -174,7 +184,7 @@ void dpdk_rxq_arm(struct dpdk_rxq *q)
 
 		if (dpdk_rx_is_pinned(m[i]))
 			continue;
-		buf = bump_pool_alloc(q->pool);
+		buf = dpdk_rx_alloc(q);
 		if (!buf)
 			break;  /* the rest are pinned when frames go by */
 		dpdk_rx_pin(q, m[i], buf);
@@ -287,7 +297,7 @@ static bool dpdk_rx_copy(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt
 		DPDK_STAT_ADD(q->st.too_long, 1);
 		return false;
 	}
-	buf = bump_pool_alloc(q->pool);
+	buf = dpdk_rx_alloc(q);
 	if (!buf) {
 		DPDK_STAT_ADD(q->st.nombuf, 1);
 		return false;
@@ -305,7 +315,7 @@ static bool dpdk_rx_copy(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt
 	DPDK_STAT_ADD(q->st.copied, 1);
 	/* One of our mbufs still on its own data room: give it a page on its way back. */
 	if (!q->copy && m->pool == q->mp && !dpdk_rx_is_pinned(m) && rte_mbuf_refcnt_read(m) == 1 &&
-	    RTE_MBUF_DIRECT(m) && (buf = bump_pool_alloc(q->pool)))
+	    RTE_MBUF_DIRECT(m) && (buf = dpdk_rx_alloc(q)))
 		dpdk_rx_pin(q, m, buf);
 	return true;
 }
@@ -318,7 +328,7 @@ static bool dpdk_rx_one(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt 
 		/* The page the PMD wrote becomes the packet; the mbuf takes a fresh one. */
 		struct dpdk_mbuf_priv *pv = dpdk_priv(m);
 		struct bump_pool *pool = pv->rxq->pool;
-		void *fresh = bump_pool_alloc(q->pool);
+		void *fresh = dpdk_rx_alloc(q);
 
 		if (!fresh) {
 			DPDK_STAT_ADD(q->st.nombuf, 1);

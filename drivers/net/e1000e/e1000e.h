@@ -52,6 +52,7 @@ struct e1000e_rxq {
 	uint16_t port_id, qid;
 	volatile uint32_t *rdt;
 	struct bump_pool *pool;
+	bool pool_gone;                      /* its destroy already reported */
 	bump_vfio_rx_hook hook;
 	void *hook_arg;
 	struct e1000e_rx_stats stats;

@@ -29,6 +29,11 @@ static void e1000e_rx_refill(struct e1000e_rxq *q, bool force)
 
 	if (empty < E1000E_RX_REFILL_BATCH && !force)
 		return;
+	if (bump_unlikely(bump_pool_destroyed(q->pool))) {  /* the port holds it: safe to ask */
+		BUMP_STAT_ADD(q->stats.nombuf, empty);
+		bump_port_rx_pool_gone(q->port_id, q->qid, q->pool, &q->pool_gone);
+		return;
+	}
 	while (empty) {
 		unsigned want = BUMP_MIN(empty, (unsigned)BUMP_ARRAY_SIZE(bufs));
 		unsigned got = bump_pool_alloc_bulk(q->pool, bufs, want);

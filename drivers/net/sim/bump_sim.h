@@ -61,6 +61,14 @@ enum bump_sim_fault {
 	BUMP_SIM_FAULT_RX_BAD_ADDR = 1,
 	/* The next TX descriptors are sent but never completed (DD never set). */
 	BUMP_SIM_FAULT_TX_LOST = 2,
+	/* The next RX completions report a wrong length that still fits the buffer (undetectable). */
+	BUMP_SIM_FAULT_RX_WRONG_LEN = 3,
+	/* The next RX completions carry the address posted in another descriptor (mapped, not theirs). */
+	BUMP_SIM_FAULT_RX_OTHER_ADDR = 4,
+	/* The next RX completions are written twice: also into the next posted descriptor, no frame. */
+	BUMP_SIM_FAULT_RX_DUP = 5,
+	/* The next RX descriptors are completed before the frame is written: length 0, frame lost. */
+	BUMP_SIM_FAULT_RX_EARLY = 6,
 	BUMP_SIM_FAULT_MAX
 };
 

@@ -77,7 +77,15 @@ int bump_sim_inject(struct bump_port *port, enum bump_sim_fault fault, uint32_t 
 	if ((unsigned)fault >= BUMP_SIM_FAULT_MAX)
 		return bump_error(EINVAL, "bump_sim_inject: fault %d is unknown: use a "
 				  "BUMP_SIM_FAULT_* value", (int)fault);
-	atomic_fetch_add(&dev->fault[fault], count);
+	/* Add without wrapping: 2^32-1 armed at most, more is refused, not lost. */
+	uint32_t armed = atomic_load(&dev->fault[fault]);
+
+	do {
+		if (count > UINT32_MAX - armed)
+			return bump_error(EOVERFLOW, "bump_sim_inject: %u more of fault %d on top of "
+					  "the %u armed exceed 2^32-1; arm fewer (nothing added)",
+					  count, (int)fault, armed);
+	} while (!atomic_compare_exchange_weak(&dev->fault[fault], &armed, armed + count));
 	return 0;
 }
 

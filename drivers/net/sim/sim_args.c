@@ -111,6 +111,8 @@ static int sim_arg_one(struct sim_conf *c, const char *key, const char *val)
 int sim_args_parse(const char *args, uint16_t port_id, struct sim_conf *c)
 {
 	char buf[256], *save = NULL;
+	const char *seen[32];  /* keys so far: one given twice is a mistake, not a last-wins */
+	unsigned nseen = 0;
 	int ret = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -132,6 +134,12 @@ int sim_args_parse(const char *args, uint16_t port_id, struct sim_conf *c)
 			return bump_error(EINVAL, "sim: '%s' is not key=value; sim ports take "
 					  SIM_ARGS_HELP, kv);
 		*eq = '\0';
+		for (unsigned i = 0; i < nseen; i++)
+			if (!strcmp(seen[i], kv))
+				return bump_error(EINVAL, "sim: '%s' is given twice; give each key once",
+						  kv);
+		if (nseen < BUMP_ARRAY_SIZE(seen))
+			seen[nseen++] = kv;
 		ret = sim_arg_one(c, kv, eq + 1);
 	}
 	if (ret)

@@ -86,12 +86,19 @@ static void sim_dev_rx_complete(struct sim_rxq *q, uint16_t len, uint8_t errors)
 {
 	struct sim_rx_desc *d = &q->ring[q->head & q->mask];
 
+	bool dup = false;
+
 	if (!errors) {
 		SIM_STAT_INC(q->dst.frames);
 		if (sim_fault_take(q->dev, BUMP_SIM_FAULT_RX_BAD_LEN))
 			len = UINT16_MAX;  /* beyond SIM_BUF_MAX: beyond every buffer */
+		if (sim_fault_take(q->dev, BUMP_SIM_FAULT_RX_WRONG_LEN))
+			len = len < q->bsize ? len + 1 : len - 1;  /* in range, and wrong */
 		if (sim_fault_take(q->dev, BUMP_SIM_FAULT_RX_BAD_ADDR))
 			d->addr = SIM_BAD_IOVA;
+		if (sim_rxq_posted(q) > 1 && sim_fault_take(q->dev, BUMP_SIM_FAULT_RX_OTHER_ADDR))
+			d->addr = q->ring[(q->head + 1) & q->mask].addr;
+		dup = sim_rxq_posted(q) > 1 && sim_fault_take(q->dev, BUMP_SIM_FAULT_RX_DUP);
 	}
 	d->length = len;
 	d->csum = 0;
@@ -99,6 +106,18 @@ static void sim_dev_rx_complete(struct sim_rxq *q, uint16_t len, uint8_t errors)
 	d->special = 0;
 	sim_status_store(&d->status, SIM_RXD_STAT_DD | SIM_RXD_STAT_EOP);
 	q->head++;
+	if (dup) {
+		/* The same write-back once more, into the next descriptor the driver posted. */
+		struct sim_rx_desc *d2 = &q->ring[q->head & q->mask];
+
+		d2->addr = d->addr;
+		d2->length = len;
+		d2->csum = 0;
+		d2->errors = 0;
+		d2->special = 0;
+		sim_status_store(&d2->status, SIM_RXD_STAT_DD | SIM_RXD_STAT_EOP);
+		q->head++;
+	}
 	atomic_store_explicit(&q->rdh, q->head, memory_order_release);
 }
 
@@ -141,10 +160,14 @@ void sim_dev_rx_write(struct sim_rxq *q, const void *frame, uint16_t len)
 {
 	uint8_t *va = sim_dev_rx_claim(q, len);
 
-	if (va) {
-		memcpy(va, frame, len);
-		sim_dev_rx_complete(q, len, 0);
+	if (!va)
+		return;
+	if (sim_fault_take(q->dev, BUMP_SIM_FAULT_RX_EARLY)) {
+		sim_dev_rx_complete(q, 0, 0);  /* done before the data: nothing written, length 0 */
+		return;
 	}
+	memcpy(va, frame, len);
+	sim_dev_rx_complete(q, len, 0);
 }
 
 /* ---- The generator -------------------------------------------------------- */

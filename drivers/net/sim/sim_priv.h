@@ -142,6 +142,7 @@ struct sim_rxq {
 	uint16_t headroom;
 	uint16_t port_id;
 	uint8_t warned;           /* SIM_WARN_* already logged */
+	bool pool_gone;           /* its destroy already reported */
 	struct {
 		_Atomic uint64_t ipackets, ibytes, rx_nombuf;
 		_Atomic uint64_t bad_len, bad_addr, desc_errors, reclaimed;  /* errors: ierrors */

@@ -39,6 +39,12 @@ void sim_rx_refill(struct sim_rxq *q)
 	bump_ref_t refs[SIM_RX_REFILL];
 	uint64_t dmas[SIM_RX_REFILL];
 
+	/* lib/port holds the pool, so a destroyed one is still there to ask. */
+	if (bump_unlikely(bump_pool_destroyed(q->pool))) {
+		BUMP_STAT_ADD(q->st.rx_nombuf, SIM_RX_REFILL);
+		bump_port_rx_pool_gone(q->port_id, q->qid, q->pool, &q->pool_gone);
+		return;
+	}
 	while (q->nb_desc - 1 - (tail - q->next) >= SIM_RX_REFILL) {
 		unsigned got = bump_pool_alloc_bulk_dma(q->pool, bufs, refs, dmas, SIM_RX_REFILL);
 
@@ -47,7 +53,7 @@ void sim_rx_refill(struct sim_rxq *q)
 			struct sim_rx_desc *d = &q->ring[tail & q->mask];
 
 			if (bump_unlikely(!dma)) {
-				/* Only if the pool was destroyed under a running port. */
+				/* Not expected: setup checked the mapping, destroy stops refills. */
 				bump_put(bufs[i]);
 				SIM_STAT_INC(q->st.rx_nombuf);
 				continue;

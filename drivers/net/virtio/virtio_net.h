@@ -71,6 +71,7 @@ struct virtio_rxq {
 	uint16_t headroom;
 	uint16_t port_id, qid;
 	struct bump_pool *pool;
+	bool pool_gone;                      /* its destroy already reported */
 	bump_vfio_rx_hook hook;
 	void *hook_arg;
 	struct virtio_rx_stats stats;

@@ -34,6 +34,11 @@ static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
 
 	if (q->nfree < VIRTIO_RX_REFILL_BATCH && !force)
 		return;
+	if (bump_unlikely(bump_pool_destroyed(q->pool))) {  /* the port holds it: safe to ask */
+		BUMP_STAT_ADD(q->stats.nombuf, q->nfree);
+		bump_port_rx_pool_gone(q->port_id, q->qid, q->pool, &q->pool_gone);
+		return;
+	}
 	while (q->nfree) {
 		unsigned want = BUMP_MIN(q->nfree, (unsigned)BUMP_ARRAY_SIZE(bufs));
 		unsigned got = bump_pool_alloc_bulk(q->pool, bufs, want);

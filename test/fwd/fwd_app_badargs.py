@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""bump-fwd with a bad command line (issue 10 item 10): every case exits 2,
+as --help promises, with a message that says what is wrong; none leaves a
+pool with buffers in flight (a setup failure still tears down cleanly).
+
+Usage: fwd_app_badargs.py BUMP_FWD
+"""
+import subprocess
+import sys
+
+CASES = [
+    # (arguments, what stderr must say, what it must not)
+    (['--lcores', '-1'], "--lcores '-1'", '18446744073709551615'),
+    (['--lcores', '0--1'], "--lcores '0--1'", '18446744073709551615'),
+    (['--rxd', '3'], "pool 'port0-rxq0'", None),
+    (['--txd', '3'], 'TX queue 0 (--txd 3)', None),
+    (['--port', 'sim:mode=gen,mode=sink'], "'mode' is given twice", None),
+    (['--port', 'sim:queues=1,queues=1'], "'queues' is given twice", None),
+    (['--port', 'sim:bogus=1'], "unknown argument 'bogus'", None),
+    (['--port', 'nosuchdriver:x'], "no driver named 'nosuchdriver'", None),
+    (['--rxq', '2', '--port', 'sim:mode=loopback'], 'lower --rxq', None),
+]
+
+
+def main():
+    fwd = sys.argv[1]
+    failed = 0
+    for args, says, not_says in CASES:
+        cmd = [fwd, '--duration', '0.1', '--nb-mbufs', '1024'] + args
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        problems = []
+        if p.returncode != 2:
+            problems.append(f'exit status {p.returncode}, not 2')
+        if says not in p.stderr:
+            problems.append(f'stderr lacks "{says}"')
+        if not_says and not_says in p.stderr:
+            problems.append(f'stderr says "{not_says}"')
+        if 'buffers in flight' in p.stderr and 'did not get all buffers back' in p.stderr:
+            problems.append('a pool kept buffers')
+        if problems:
+            failed += 1
+            print(f"FAIL {' '.join(args)}: {'; '.join(problems)}\n{p.stderr}")
+        else:
+            print(f"ok {' '.join(args)}: exit 2")
+    print(f'{len(CASES) - failed} of {len(CASES)} bad command lines exit 2')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
