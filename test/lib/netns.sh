@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # netns.sh - sourced by the shell test libraries (test/afxdp/afxdp_lib.sh,
-# test/dpdk/dpdk_lib.sh): skip and fail, the checks for root and network
-# namespaces, and namespaces (names start with "bmp") that are removed on
-# exit, whatever happens, with the processes started for them.  POSIX sh.
+# which test/uring/uring_lib.sh builds on, and test/dpdk/dpdk_lib.sh): skip
+# and fail, the checks for root and network namespaces, and namespaces
+# (names start with "bmp") that are removed on exit, whatever happens, with
+# the processes started for them.  POSIX sh.
 
 NETNS_LIST=""
 NETNS_PIDS=""   # background processes to stop first (by pid)
