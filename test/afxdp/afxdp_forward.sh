@@ -91,7 +91,7 @@ if [ -x "${AFXDP_BUMP_FWD:-}" ]; then
 	afxdp_case bump-fwd 30000 10000 64 native io
 	afxdp_case bump-fwd 20000 10000 1000 skb macswap
 else
-	echo "bump-fwd is not built: its cases are left out"
+	test_skip_case bump-fwd "AFXDP_BUMP_FWD is not set: run through meson test"
 fi
 afxdp_case afxdp_fwd 30000 10000 64 native io
 afxdp_case afxdp_fwd 20000 10000 1500 skb macswap

@@ -21,7 +21,7 @@ ip netns exec bmppt-n "$AFXDP_TEST_PORT" bmppta bmpptb || test_fail "test_afxdp_
 # Two CPUs this script may run on, one per queue.
 set -- $(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')
 if [ $# -lt 2 ]; then
-	echo "skip two-queue: one CPU only, and XPS needs one per queue to split the frames"
+	test_skip_case two-queue "one CPU only, and XPS needs one per queue to split the frames"
 	echo "PASS"
 	exit 0
 fi
@@ -59,7 +59,8 @@ for mode in native skb; do
 		# Generic XDP on a veth sees every frame on queue 0: veth records
 		# no RX queue on that path.  Delivery is checked all the same.
 		[ "$rx0" = 600 ] && [ "$rx1" = 400 ] ||
-			echo "skip two-queue-split-skb: queue 0 got $rx0, queue 1 $rx1 (generic XDP on a veth: the kernel's RX queue is always 0)"
+			test_skip_case two-queue-split-skb "queue 0 got $rx0, queue 1 $rx1" \
+				"(generic XDP on a veth: the kernel's RX queue is always 0)"
 		[ $((rx0 + rx1)) = 1000 ] || test_fail "the ports received $rx0 + $rx1 frames of 1000"
 	fi
 	[ "$(afxdp_field "$AFXDP_TMP/fwd" fwd: forwarded)" = 1000 ] || test_fail "not all forwarded"

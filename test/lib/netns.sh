@@ -14,6 +14,14 @@ test_skip() {
 	exit 77
 }
 
+# test_skip_case NAME WHY...: one case of a test that goes on: the summary
+# (scripts/test-summary.py) lists it by name, as bump_test.h's skipped cases.
+test_skip_case() {
+	_case=$1
+	shift
+	echo "skip $_case: $*"
+}
+
 test_fail() {
 	echo "FAIL: $*"
 	exit 1

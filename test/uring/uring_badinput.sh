@@ -71,7 +71,7 @@ if [ -w $f ]; then
 	echo "$old" > $f
 	trap netns_cleanup EXIT
 else
-	echo "note: no writable $f: the io_uring_disabled case is left out"
+	test_skip_case io-uring-disabled "no writable $f"
 fi
 
 [ $FAILS = 0 ] || test_fail "$FAILS check(s) failed"
