@@ -9,8 +9,9 @@ NETNS_LIST=""
 NETNS_PIDS=""   # background processes to stop first (by pid)
 NETNS_TMP=""    # a scratch folder to remove, if the script made one
 
+# On stderr: a skip from inside $(...) (dpdk_eal_mem) must still say why.
 test_skip() {
-	echo "SKIP: $*"
+	echo "SKIP: $*" >&2
 	exit 77
 }
 
