@@ -15,6 +15,8 @@ unmapped TX.  Checks:
                      each --sink-port checked exactly the frames its port sent
   --expect-leak NAME the run must fail, naming pool NAME as still holding
                      buffers (the --test-leak case)
+  --expect-fail RE   the check itself under test: the run must fail a check
+                     whose message matches RE (and nothing else)
   --min-packets N    more than N packets (default 0)
   --timeout S        kill bump-fwd after S seconds (default 60)
   --need-cpus N      skip (exit 77) on a machine with fewer CPUs for this process
@@ -34,7 +36,15 @@ PORT = re.compile(r"^port (\d+) \S+: rx (\d+) .*tx (\d+) .*imissed (\d+) tx-drop
 CLEAN = "bump-fwd: all pools destroyed with 0 buffers in flight"
 
 
+EXPECT_FAIL = None
+
+
 def fail(msg, out, err):
+    if EXPECT_FAIL and re.search(EXPECT_FAIL, msg):
+        print(f"{out}{err}\nok: failed as expected: {msg}")
+        sys.exit(0)
+    if EXPECT_FAIL:
+        msg = f"expected a failure matching '{EXPECT_FAIL}', got: {msg}"
     print(f"FAIL: {msg}\n--- stdout ---\n{out}\n--- stderr ---\n{err}")
     sys.exit(1)
 
@@ -52,9 +62,12 @@ def main():
     ap.add_argument("--expect-leak")
     ap.add_argument("--min-packets", type=int, default=0)
     ap.add_argument("--lossless", action="store_true")
+    ap.add_argument("--expect-fail")
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--need-cpus", type=int, default=1)
     a = ap.parse_args(ours)
+    global EXPECT_FAIL
+    EXPECT_FAIL = a.expect_fail
     if len(os.sched_getaffinity(0)) < a.need_cpus:
         print(f"SKIP: needs {a.need_cpus} CPUs, this process may use "
               f"{len(os.sched_getaffinity(0))}")
@@ -110,6 +123,8 @@ def main():
             if counts[3]:
                 fail(f"sim port {port}: {counts[3]} frames missing (seq_gaps) on a lossless "
                      "path", out, err)
+    if EXPECT_FAIL:
+        fail("every check passed", out, err)
     print(out + err)
     print(f"ok: {packets} packets {m.group(2)}, {m.group(4)} Mpps, 0 in flight")
 
