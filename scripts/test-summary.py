@@ -30,7 +30,8 @@ def suites_of(name, folder):
 
 def why_skipped(t):
     """The reason a skipped test gave: its last line that says SKIP, or its last line."""
-    lines = [ln for ln in (t.get('stdout') or '').splitlines() if ln.strip()]
+    out = (t.get('stdout') or '') + (t.get('stderr') or '')
+    lines = [ln for ln in out.splitlines() if ln.strip()]
     said = [ln for ln in lines if 'SKIP' in ln or ln.startswith('skip ')]
     return (said or lines or ['(no reason given)'])[-1].strip()
 

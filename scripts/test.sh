@@ -23,7 +23,7 @@ if ! scripts/install-deps.sh; then
 fi
 
 # Every suite of test/meson.build; a build names those it leaves out.
-all_suites="core stress concurrent fwd afxdp vfio dpdk bench selftest"
+all_suites="core stress concurrent fwd afxdp uring vfio dpdk bench selftest"
 hugepages() {  # count, build that needs them
 	scripts/hugepages.sh "$1"
 	got=$(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo 0)

@@ -38,7 +38,7 @@
 #         BENCH_TESTPMD=path of dpdk-testpmd, "" for none)
 set -u
 . "$(dirname "$0")/afxdp_lib.sh"
-[ -x "${AFXDP_IXY:-}" ] || afxdp_skip "AFXDP_IXY is not set: run through meson test"
+[ -x "${AFXDP_IXY:-}" ] || test_skip "AFXDP_IXY is not set: run through meson test"
 afxdp_require
 
 ROUNDS=${BENCH_ROUNDS:-5}
@@ -54,9 +54,9 @@ CPU=$(echo "$CPUS" | tail -n 1)
 MAIN_CPU=$(echo "$CPUS" | head -n 1)
 
 NS=bmpbe-n
-afxdp_ns $NS
-ip link add bmpbex netns $NS type veth peer name bmpbey netns $NS || afxdp_fail "veth"
-{ ip -n $NS link set bmpbex up && ip -n $NS link set bmpbey up; } || afxdp_fail "link up"
+netns_add $NS
+ip link add bmpbex netns $NS type veth peer name bmpbey netns $NS || test_fail "veth"
+{ ip -n $NS link set bmpbex up && ip -n $NS link set bmpbey up; } || test_fail "link up"
 
 # DPDK memory, the same for bump-fwd's EAL and testpmd's.
 if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -ge 128 ]; then
@@ -132,7 +132,7 @@ run_one() {
 	*/net_af_xdp/skb)
 		for i in bmpbex bmpbey; do
 			ip netns exec $NS xdp-loader load -m skb "$i" "$XSK_PROG" >"$out" 2>&1 ||
-				afxdp_fail "xdp-loader load -m skb $i $XSK_PROG: $(cat "$out")"
+				test_fail "xdp-loader load -m skb $i $XSK_PROG: $(cat "$out")"
 		done
 		preloaded=" (xsk_def_prog loaded in skb mode first)" ;;
 	esac
@@ -141,24 +141,24 @@ run_one() {
 	: >"$out"
 	ip netns exec $NS "$@" >>"$out" 2>&1 </dev/null &
 	pid=$!
-	AFXDP_PIDS="$AFXDP_PIDS $pid"
-	afxdp_wait_ready "$out" $pid "$ready" || afxdp_fail "$tool did not start: $(cat "$out")"
+	NETNS_PIDS="$NETNS_PIDS $pid"
+	afxdp_wait_ready "$out" $pid "$ready" || test_fail "$tool did not start: $(cat "$out")"
 	for i in bmpbex bmpbey; do
 		m=$(xdp_mode $i)
 		[ "$m" = "$mode" ] ||
-			afxdp_fail "$tool in $mode mode: $i has XDP in mode '$m'$preloaded: $(cat "$out")"
+			test_fail "$tool in $mode mode: $i has XDP in mode '$m'$preloaded: $(cat "$out")"
 	done
-	ip netns exec $NS "$AFXDP_GEN" -i bmpbex -n "$INJECT" >/dev/null || afxdp_fail "inject"
+	ip netns exec $NS "$AFXDP_GEN" -i bmpbex -n "$INJECT" >/dev/null || test_fail "inject"
 	if [ "$tool" = testpmd/net_af_xdp ]; then
 		sleep "$SECONDS_PER_RUN"
 		kill -INT $pid
 		# testpmd re-raises SIGINT after its clean exit: 130 is its normal status.
 		wait $pid
 		st=$?
-		[ $st = 0 ] || [ $st = 130 ] || afxdp_fail "$tool failed ($st): $(cat "$out")"
-		grep -q '^Bye' "$out" || afxdp_fail "$tool did not close its ports: $(cat "$out")"
+		[ $st = 0 ] || [ $st = 130 ] || test_fail "$tool failed ($st): $(cat "$out")"
+		grep -q '^Bye' "$out" || test_fail "$tool did not close its ports: $(cat "$out")"
 	else
-		wait $pid || afxdp_fail "$tool failed: $(cat "$out")"
+		wait $pid || test_fail "$tool failed: $(cat "$out")"
 	fi
 	[ -n "$preloaded" ] && xdp_clear
 	for i in bmpbex bmpbey; do

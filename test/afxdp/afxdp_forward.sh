@@ -30,7 +30,7 @@ afxdp_run() {
 	local ok=1 run=$((RANDOM * 32768 + RANDOM + 1)) ready=^ready lost missed
 	afxdp_start sink "$NS_B" "$AFXDP_SINK" -i "$IF_B0" -n "$count" --run "$run" --idle-ms 3000
 	afxdp_wait_ready "$AFXDP_TMP/sink" "$PID_sink" ||
-		afxdp_fail "sink did not start: $(cat "$AFXDP_TMP/sink")"
+		test_fail "sink did not start: $(cat "$AFXDP_TMP/sink")"
 	# Rings of 4096 at 10k frames/s: the forwarder may go unscheduled for 400 ms.
 	if [ "$tool" = bump-fwd ]; then
 		afxdp_start fwd "$NS_F" "$AFXDP_BUMP_FWD" --port "afxdp:$IF_A1,mode=$mode" \
@@ -44,9 +44,9 @@ afxdp_run() {
 			--ring 4096 --bufs 16384
 	fi
 	afxdp_wait_ready "$AFXDP_TMP/fwd" "$PID_fwd" "$ready" ||
-		afxdp_fail "$tool did not start: $(cat "$AFXDP_TMP/fwd")"
+		test_fail "$tool did not start: $(cat "$AFXDP_TMP/fwd")"
 	ip netns exec "$NS_A" "$AFXDP_GEN" -i "$IF_A0" -n "$count" -r "$rate" -s "$size" \
-		--run "$run" || afxdp_fail "generator failed"
+		--run "$run" || test_fail "generator failed"
 	wait "$PID_sink"
 	local sink_rc=$?
 	kill -INT "$PID_fwd"
@@ -91,10 +91,10 @@ if [ -x "${AFXDP_BUMP_FWD:-}" ]; then
 	afxdp_case bump-fwd 30000 10000 64 native io
 	afxdp_case bump-fwd 20000 10000 1000 skb macswap
 else
-	echo "bump-fwd is not built: its cases are left out"
+	test_skip_case bump-fwd "AFXDP_BUMP_FWD is not set: run through meson test"
 fi
 afxdp_case afxdp_fwd 30000 10000 64 native io
 afxdp_case afxdp_fwd 20000 10000 1500 skb macswap
 
-[ $FAILS = 0 ] || afxdp_fail "$FAILS case(s) failed"
+[ $FAILS = 0 ] || test_fail "$FAILS case(s) failed"
 echo "PASS"

@@ -24,9 +24,9 @@ secs=${DPDK_BENCH_SECONDS:-2}
 repeat=${DPDK_BENCH_REPEAT:-3}
 for v in DPDK_PLAIN BUMP_FWD; do
 	eval "p=\${$v:-}"
-	[ -x "$p" ] || dpdk_skip "$v is not set: run through 'meson test --benchmark dpdk_bench'"
+	[ -x "$p" ] || test_skip "$v is not set: run through 'meson test --benchmark dpdk_bench'"
 done
-[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] || dpdk_skip "the bump mempool plugin was not built"
+[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] || test_skip "the bump mempool plugin was not built"
 cpu=$(python3 -c 'import os; print(sorted(os.sched_getaffinity(0))[-1])')
 if [ "$(dpdk_free_hugepages)" -ge 128 ]; then
 	mem="--in-memory"
@@ -39,7 +39,7 @@ else
 fi
 eal="$mem -l $cpu --no-pci --no-telemetry --log-level=lib.eal:warning"
 vdevs="--vdev=net_null0 --vdev=net_null1 --vdev=net_ring0 --vdev=net_ring1"
-out=$(mktemp -d) || dpdk_fail "mktemp"
+out=$(mktemp -d) || test_fail "mktemp"
 trap 'rm -rf "$out"' EXIT
 
 # plain OPS MODE CACHE: one Mpps figure, or "-" when the run failed.

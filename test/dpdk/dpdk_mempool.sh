@@ -11,19 +11,19 @@ set -u
 ops=$1
 mem=$2
 cache=${3:-256}
-[ -x "${DPDK_PLAIN:-}" ] || dpdk_skip "DPDK_PLAIN is not set: run through 'meson test --suite dpdk'"
+[ -x "${DPDK_PLAIN:-}" ] || test_skip "DPDK_PLAIN is not set: run through 'meson test --suite dpdk'"
 cpus=$(dpdk_two_cpus)
-[ -n "$cpus" ] || dpdk_skip "needs two CPUs (one lcore allocates, the other frees)"
+[ -n "$cpus" ] || test_skip "needs two CPUs (one lcore allocates, the other frees)"
 eal_mem=$(dpdk_eal_mem "$mem") || exit $?
 plugin=""
 if [ "$ops" = bump ]; then
 	[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] ||
-		dpdk_skip "the bump mempool plugin was not built (drivers/mempool/dpdk)"
+		test_skip "the bump mempool plugin was not built (drivers/mempool/dpdk)"
 	# EAL refuses plugins below a world-writable directory (/tmp, say).
 	d=$(dirname "$BUMP_MEMPOOL_PLUGIN")
 	while [ "$d" != / ]; do
 		[ -n "$(find "$d" -maxdepth 0 -perm -0002)" ] &&
-			dpdk_skip "EAL loads no plugin below the world-writable $d: build outside it"
+			test_skip "EAL loads no plugin below the world-writable $d: build outside it"
 		d=$(dirname "$d")
 	done
 	plugin="-d $BUMP_MEMPOOL_PLUGIN"

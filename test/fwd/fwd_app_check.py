@@ -8,9 +8,15 @@ By default a run must exit 0, forward more than --min-packets packets, end
 with every pool destroyed with 0 buffers in flight, and every sim port must
 report zero bad-format, checksum and sequence errors, DMA faults and
 unmapped TX.  Checks:
-  --sink-port P      sim port P must have checked at least one frame
+  --sink-port P      sim port P must have checked at least one frame (a sink,
+                     a generator, or a loopback port with check=1)
+  --lossless         a path that loses nothing: every port ends with no drop
+                     or error counted, no sim port saw a sequence gap, and
+                     each --sink-port checked exactly the frames its port sent
   --expect-leak NAME the run must fail, naming pool NAME as still holding
                      buffers (the --test-leak case)
+  --expect-fail RE   the check itself under test: the run must fail a check
+                     whose message matches RE (and nothing else)
   --min-packets N    more than N packets (default 0)
   --timeout S        kill bump-fwd after S seconds (default 60)
   --need-cpus N      skip (exit 77) on a machine with fewer CPUs for this process
@@ -25,10 +31,20 @@ SUMMARY = re.compile(r"^bump-fwd: (\d+) packets (forwarded|received) in ([\d.]+)
                      re.M)
 SIM = re.compile(r"sim port (\d+): sink frames (\d+) bad_format (\d+) bad_csum (\d+) "
                  r"seq_gaps (\d+) seq_errors (\d+) dma_faults (\d+) tx_unmapped (\d+)")
+PORT = re.compile(r"^port (\d+) \S+: rx (\d+) .*tx (\d+) .*imissed (\d+) tx-dropped (\d+) "
+                  r"rx_nombuf (\d+) ierrors (\d+) oerrors (\d+)", re.M)
 CLEAN = "bump-fwd: all pools destroyed with 0 buffers in flight"
 
 
+EXPECT_FAIL = None
+
+
 def fail(msg, out, err):
+    if EXPECT_FAIL and re.search(EXPECT_FAIL, msg):
+        print(f"{out}{err}\nok: failed as expected: {msg}")
+        sys.exit(0)
+    if EXPECT_FAIL:
+        msg = f"expected a failure matching '{EXPECT_FAIL}', got: {msg}"
     print(f"FAIL: {msg}\n--- stdout ---\n{out}\n--- stderr ---\n{err}")
     sys.exit(1)
 
@@ -45,9 +61,13 @@ def main():
     ap.add_argument("--sink-port", type=int, action="append", default=[])
     ap.add_argument("--expect-leak")
     ap.add_argument("--min-packets", type=int, default=0)
+    ap.add_argument("--lossless", action="store_true")
+    ap.add_argument("--expect-fail")
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--need-cpus", type=int, default=1)
     a = ap.parse_args(ours)
+    global EXPECT_FAIL
+    EXPECT_FAIL = a.expect_fail
     if len(os.sched_getaffinity(0)) < a.need_cpus:
         print(f"SKIP: needs {a.need_cpus} CPUs, this process may use "
               f"{len(os.sched_getaffinity(0))}")
@@ -88,6 +108,23 @@ def main():
     for port in a.sink_port:
         if port not in sims or sims[port][0] == 0:
             fail(f"sim port {port} checked no frames", out, err)
+    if a.lossless:
+        ports = {int(p[0]): [int(x) for x in p[1:]] for p in PORT.findall(out)}
+        if not ports:
+            fail("no per-port summary lines", out, err)
+        for port, (_rx, tx, *drops) in ports.items():
+            if any(drops):
+                fail(f"port {port} counted drops or errors on a lossless path: imissed, "
+                     f"tx-dropped, rx_nombuf, ierrors, oerrors = {drops}", out, err)
+            if port in a.sink_port and sims[port][0] != tx:
+                fail(f"sim port {port} checked {sims[port][0]} frames of the {tx} its port "
+                     "sent", out, err)
+        for port, counts in sims.items():
+            if counts[3]:
+                fail(f"sim port {port}: {counts[3]} frames missing (seq_gaps) on a lossless "
+                     "path", out, err)
+    if EXPECT_FAIL:
+        fail("every check passed", out, err)
     print(out + err)
     print(f"ok: {packets} packets {m.group(2)}, {m.group(4)} Mpps, 0 in flight")
 

@@ -22,14 +22,14 @@ fail() {
 echo "=== oversize: 5000-byte frames into 4096-byte buffers (MTU 9000)"
 count=20000 run=$((RANDOM * 32768 + RANDOM + 1))
 afxdp_start sink "$NS_B" "$URING_SINK" -i "$IF_B0" -n "$count" --run "$run" --idle-ms 3000
-afxdp_wait_ready "$AFXDP_TMP/sink" "$PID_sink" || afxdp_fail "sink did not start"
+afxdp_wait_ready "$AFXDP_TMP/sink" "$PID_sink" || test_fail "sink did not start"
 afxdp_start fwd "$NS_F" "$URING_BUMP_FWD" --port "uring:$IF_A1" --port "uring:$IF_B1" \
 	--stats-period 0 --rxd 1024 --txd 1024
-afxdp_wait_ready "$AFXDP_TMP/fwd" "$PID_fwd" "running until" ||
-	afxdp_fail "bump-fwd did not start: $(cat "$AFXDP_TMP/fwd")"
-sleep 0.5
+# Its lcore posts the RX buffers on its first poll, after "running until".
+afxdp_wait_ready "$AFXDP_TMP/fwd" "$PID_fwd" "every RX queue polled" ||
+	test_fail "bump-fwd did not start: $(cat "$AFXDP_TMP/fwd")"
 ip netns exec "$NS_A" "$URING_GEN" -i "$IF_A0" -n "$count" -r 10000 -s 1500 --run "$run" \
-	--oversize-every 50 --oversize-len 5000 >"$AFXDP_TMP/gen" || afxdp_fail "generator failed"
+	--oversize-every 50 --oversize-len 5000 >"$AFXDP_TMP/gen" || test_fail "generator failed"
 wait "$PID_sink"
 sink_rc=$?
 kill -INT "$PID_fwd"
@@ -65,14 +65,14 @@ expect_error unknown-key "unknown devargs key 'rign'" "uring:$IF_A1,rign=64"
 f=/proc/sys/kernel/io_uring_disabled
 if [ -w $f ]; then
 	old=$(cat $f)
-	trap 'echo "$old" > $f; afxdp_cleanup' EXIT
+	trap 'echo "$old" > $f; netns_cleanup' EXIT
 	echo 2 > $f
 	expect_error io-uring-disabled "kernel.io_uring_disabled=2" "uring:$IF_A1"
 	echo "$old" > $f
-	trap afxdp_cleanup EXIT
+	trap netns_cleanup EXIT
 else
-	echo "note: no writable $f: the io_uring_disabled case is left out"
+	test_skip_case io-uring-disabled "no writable $f"
 fi
 
-[ $FAILS = 0 ] || afxdp_fail "$FAILS check(s) failed"
+[ $FAILS = 0 ] || test_fail "$FAILS check(s) failed"
 echo "PASS"

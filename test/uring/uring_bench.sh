@@ -24,10 +24,10 @@ ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECONDS:-4}
 NSU=bmpub-n
 NSF=bmpub-f
-afxdp_ns $NSU
-afxdp_ns $NSF
-ip link add bmpubx netns $NSF type veth peer name bmpuby netns $NSF || afxdp_fail "veth"
-{ ip -n $NSF link set bmpubx up && ip -n $NSF link set bmpuby up; } || afxdp_fail "link up"
+netns_add $NSU
+netns_add $NSF
+ip link add bmpubx netns $NSF type veth peer name bmpuby netns $NSF || test_fail "veth"
+{ ip -n $NSF link set bmpubx up && ip -n $NSF link set bmpuby up; } || test_fail "link up"
 
 # udp_one BACKEND THREADS: one run; rates to rates.udp.B.T, ns/datagram to cpu.udp.B.T.
 udp_one() {
@@ -36,14 +36,14 @@ udp_one() {
 	ip netns exec $NSU "$URING_UDP" --listen 127.0.0.1:9000 --backend "$b" --threads "$t" \
 		--self-return --duration $((SECS + 1)) --stats-period 1 >"$out" 2>&1 &
 	local pid=$!
-	AFXDP_PIDS="$AFXDP_PIDS $pid"
-	afxdp_wait_ready "$out" $pid || afxdp_fail "bump-udp did not start: $(cat "$out")"
+	NETNS_PIDS="$NETNS_PIDS $pid"
+	afxdp_wait_ready "$out" $pid || test_fail "bump-udp did not start: $(cat "$out")"
 	ip netns exec $NSU "$URING_UDP_CLIENT" --to 127.0.0.1:9000 -d $((SECS + 1)) --sockets 8 \
-		--size-max 64 >"$AFXDP_TMP/cli" 2>&1 || afxdp_fail "client: $(cat "$AFXDP_TMP/cli")"
-	wait $pid || afxdp_fail "bump-udp --backend $b failed: $(cat "$out")"
+		--size-max 64 >"$AFXDP_TMP/cli" 2>&1 || test_fail "client: $(cat "$AFXDP_TMP/cli")"
+	wait $pid || test_fail "bump-udp --backend $b failed: $(cat "$out")"
 	sed -n 's/^bump-udp: rx \([0-9.]*\) Mpps.*/\1/p' "$out" | tail -n +2 >>"$AFXDP_TMP/rates.udp.$b.$t"
 	sed -n 's/^bump-udp: cpu .*, \([0-9]*\) ns per datagram.*/\1/p' "$out" >>"$AFXDP_TMP/cpu.udp.$b.$t"
-	grep -q "datagrams were corrupt" "$out" && afxdp_fail "corrupt datagrams: $(cat "$out")"
+	grep -q "datagrams were corrupt" "$out" && test_fail "corrupt datagrams: $(cat "$out")"
 }
 
 # fwd_one DRIVER: bump-fwd on two DRIVER ports on the veth pair; per-second tx Mpps.
@@ -57,11 +57,10 @@ fwd_one() {
 	ip netns exec $NSF "$URING_BUMP_FWD" --port "$p0" --port "$p1" --fwd io \
 		--duration "$SECS" --stats-period 1 >"$out" 2>&1 </dev/null &
 	local pid=$!
-	AFXDP_PIDS="$AFXDP_PIDS $pid"
-	afxdp_wait_ready "$out" $pid "running for" || afxdp_fail "bump-fwd on $d: $(cat "$out")"
-	sleep 0.3
-	ip netns exec $NSF "$URING_GEN" -i bmpubx -n 128 >/dev/null || afxdp_fail "inject"
-	wait $pid || afxdp_fail "bump-fwd on $d failed: $(cat "$out")"
+	NETNS_PIDS="$NETNS_PIDS $pid"
+	afxdp_wait_ready "$out" $pid "every RX queue polled" || test_fail "bump-fwd on $d: $(cat "$out")"
+	ip netns exec $NSF "$URING_GEN" -i bmpubx -n 128 >/dev/null || test_fail "inject"
+	wait $pid || test_fail "bump-fwd on $d failed: $(cat "$out")"
 	awk '/^\[ *[0-9.]+ s\] port / { for (i = 1; i < NF; i++) if ($i == "tx") t[$2] += $(i + 1) }
 	     END { for (k in t) print k, t[k] }' "$out" | sort -n | awk 'NR > 1 { print $2 }' \
 		>>"$AFXDP_TMP/rates.fwd.$d"

@@ -20,14 +20,14 @@ uring_run() {
 	echo "=== $name: $count frames of $size bytes at $rate/s, $mbufs buffers per port, buffer ring $rxd"
 	afxdp_start sink "$NS_B" "$URING_SINK" -i "$IF_B0" -n "$count" --run "$run" --idle-ms 3000
 	afxdp_wait_ready "$AFXDP_TMP/sink" "$PID_sink" ||
-		afxdp_fail "sink did not start: $(cat "$AFXDP_TMP/sink")"
+		test_fail "sink did not start: $(cat "$AFXDP_TMP/sink")"
 	afxdp_start fwd "$NS_F" "$URING_BUMP_FWD" --port "uring:$IF_A1" --port "uring:$IF_B1" \
 		--fwd "$fwd" --stats-period 0 --rxd "$rxd" --txd 1024 --nb-mbufs "$mbufs"
-	afxdp_wait_ready "$AFXDP_TMP/fwd" "$PID_fwd" "running until" ||
-		afxdp_fail "bump-fwd did not start: $(cat "$AFXDP_TMP/fwd")"
-	sleep 0.5
+	# Its lcore posts the RX buffers on its first poll, after "running until".
+	afxdp_wait_ready "$AFXDP_TMP/fwd" "$PID_fwd" "every RX queue polled" ||
+		test_fail "bump-fwd did not start: $(cat "$AFXDP_TMP/fwd")"
 	ip netns exec "$NS_A" "$URING_GEN" -i "$IF_A0" -n "$count" -r "$rate" -s "$size" \
-		--run "$run" || afxdp_fail "generator failed"
+		--run "$run" || test_fail "generator failed"
 	wait "$PID_sink"
 	local sink_rc=$?
 	kill -INT "$PID_fwd"
@@ -57,5 +57,5 @@ uring_run macswap-1500 20000 10000 1500 macswap 8192 1024
 # the forwarder re-arms after its refill.
 uring_run dry-ring 30000 20000 64 io 8192 4 1
 
-[ $FAILS = 0 ] || afxdp_fail "$FAILS case(s) failed"
+[ $FAILS = 0 ] || test_fail "$FAILS case(s) failed"
 echo "PASS"

@@ -12,7 +12,7 @@ set -u
 . "$(dirname "$0")/uring_lib.sh"
 uring_require URING_UDP URING_UDP_CLIENT
 NS=bmpudp$$
-afxdp_ns "$NS"
+netns_add "$NS"
 ADDR=127.0.0.1:9000
 FAILS=0
 
@@ -25,7 +25,7 @@ udp_case() {
 	sargs=("$@")
 	echo "=== $name: bump-udp ${sargs[*]}; client ${cargs[*]}"
 	afxdp_start srv "$NS" "$URING_UDP" --listen "$ADDR" --stats-period 1 "${sargs[@]}"
-	afxdp_wait_ready "$AFXDP_TMP/srv" "$PID_srv" || afxdp_fail "bump-udp did not start: $(cat "$AFXDP_TMP/srv")"
+	afxdp_wait_ready "$AFXDP_TMP/srv" "$PID_srv" || test_fail "bump-udp did not start: $(cat "$AFXDP_TMP/srv")"
 	ip netns exec "$NS" "$URING_UDP_CLIENT" --to "$ADDR" "${cargs[@]}" >"$AFXDP_TMP/cli" 2>&1 ||
 		{ echo "FAIL: the client saw missing or bad replies"; ok=0; }
 	# What the socket queued while the ring was dry drains after the client ends.
@@ -58,5 +58,5 @@ udp_case sink -n 200000 -r 50000 --sockets 8 -- --threads 2
 udp_case echo -n 50000 -r 20000 --sockets 8 --echo -- --threads 2 --mode echo
 udp_case dry -n 20000 -r 10000 --sockets 4 -- --threads 1 --ring 8 --bufs 8
 
-[ $FAILS = 0 ] || afxdp_fail "$FAILS case(s) failed"
+[ $FAILS = 0 ] || test_fail "$FAILS case(s) failed"
 echo "PASS"

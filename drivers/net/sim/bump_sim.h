@@ -10,6 +10,9 @@
  *
  *   mode=loopback   what a port transmits arrives on its own RX (default)
  *   peer=<port id>  with loopback: deliver to that sim port's RX instead
+ *   check=1         with loopback: check each frame's format and checksum on
+ *                   the way, counted as sink frames (not their order: frames
+ *                   that go round repeat their sequence numbers)
  *   mode=gen        generate RX frames: size=<bytes> (64), flows=<n> (16),
  *                   rate=<frames/s for the port> (0: as fast as RX buffers
  *                   are posted); what the port transmits is checked as by sink
@@ -117,7 +120,8 @@ struct bump_sim_stats {
 	uint64_t tx_unmapped;       /* packets dropped: their pool has no DMA mapping */
 	uint64_t rx_reclaimed;      /* RX buffers returned to pools by stop */
 	uint64_t tx_reclaimed;      /* TX packets returned to pools by stop */
-	/* Sink (mode=sink and mode=gen check what the port transmits) */
+	/* Sink (mode=sink and mode=gen check what the port transmits; so does
+	 * mode=loopback with check=1, leaving the sequence counts at 0) */
 	uint64_t sink_frames;
 	uint64_t sink_bytes;
 	uint64_t sink_bad_format;   /* not a sim frame */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SIM_ARGS_HELP "mode=loopback|gen|sink, peer=<port id>, queues=1..16, thread=0|1, " \
+#define SIM_ARGS_HELP "mode=loopback|gen|sink, peer=<port id>, check=0|1, queues=1..16, thread=0|1, " \
 		      "cpu=<n>, step=auto|manual, size=<bytes>, flows=<n>, rate=<frames/s>, " \
 		      "mac=<aa:bb:cc:dd:ee:ff>"
 
@@ -86,6 +86,9 @@ static int sim_arg_one(struct sim_conf *c, const char *key, const char *val)
 	} else if (!strcmp(key, "queues")) {
 		ret = sim_arg_uint(key, val, 1, BUMP_PORT_QUEUE_MAX, &v);
 		c->queues = (uint16_t)v;
+	} else if (!strcmp(key, "check")) {
+		ret = sim_arg_uint(key, val, 0, 1, &v);
+		c->check = v;
 	} else if (!strcmp(key, "thread")) {
 		ret = sim_arg_uint(key, val, 0, 1, &v);
 		c->thread = v;
@@ -147,6 +150,9 @@ int sim_args_parse(const char *args, uint16_t port_id, struct sim_conf *c)
 	if (c->peer >= 0 && c->mode != SIM_MODE_LOOPBACK)
 		return bump_error(EINVAL, "sim: peer= only applies to mode=loopback (mode=%s "
 				  "generates or sinks by itself)", sim_mode_name(c->mode));
+	if (c->check && c->mode != SIM_MODE_LOOPBACK)
+		return bump_error(EINVAL, "sim: check=1 only applies to mode=loopback (mode=sink "
+				  "and mode=gen always check what the port sends)");
 	if (c->thread && c->manual)
 		return bump_error(EINVAL, "sim: thread=1 and step=manual exclude each other: the "
 				  "device thread steps the device; drop one");

@@ -101,6 +101,7 @@ enum sim_mode { SIM_MODE_LOOPBACK, SIM_MODE_GEN, SIM_MODE_SINK };
 struct sim_conf {
 	enum sim_mode mode;
 	int peer;           /* port id to deliver to (loopback); -1: this port */
+	bool check;         /* loopback: check each frame's format and checksum, as a sink */
 	uint16_t queues;
 	bool thread;
 	int cpu;            /* device thread CPU; -1: another than the caller's */
