@@ -45,11 +45,14 @@ struct udp_cfg {
 	enum udp_backend backend;
 	enum udp_mode mode;
 	bool self_return;        /* sink: the I/O thread frees, no consumer thread */
+	bool zc;                 /* echo: zero-copy replies from the registered arena */
 };
 
 /* Counters written by one thread, read by the stats thread. */
 struct udp_stats {
 	_Atomic uint64_t rx, rx_bytes, bad, tx, tx_errors, enobufs, rearms, handoff_full;
+	/* --zc: replies the kernel sent from the buffer, copied anyway, or sent copying by us */
+	_Atomic uint64_t zc, zc_copied, zc_fallback;
 };
 
 struct udp_worker {

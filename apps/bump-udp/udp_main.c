@@ -33,6 +33,9 @@ static void udp_usage(FILE *f)
 		"  --backend B          bump (default): the ring fed by a bump pool;\n"
 		"                       malloc: liburing's ring fed by malloc (sink only);\n"
 		"                       recvmmsg: no io_uring (sink only); for comparisons\n"
+		"  --zc                 echo: zero-copy replies (SEND_ZC from the pool's memory\n"
+		"                       registered as fixed buffers); where the kernel cannot,\n"
+		"                       one warning and the replies are copied (zc-fallback)\n"
 		"  --self-return        sink: the I/O thread frees the datagrams itself\n"
 		"                       (default: a consumer thread per I/O thread does,\n"
 		"                       so buffers come back from another thread)\n"
@@ -90,6 +93,7 @@ static int udp_opts(int argc, char **argv, struct udp_cfg *cfg)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "self-return", no_argument, NULL, 's' },
+		{ "zc", no_argument, NULL, 'Z' },
 		{ "ring", required_argument, NULL, 'r' },
 		{ "bufs", required_argument, NULL, 'n' },
 		{ "buf-size", required_argument, NULL, 'z' },
@@ -143,6 +147,9 @@ static int udp_opts(int argc, char **argv, struct udp_cfg *cfg)
 		case 's':
 			cfg->self_return = true;
 			break;
+		case 'Z':
+			cfg->zc = true;
+			break;
 		case 'r':
 			if (udp_parse_uint("ring", optarg, 1, BUMP_URING_BUFRING_MAX, true, &cfg->ring))
 				return -1;
@@ -178,6 +185,10 @@ static int udp_opts(int argc, char **argv, struct udp_cfg *cfg)
 	}
 	if (!have_addr) {
 		fprintf(stderr, "bump-udp: --listen ADDR:PORT is required (--help)\n");
+		return -1;
+	}
+	if (cfg->zc && cfg->mode != UDP_MODE_ECHO) {
+		fprintf(stderr, "bump-udp: --zc is for replies: use it with --mode echo\n");
 		return -1;
 	}
 	if (cfg->mode == UDP_MODE_ECHO && (cfg->backend != UDP_BACKEND_BUMP || cfg->self_return)) {
@@ -253,7 +264,7 @@ static void udp_on_signal(int sig)
 
 struct udp_totals {
 	uint64_t rx, rx_bytes, bad, tx, tx_errors, enobufs, rearms, handoff_full, consumed,
-		 consumed_bad, inflight;
+		 consumed_bad, inflight, zc, zc_copied, zc_fallback;
 };
 
 static void udp_sum(const struct udp_app *app, struct udp_totals *t)
@@ -270,6 +281,9 @@ static void udp_sum(const struct udp_app *app, struct udp_totals *t)
 		t->enobufs += w->st.enobufs;
 		t->rearms += w->st.rearms;
 		t->handoff_full += w->st.handoff_full;
+		t->zc += w->st.zc;
+		t->zc_copied += w->st.zc_copied;
+		t->zc_fallback += w->st.zc_fallback;
 		t->consumed += w->consumed;
 		t->consumed_bad += w->consumed_bad;
 	}
@@ -385,6 +399,10 @@ out:
 			printf("bump-udp: cpu %.2f s, %.0f ns per datagram (user and system, every "
 			       "thread)\n", cpu, now.rx ? cpu * 1e9 / (double)now.rx : 0.0);
 		}
+		if (cfg->zc)
+			printf("bump-udp: replies zero-copy %" PRIu64 ", copied by the kernel %" PRIu64
+			       " (SEND_ZC to a local socket is), zc-fallback %" PRIu64 "\n", now.zc,
+			       now.zc_copied, now.zc_fallback);
 		if (now.bad || now.consumed_bad) {
 			fprintf(stderr, "bump-udp: %" PRIu64 " datagrams were corrupt or not the test "
 				"client's\n", now.bad + now.consumed_bad);

@@ -26,6 +26,13 @@
 #define UDP_TAG_RECV 1ull
 #define UDP_TAG_CANCEL 2ull
 #define UDP_BGID 0
+/* Kernel 6.2 uapi, newer than liburing 2.3's header: report whether a zero-copy send copied. */
+#ifndef IORING_SEND_ZC_REPORT_USAGE
+#define IORING_SEND_ZC_REPORT_USAGE (1U << 3)
+#endif
+#ifndef IORING_NOTIF_USAGE_ZC_COPIED
+#define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
+#endif
 
 /* liburing's own ring fed by malloc: the baseline bump is compared with. */
 struct udp_mring {
@@ -42,6 +49,7 @@ struct udp_io {
 	struct udp_mring m;
 	struct msghdr msg;         /* echo: what recvmsg leaves room for (the name) */
 	bool armed, armed_once;
+	bool zc;                   /* the arena is registered and SEND_ZC works */
 	unsigned pending_sends;
 };
 
@@ -154,11 +162,52 @@ static void udp_echo(struct udp_io *io, uint8_t *data, unsigned len)
 		bump_put(data);
 		return;
 	}
-	io_uring_prep_send(sqe, w->fd, io_uring_recvmsg_payload(o, &io->msg),
-			   io_uring_recvmsg_payload_length(o, (int)len, &io->msg), 0);
+	{
+		void *payload = io_uring_recvmsg_payload(o, &io->msg);
+		unsigned plen = io_uring_recvmsg_payload_length(o, (int)len, &io->msg);
+		int idx = io->zc ? bump_uring_fixed_index(w->app->arena, payload, plen) : -1;
+
+		if (idx >= 0) {
+			/* The buffer stays the kernel's until the notification CQE. */
+			io_uring_prep_send_zc_fixed(sqe, w->fd, payload, plen, 0,
+						    IORING_SEND_ZC_REPORT_USAGE, (unsigned)idx);
+		} else {
+			io_uring_prep_send(sqe, w->fd, payload, plen, 0);
+			if (io->cfg->zc)
+				BUMP_STAT_ADD(w->st.zc_fallback, 1);
+		}
+	}
 	io_uring_prep_send_set_addr(sqe, io_uring_recvmsg_name(o), (uint16_t)o->namelen);
 	io_uring_sqe_set_data64(sqe, (uintptr_t)data);
 	io->pending_sends++;
+}
+
+/*
+ * A reply's completion.  A copying send has one CQE; a zero-copy send has
+ * its result (with IORING_CQE_F_MORE) and later a notification
+ * (IORING_CQE_F_NOTIF) when the kernel is done with the buffer: only then
+ * is the buffer free.
+ */
+static void udp_send_done(struct udp_io *io, const struct io_uring_cqe *cqe)
+{
+	struct udp_worker *w = io->w;
+
+	if (cqe->flags & IORING_CQE_F_NOTIF) {
+		BUMP_STAT_ADD(*((uint32_t)cqe->res & IORING_NOTIF_USAGE_ZC_COPIED ?
+				&w->st.zc_copied : &w->st.zc), 1);
+	} else {
+		BUMP_STAT_ADD(*(cqe->res >= 0 ? &w->st.tx : &w->st.tx_errors), 1);
+		if (io->zc && (cqe->res == -EOPNOTSUPP || cqe->res == -EINVAL)) {
+			io->zc = false;
+			fprintf(stderr, "bump-udp: thread %u: zero-copy send refused (%s): replies "
+				"are copied from now on (counted in zc-fallback)\n", w->idx,
+				strerror(-cqe->res));
+		}
+		if (cqe->flags & IORING_CQE_F_MORE)
+			return;  /* the notification frees it */
+	}
+	bump_put((void *)(uintptr_t)cqe->user_data);
+	io->pending_sends--;
 }
 
 /* Reap what completed; returns the number of CQEs. */
@@ -179,10 +228,7 @@ static unsigned udp_reap(struct udp_io *io)
 		if (cqe->user_data == UDP_TAG_CANCEL)
 			continue;
 		if (cqe->user_data != UDP_TAG_RECV) {
-			/* A reply was sent (or failed): its buffer is free. */
-			BUMP_STAT_ADD(*(cqe->res >= 0 ? &w->st.tx : &w->st.tx_errors), 1);
-			bump_put((void *)(uintptr_t)cqe->user_data);
-			io->pending_sends--;
+			udp_send_done(io, cqe);
 			continue;
 		}
 		if (!(cqe->flags & IORING_CQE_F_MORE))
@@ -289,6 +335,12 @@ static int udp_io_setup(struct udp_io *io)
 			return ret;
 		}
 		bump_uring_bufring_refill(w->br);
+	}
+	if (cfg->zc) {
+		io->zc = bump_uring_register_arena(&io->ring, w->app->arena) == 0;
+		if (!io->zc)
+			fprintf(stderr, "bump-udp: thread %u: zero-copy replies off: %s; replies are "
+				"copied (counted in zc-fallback)\n", w->idx, bump_last_error());
 	}
 	return 0;
 }

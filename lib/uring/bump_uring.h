@@ -160,6 +160,36 @@ static inline void bump_uring_prep_recvmsg_multishot(struct io_uring_sqe *sqe,
 	sqe->buf_group = bump_uring_bufring_bgid(br);
 }
 
+/* ---- Zero-copy sends from an arena ------------------------------------- */
+
+/* The kernel's limit on one registered buffer: arenas are registered in pieces of this. */
+#define BUMP_URING_FIXED_PIECE_SHIFT 30
+
+/*
+ * Register the memory of @arena as the fixed buffers of @ring (indexes 0, 1,
+ * ... one per GiB), so sends from any of its buffers can be zero-copy
+ * (io_uring_prep_send_zc_fixed).  The pages are pinned while registered
+ * (RLIMIT_MEMLOCK counts them for users without CAP_IPC_LOCK).  0, or a
+ * negative errno with a message: callers fall back to copying sends.
+ */
+int bump_uring_register_arena(struct io_uring *ring, const struct bump_arena *arena);
+
+/*
+ * The fixed buffer index of [@buf, @buf + @len) in @arena as registered
+ * above, or -1 when the bytes cross from one piece into the next (send
+ * them with a copying send).
+ */
+static inline int bump_uring_fixed_index(const struct bump_arena *arena, const void *buf,
+					 size_t len)
+{
+	uintptr_t off = (uintptr_t)buf - arena->base;
+
+	if (len && off >> BUMP_URING_FIXED_PIECE_SHIFT !=
+		   (off + len - 1) >> BUMP_URING_FIXED_PIECE_SHIFT)
+		return -1;
+	return (int)(off >> BUMP_URING_FIXED_PIECE_SHIFT);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,9 @@
 #   sink: 2 I/O threads, each handing datagrams to a consumer thread that
 #         checks and frees them (buffers return from another thread); every
 #         datagram arrives intact, and 0 buffers are in flight at exit;
-#   echo: every reply comes back intact to the client;
+#   echo: every reply comes back intact to the client; again with --zc
+#         (SEND_ZC from the registered pool memory), every reply counted as
+#         zero-copy, copied by the kernel, or sent copying;
 #   dry:  a pool of 8 buffers behind a ring of 8, so the ring runs dry under
 #         load: ENOBUFS is counted, the receive re-armed, nothing lost.
 set -u
@@ -46,6 +48,13 @@ udp_case() {
 		enobufs=$(sed -n 's/.* enobufs \([0-9]*\) rearms.*/\1/p' "$AFXDP_TMP/srv" | tail -n 1)
 		[ "${enobufs:-0}" -gt 0 ] || { echo "FAIL: the ring never ran dry"; ok=0; }
 	fi
+	if [ "$name" = echo-zc ]; then
+		# Every reply is accounted for: zero-copy, copied by the kernel, or sent copying.
+		local zc
+		zc=$(sed -n 's/^bump-udp: replies zero-copy \([0-9]*\), copied by the kernel \([0-9]*\).*zc-fallback \([0-9]*\)/\1 \2 \3/p' "$AFXDP_TMP/srv")
+		[ -n "$zc" ] && [ $(( $(echo "$zc" | tr ' ' '+') )) = "$got" ] ||
+			{ echo "FAIL: zero-copy counts '$zc' do not add up to $got replies"; ok=0; }
+	fi
 	if [ "$name" = sink ]; then
 		local freed
 		freed=$(sed -n 's/.*freed on consumer threads \([0-9]*\) .*/\1/p' "$AFXDP_TMP/srv")
@@ -56,6 +65,7 @@ udp_case() {
 
 udp_case sink -n 200000 -r 50000 --sockets 8 -- --threads 2
 udp_case echo -n 50000 -r 20000 --sockets 8 --echo -- --threads 2 --mode echo
+udp_case echo-zc -n 20000 -r 10000 --sockets 8 --echo -- --threads 2 --mode echo --zc
 udp_case dry -n 20000 -r 10000 --sockets 4 -- --threads 1 --ring 8 --bufs 8
 
 [ $FAILS = 0 ] || test_fail "$FAILS case(s) failed"
