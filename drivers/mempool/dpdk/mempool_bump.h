@@ -42,9 +42,9 @@ extern int bmp_logtype;
 /* The mempool's private data (mp->pool_data). */
 struct bmp {
 	struct rte_mempool *mp;
-	/* The object layout: object = page + color + header_size. */
+	/* The object layout: object = page + color + header_size, one object per page. */
 	uintptr_t base;             /* arena base */
-	uint8_t shift;              /* log2 of the page (one object per page) */
+	uint32_t page;              /* arena page size: the object stride */
 	uint32_t hdr;               /* mp->header_size: the object header before it */
 	uint32_t color_mask;        /* page index bits that choose the cache colour */
 	uint32_t nobj;              /* objects: mp->size */
@@ -68,7 +68,7 @@ struct bmp {
 /* The object in page @buf: past a colour that spreads headers over cache sets. */
 static inline void *bmp_obj(const struct bmp *b, void *buf)
 {
-	uintptr_t idx = ((uintptr_t)buf - b->base) >> b->shift;
+	uintptr_t idx = bump_arena_index(b->arena, (uintptr_t)buf - b->base);
 
 	return (char *)buf + ((idx & b->color_mask) << 6) + b->hdr;
 }

@@ -35,14 +35,24 @@ int bmp_pool_new(struct bmp *b, const char *what, struct bump_pool **out)
 	return bump_pool_create(&pp, out);
 }
 
-/* The smallest page that holds @total bytes; one object per page. */
-static unsigned bmp_page_shift(size_t total)
+/*
+ * The arena page, one object per page: @total bytes rounded up to a cache
+ * line, as ring_mp_mc packs its objects (an arena indexes pages of any such
+ * size by a multiply).  With physical IOVAs an object must not cross a
+ * backing page, whose neighbour need not follow it in memory: a power of
+ * two then, which divides the hugepage.  An odd size needs a region of at
+ * most 4 GiB.
+ */
+static size_t bmp_page_size(size_t total, uint32_t nobj)
 {
-	unsigned shift = 6;  /* a cache line: bump's smallest page */
+	size_t page = RTE_ALIGN_CEIL(total, (size_t)RTE_CACHE_LINE_SIZE);
 
-	while (((size_t)1 << shift) < total)
-		shift++;
-	return shift;
+	if (rte_eal_iova_mode() == RTE_IOVA_VA && (uint64_t)page * nobj <= BUMP_ARENA_ODD_SPAN_MAX)
+		return page;
+	page = 64;  /* a cache line: bump's smallest page */
+	while (page < total)
+		page <<= 1;
+	return page;
 }
 
 /*
@@ -96,7 +106,7 @@ static void bmp_destroy(struct bmp *b);
 int bmp_alloc(struct rte_mempool *mp)
 {
 	size_t total = (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
-	unsigned shift = bmp_page_shift(total);
+	size_t page = bmp_page_size(total, mp->size);
 	struct bump_region_info ri;
 	struct bmp *b;
 	char name[48], err[256];
@@ -108,10 +118,10 @@ int bmp_alloc(struct rte_mempool *mp)
 		return -ENOMEM;
 	}
 	b->mp = mp;
-	b->shift = (uint8_t)shift;
+	b->page = (uint32_t)page;
 	b->hdr = mp->header_size;
 	b->nobj = mp->size;
-	b->color_mask = bmp_color_mask((size_t)1 << shift, total);
+	b->color_mask = bmp_color_mask(page, total);
 	b->ring_size = 64;
 	/* Big enough for every object: a cross-lcore put never spills to the arena's lock. */
 	while (b->ring_size < mp->size && b->ring_size < (1u << 16))
@@ -121,7 +131,7 @@ int bmp_alloc(struct rte_mempool *mp)
 	snprintf(name, sizeof(name), "mempool-%s", mp->name);
 	struct bump_region_params rp = {
 		.name = name,
-		.size = (size_t)mp->size << shift,
+		.size = (size_t)mp->size * page,
 		.numa_node = mp->socket_id == SOCKET_ID_ANY ? BUMP_NUMA_ANY : mp->socket_id,
 		/* EAL without hugepages (--no-huge) was asked for: no warning then. */
 		.flags = rte_eal_has_hugepages() ? 0 : BUMP_REGION_F_NO_HUGE,
@@ -129,7 +139,7 @@ int bmp_alloc(struct rte_mempool *mp)
 	ret = bump_region_create(&rp, &b->region);
 	if (ret)
 		goto fail;
-	struct bump_arena_params ap = { .name = name, .region = b->region, .page_shift = shift };
+	struct bump_arena_params ap = { .name = name, .region = b->region, .page_size = (unsigned)page };
 
 	ret = bump_arena_create(&ap, &b->arena);
 	if (ret)
@@ -144,7 +154,7 @@ int bmp_alloc(struct rte_mempool *mp)
 		BMP_LOG(ERR, "mempool '%s': %s\n", mp->name, err);
 		goto fail_quiet;
 	}
-	if (!bump_dpdk_mem_iova_is_va(b->mem) && ((size_t)1 << shift) > ri.page_size) {
+	if (!bump_dpdk_mem_iova_is_va(b->mem) && page > ri.page_size) {
 		BMP_LOG(ERR, "mempool '%s': %zu-byte objects span several %zu-byte pages, whose "
 			"physical addresses need not follow each other: give EAL --iova-mode=va or "
 			"use larger hugepages\n", mp->name, total, ri.page_size);
@@ -154,7 +164,7 @@ int bmp_alloc(struct rte_mempool *mp)
 	mp->pool_data = b;
 	BMP_LOG(DEBUG, "mempool '%s': %u objects of %zu bytes in %zu-byte pages of region '%s' "
 		"(%zu-byte backing pages, NUMA node %d), %u colours\n", mp->name, mp->size, total,
-		(size_t)1 << shift, name, ri.page_size, ri.numa_node, b->color_mask + 1);
+		page, name, ri.page_size, ri.numa_node, b->color_mask + 1);
 	return 0;
 fail:
 	BMP_LOG(ERR, "mempool '%s': %s\n", mp->name, bump_last_error());
@@ -209,7 +219,7 @@ int bmp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte
 	if (mp->populated_size)
 		return 0;
 	for (uint32_t idx = 0; idx < a->npages && n < max_objs; idx++) {
-		void *buf = (void *)(b->base + ((uintptr_t)idx << b->shift));
+		void *buf = bump_arena_page(a, idx);
 		void *obj;
 
 		if (reserve_id && a->descs[idx].pool_id == reserve_id)
@@ -239,7 +249,7 @@ static void bmp_reclaim_all(struct bmp *b)
 
 		if (!d->pool_id || !atomic_load_explicit(&d->refcount, memory_order_acquire))
 			continue;
-		batch[k++] = (void *)(b->base + ((uintptr_t)idx << b->shift));
+		batch[k++] = bump_arena_page(a, idx);
 		if (k == BUMP_ARRAY_SIZE(batch)) {
 			bump_put_bulk(batch, k);
 			k = 0;
