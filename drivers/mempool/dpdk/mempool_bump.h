@@ -52,7 +52,8 @@ struct bmp {
 
 	struct bump_region *region;
 	struct bump_arena *arena;
-	struct bump_pool *reserve;  /* holds the pages past the last object */
+	uint16_t reserve_id;        /* the pool that holds the pages with no object (bmp_reserve) */
+	uint32_t reserved;          /* how many */
 	struct bump_dpdk_mem *mem;  /* DPDK's view of the region (IOVAs, VFIO) */
 
 	/* Pools by lcore, created on the lcore's first get; read by any lcore. */
