@@ -39,9 +39,13 @@ static_assert(sizeof(struct rte_mbuf) == DPDK_MBUF_HDR, "the mbuf header fills t
 
 #define DPDK_MBUF_OPS "bump_port"
 
-/* What a queue's mempool gets from (mp->pool_config); freed with it. */
+/*
+ * What a queue's mempool gets from (mp->pool_config).  Never freed, but
+ * kept for the next queue: a thread's dpdk_mbuf_last may still point here.
+ */
 struct dpdk_mbuf_src {
-	struct bump_pool *pool;      /* the queue's pool: its owner's gets */
+	struct bump_pool *_Atomic pool;  /* the queue's pool: its owner's gets; NULL once retired */
+	struct dpdk_mbuf_src *next_free;
 	struct bump_pool *ctl;       /* any other thread's gets (PMD start), under lock */
 	pthread_mutex_t lock;
 	bool iova_va;
@@ -49,6 +53,15 @@ struct dpdk_mbuf_src {
 
 struct rte_mempool *dpdk_mbuf_home;
 static pthread_mutex_t dpdk_mbuf_home_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dpdk_mbuf_src *dpdk_mbuf_src_free;  /* retired ones, under the lock */
+
+/*
+ * The source this thread last got mbufs from as its pool's owner.  A PMD
+ * frees mbufs one at a time (net_null, most TX completions below a
+ * threshold), each an enqueue of one: those of that pool go straight into
+ * its cache with bump's inline owner put, without a search for their pool.
+ */
+static __thread struct dpdk_mbuf_src *dpdk_mbuf_last;
 
 /* ---- The ops ---------------------------------------------------------------- */
 
@@ -66,8 +79,26 @@ static void dpdk_mbuf_ops_free(struct rte_mempool *mp)
 /* Back to their pools, from any thread; a stray pointer is rejected and counted by bump. */
 static int dpdk_mbuf_enqueue(struct rte_mempool *mp, void *const *objs, unsigned n)
 {
+	struct dpdk_mbuf_src *s = dpdk_mbuf_last;
+	struct bump_pool *p = s ? s->pool : NULL;
+	unsigned i = 0;
+
 	(void)mp;
-	bump_put_bulk(objs, n);
+	if (bump_likely(p && atomic_load_explicit(&p->owner, memory_order_relaxed) ==
+			     bump_thread_token())) {
+		uint32_t count = p->cache_count;
+
+		while (i < n && bump_pool_put_fast(p, objs[i], count)) {
+			count++;
+			i++;
+		}
+		if (i) {
+			bump_pool_set_cache_count(p, count);
+			BUMP_STAT_ADD(p->recycle.cached, i);
+		}
+	}
+	if (i < n)
+		bump_put_bulk(objs + i, n - i);
 	return 0;
 }
 
@@ -76,8 +107,10 @@ static unsigned dpdk_mbuf_src_alloc(struct dpdk_mbuf_src *s, void **objs, unsign
 	unsigned got;
 
 	if (bump_likely(atomic_load_explicit(&s->pool->owner, memory_order_relaxed) ==
-			bump_thread_token()))
+			bump_thread_token())) {
+		dpdk_mbuf_last = s;
 		return bump_pool_alloc_bulk(s->pool, objs, n);
+	}
 	pthread_mutex_lock(&s->lock);
 	bump_pool_set_owner(s->ctl);
 	got = bump_pool_alloc_bulk(s->ctl, objs, n);
@@ -165,6 +198,16 @@ static int dpdk_mbuf_home_get(void)
 	return 0;
 }
 
+static void dpdk_mbuf_src_retire(struct dpdk_mbuf_src *s)
+{
+	pthread_mutex_lock(&dpdk_mbuf_home_lock);
+	s->pool = NULL;
+	s->ctl = NULL;
+	s->next_free = dpdk_mbuf_src_free;
+	dpdk_mbuf_src_free = s;
+	pthread_mutex_unlock(&dpdk_mbuf_home_lock);
+}
+
 bool dpdk_mbuf_usable(const struct dpdk_rxq *q)
 {
 	return !q->copy && q->headroom <= DPDK_MBUF_FRAME && q->buf_size >= DPDK_MBUF_FRAME + 256;
@@ -190,18 +233,24 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 
 	if (dpdk_mbuf_home_get())
 		return NULL;
-	s = calloc(1, sizeof(*s));
+	pthread_mutex_lock(&dpdk_mbuf_home_lock);
+	s = dpdk_mbuf_src_free;
+	if (s)
+		dpdk_mbuf_src_free = s->next_free;
+	pthread_mutex_unlock(&dpdk_mbuf_home_lock);
+	if (!s)
+		s = calloc(1, sizeof(*s));
 	if (!s) {
 		bump_error(ENOMEM, "dpdk port %u RX queue %u: out of memory", q->bport, q->qid);
 		return NULL;
 	}
-	s->pool = pool;
 	s->iova_va = q->iova_va;
 	pthread_mutex_init(&s->lock, NULL);
 	if (bump_pool_create(&pp, &s->ctl)) {
-		free(s);
+		dpdk_mbuf_src_retire(s);
 		return NULL;  /* bump said why */
 	}
+	s->pool = pool;  /* last: a thread's enqueue may look at a recycled source any time */
 	dpdk_obj_name(name, sizeof(name), "rxb", q->bport, q->qid);
 	mp = dpdk_mbuf_mempool(name, q->nb_desc + 4 * DPDK_BURST,
 			       (uint16_t)RTE_MIN(q->buf_size - DPDK_MBUF_HDR, (size_t)UINT16_MAX),
@@ -211,7 +260,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 			   "(%s): give EAL more memory (-m, or hugepages)", q->bport, q->qid,
 			   rte_strerror(rte_errno));
 		bump_pool_destroy(s->ctl);
-		free(s);
+		dpdk_mbuf_src_retire(s);
 		return NULL;
 	}
 	return mp;
@@ -234,5 +283,5 @@ void dpdk_mbuf_pool_free(struct rte_mempool *mp)
 	bump_pool_set_owner(s->ctl);
 	bump_pool_destroy(s->ctl);  /* detached while its buffers are out */
 	pthread_mutex_destroy(&s->lock);
-	free(s);
+	dpdk_mbuf_src_retire(s);
 }
