@@ -61,7 +61,9 @@ static struct dpdk_mbuf_src *dpdk_mbuf_src_free;  /* retired ones, under the loc
  * threshold), each an enqueue of one: those of that pool go straight into
  * its cache with bump's inline owner put, without a search for their pool.
  */
-static __thread struct dpdk_mbuf_src *dpdk_mbuf_last;
+/* initial-exec: linked into programs, so no __tls_get_addr call per free. */
+static __thread struct dpdk_mbuf_src *dpdk_mbuf_last
+	__attribute__((tls_model("initial-exec")));
 
 /* ---- The ops ---------------------------------------------------------------- */
 
