@@ -20,6 +20,12 @@
  *
  *   mempool_bump_mem.c  alloc, free, calc_mem_size, populate: the memory
  *   mempool_bump_ops.c  enqueue, dequeue, get_count and the registration
+ *
+ * Secondary processes (dpdk-proc-info, dpdk-pdump) see the mempool but not
+ * the region, the arena or the pools, which are the primary's own memory.
+ * The private data (struct bmp) is in DPDK's shared memory, with a count of
+ * objects out per lcore: a secondary's get_count reads those; its gets and
+ * puts are refused with an error.
  */
 #ifndef MEMPOOL_BUMP_H
 #define MEMPOOL_BUMP_H
@@ -64,7 +70,26 @@ struct bmp {
 	/* Bumped by a get that failed; each pool drains its cache when it sees a new value. */
 	_Atomic uint32_t drain_epoch;
 	uint32_t seen_epoch[RTE_MAX_LCORE + 1];  /* per lcore, then the shared pool's */
+
+	/*
+	 * Objects got minus objects put, per lcore (then the non-EAL threads'),
+	 * each written only by its own: what a secondary process counts.
+	 */
+	struct {
+		_Atomic int64_t n;
+	} __rte_cache_aligned out[RTE_MAX_LCORE + 1];
 };
+
+/* Count @n objects out (or back, negative) on the calling lcore's slot @slot. */
+static inline void bmp_count_out(struct bmp *b, unsigned slot, int64_t n)
+{
+	atomic_store_explicit(&b->out[slot].n,
+			      atomic_load_explicit(&b->out[slot].n, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* False, with an error, in a secondary process: the pools are the primary's. */
+bool bmp_primary(const struct rte_mempool *mp, const char *what);
 
 /* The object in page @buf: past a colour that spreads headers over cache sets. */
 static inline void *bmp_obj(const struct bmp *b, void *buf)

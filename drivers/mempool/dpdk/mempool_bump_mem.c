@@ -148,7 +148,10 @@ int bmp_alloc(struct rte_mempool *mp)
 	char name[48], err[256];
 	int ret;
 
-	b = calloc(1, sizeof(*b));
+	if (!bmp_primary(mp, "create"))
+		return -EPERM;
+	/* In DPDK's shared memory, at the same address in secondary processes. */
+	b = rte_zmalloc_socket("bmp", sizeof(*b), RTE_CACHE_LINE_SIZE, mp->socket_id);
 	if (!b) {
 		BMP_LOG(ERR, "mempool '%s': out of memory for its private data\n", mp->name);
 		return -ENOMEM;
@@ -329,7 +332,7 @@ static void bmp_destroy(struct bmp *b)
 	bump_dpdk_mem_unregister(b->mem);
 	if (b->region)
 		bump_region_destroy(b->region);
-	free(b);
+	rte_free(b);
 }
 
 /*
@@ -341,7 +344,7 @@ void bmp_free(struct rte_mempool *mp)
 {
 	struct bmp *b = mp->pool_data;
 
-	if (!b)
+	if (!b || !bmp_primary(mp, "free"))
 		return;
 	mp->pool_data = NULL;
 	bmp_destroy(b);
