@@ -172,7 +172,7 @@ static inline void bump_uring_prep_recvmsg_multishot(struct io_uring_sqe *sqe,
  * (RLIMIT_MEMLOCK counts them for users without CAP_IPC_LOCK).  0, or a
  * negative errno with a message: callers fall back to copying sends.
  */
-int bump_uring_register_arena(struct io_uring *ring, const struct bump_arena *arena);
+BUMP_API int bump_uring_register_arena(struct io_uring *ring, const struct bump_arena *arena);
 
 /*
  * The fixed buffer index of [@buf, @buf + @len) in @arena as registered

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -379,7 +380,7 @@ static int run_bench(const struct opts *o)
 static int parse(int argc, char **argv, struct opts *o)
 {
 	if (argc < 1) {
-		fprintf(stderr, "usage: dpdk_plain <EAL args> -- test|bench MODE [--ops NAME] "
+		fprintf(stderr, "usage: dpdk_plain <EAL args> -- test|bench MODE|serve|show [--ops NAME] "
 			"[--mbufs N] [--cache N] [--packets N] [--seconds S]\n");
 		return -1;
 	}
@@ -392,9 +393,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 		o->arg = argv[i++];
-	} else if (strcmp(o->mode, "test")) {
-		fprintf(stderr, "dpdk_plain: %s: the first argument after -- is test or bench\n",
-			o->mode);
+	} else if (strcmp(o->mode, "test") && strcmp(o->mode, "serve") && strcmp(o->mode, "show")) {
+		fprintf(stderr, "dpdk_plain: %s: the first argument after -- is test, bench, serve "
+			"or show\n", o->mode);
 		return -1;
 	}
 	for (; i + 1 < argc; i += 2) {
@@ -418,6 +419,50 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/*
+ * serve (a primary): hold @o->packets mbufs of the pool for @o->seconds, so
+ * that a secondary can look; then put them back.
+ */
+static int run_serve(const struct opts *o)
+{
+	unsigned n = (unsigned)o->packets;
+	struct rte_mbuf **m = calloc(n, sizeof(*m));
+
+	if (!m || rte_pktmbuf_alloc_bulk(mp, m, n)) {
+		fprintf(stderr, "dpdk_plain: serve: no %u mbufs\n", n);
+		free(m);
+		return 1;
+	}
+	printf("dpdk_plain: serving pool %s: %u mbufs out\n", mp->name, n);
+	fflush(stdout);
+	usleep((useconds_t)(o->seconds * 1e6));
+	rte_pktmbuf_free_bulk(m, n);
+	free(m);
+	return 0;
+}
+
+/*
+ * show (a secondary, as dpdk-proc-info --show-mempool): the primary's pool,
+ * its ops and counts; a get must fail (or work), never crash.
+ */
+static int run_show(void)
+{
+	struct rte_mempool *p = rte_mempool_lookup("plain_pool");
+	struct rte_mbuf *m;
+
+	if (!p) {
+		fprintf(stderr, "dpdk_plain: show: no mempool plain_pool: start a primary with serve\n");
+		return 1;
+	}
+	printf("dpdk_plain: pool %s ops %s size %u avail %u in_use %u\n", p->name,
+	       rte_mempool_get_ops(p->ops_index)->name, p->size, rte_mempool_avail_count(p),
+	       rte_mempool_in_use_count(p));
+	m = rte_pktmbuf_alloc(p);
+	printf("dpdk_plain: get in the secondary: %s\n", m ? "an mbuf" : "refused");
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .mbufs = 8191, .cache = 256, .packets = 1000000, .seconds = 5 };
@@ -430,6 +475,11 @@ int main(int argc, char **argv)
 	}
 	if (parse(argc - n - 1, argv + n + 1, &o))
 		return 2;
+	if (!strcmp(o.mode, "show")) {
+		ret = run_show();
+		rte_eal_cleanup();
+		return ret;
+	}
 	/* The ops EAL was told to use (--mbuf-pool-ops-name), as any DPDK program. */
 	mp = rte_pktmbuf_pool_create("plain_pool", o.mbufs, o.cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
@@ -445,7 +495,8 @@ int main(int argc, char **argv)
 			o.ops);
 		return 1;
 	}
-	ret = !strcmp(o.mode, "test") ? run_test(&o) : run_bench(&o);
+	ret = !strcmp(o.mode, "serve") ? run_serve(&o) :
+	      !strcmp(o.mode, "test") ? run_test(&o) : run_bench(&o);
 	if (ret == 0 && !strcmp(o.mode, "bench"))
 		expect_counts("the benchmark", 0);
 	rte_mempool_free(mp);

@@ -34,10 +34,11 @@ static struct bump_pool *pool_new(const char *name)
 	return pool;
 }
 
-static struct bump_port *port_up(const char *devargs, struct bump_pool *pool, uint16_t ring)
+static struct bump_port *port_up_hr(const char *devargs, struct bump_pool *pool, uint16_t ring,
+				    uint16_t headroom)
 {
 	struct bump_port *port = NULL;
-	struct bump_rxq_conf rc = { .ring_size = ring, .pool = pool, .headroom = FX_HEADROOM };
+	struct bump_rxq_conf rc = { .ring_size = ring, .pool = pool, .headroom = headroom };
 	struct bump_txq_conf tc = { .ring_size = ring };
 
 	if (bump_port_open(devargs, &port)) {
@@ -49,6 +50,11 @@ static struct bump_port *port_up(const char *devargs, struct bump_pool *pool, ui
 	CHECK_EQ(bump_port_txq_setup(port, 0, &tc), 0);
 	CHECK_EQ(bump_port_start(port), 0);
 	return port;
+}
+
+static struct bump_port *port_up(const char *devargs, struct bump_pool *pool, uint16_t ring)
+{
+	return port_up_hr(devargs, pool, ring, FX_HEADROOM);
 }
 
 static struct bump_dpdk_stats dstats(const struct bump_port *port)
@@ -124,7 +130,10 @@ static void test_open_errors(void)
 	CHECK_EQ(bump_port_close(port), 0);
 }
 
-/* net_ring hands the very mbuf back: RX takes the page TX attached, no copy. */
+/*
+ * net_ring hands the very mbuf back: TX sent each packet as its buffer's own
+ * mbuf, RX hands that buffer on as it is: no conversion either way.
+ */
 static void test_ring_loopback(void)
 {
 	struct bump_pool *pool = pool_new("ring-loop");
@@ -139,9 +148,9 @@ static void test_ring_loopback(void)
 	CHECK_EQ(seq.frames, 500);
 	CHECK_EQ(seq.gaps + seq.reorders, 0);
 	s = dstats(port);
-	CHECK_EQ(s.tx_attached, 500);
-	CHECK_EQ(s.rx_zerocopy, 500);
-	CHECK_EQ(s.rx_copied, 0);
+	CHECK_EQ(s.tx_as_is, 500);
+	CHECK_EQ(s.rx_as_is, 500);
+	CHECK_EQ(s.tx_attached + s.rx_zerocopy + s.rx_copied + s.rx_pinned, 0);
 	CHECK_EQ(bump_port_close(port), 0);
 	pool_done(pool);
 }
@@ -189,11 +198,60 @@ static void test_ring_forward(void)
 	pool_done(p1);
 }
 
-/* net_null writes frames into the pinned pages: each leaves as a packet, a fresh page goes in. */
-static void test_null_zerocopy(void)
+/*
+ * net_null writes frames into mbufs that are the pool's buffers: each leaves
+ * as a packet on its own buffer and goes out to the other port as that very
+ * mbuf, which the PMD frees back into the pool.
+ */
+static void test_null_as_is(void)
+{
+	struct bump_pool *pool = pool_new("null-as-is"), *txpool = pool_new("null-as-is-tx");
+	struct bump_port *rx = port_up("dpdk:net_null0", pool, 512);
+	struct bump_port *tx = port_up("dpdk:net_null1", txpool, 512);
+	struct bump_pkt pkts[32];
+	struct bump_dpdk_stats s, t;
+	unsigned got = 0, sent = 0;
+
+	if (!rx || !tx)
+		return;
+	while (got < 100000) {
+		uint16_t k = bump_port_rx_burst(rx, 0, pkts, 32), n;
+
+		for (uint16_t i = 0; i < k; i++) {
+			CHECK_EQ(pkts[i].ref >> 24, arena->id);
+			/* The frame 256 bytes into its buffer, the mbuf before it. */
+			CHECK_EQ(pkts[i].off, 256);
+			CHECK(pkts[i].len > 0);
+			CHECK_EQ(bump_refcount(bump_pkt_data(&pkts[i])), 1);
+		}
+		n = bump_port_tx_burst(tx, 0, pkts, k);
+		bump_pkt_free_bulk(pkts + n, k - n);
+		got += k;
+		sent += n;
+	}
+	s = dstats(rx);
+	t = dstats(tx);
+	CHECK_EQ(s.rx_as_is, got);
+	CHECK_EQ(s.rx_zerocopy + s.rx_copied + s.rx_pinned, 0);
+	CHECK_EQ(t.tx_as_is, sent);
+	CHECK_EQ(t.tx_attached, 0);
+	CHECK_EQ(bump_port_stop(rx), 0);
+	CHECK_EQ(fx_inflight(pool), 0);
+	CHECK_EQ(bump_port_close(rx), 0);
+	CHECK_EQ(bump_port_close(tx), 0);
+	pool_done(pool);
+	pool_done(txpool);
+}
+
+/*
+ * A headroom over 256 bytes leaves no room for the mbuf before the frame:
+ * net_null writes into pinned pages, each leaves as a packet, a fresh page
+ * goes in.
+ */
+static void test_null_pinned(void)
 {
 	struct bump_pool *pool = pool_new("null-zc"), *txpool = pool_new("null-zc-tx");
-	struct bump_port *rx = port_up("dpdk:net_null0", pool, 512);
+	struct bump_port *rx = port_up_hr("dpdk:net_null0", pool, 512, 384);
 	struct bump_port *tx = port_up("dpdk:net_null1", txpool, 512);
 	struct bump_pkt pkts[32];
 	struct bump_dpdk_stats s;
@@ -206,7 +264,7 @@ static void test_null_zerocopy(void)
 
 		for (uint16_t i = 0; i < k; i++) {
 			CHECK_EQ(pkts[i].ref >> 24, arena->id);
-			CHECK(pkts[i].off >= FX_HEADROOM);
+			CHECK(pkts[i].off >= 384);
 			CHECK(pkts[i].len > 0);
 		}
 		sent = bump_port_tx_burst(tx, 0, pkts, k);
@@ -216,9 +274,11 @@ static void test_null_zerocopy(void)
 	s = dstats(rx);
 	/* start ran on the pool's owner: every RX mbuf had a page before the first frame. */
 	CHECK_EQ(s.rx_copied, 0);
+	CHECK_EQ(s.rx_as_is, 0);
 	CHECK_EQ(s.rx_zerocopy, got);
 	CHECK(s.rx_pinned >= got);
-	CHECK(dstats(tx).tx_attached > 0);
+	/* The frames have 384 bytes before them: sent as their buffers' mbufs. */
+	CHECK(dstats(tx).tx_as_is > 0);
 	/* Started, the RX mbufs hold pages; stopped, they are all back. */
 	CHECK(fx_inflight(pool) > 0);
 	CHECK_EQ(bump_port_stop(rx), 0);
@@ -312,7 +372,11 @@ static void test_tx_refused(void)
 	pool_done(pool);
 }
 
-/* One page sent twice (a clone): each mbuf has its own shared info, the page comes back once. */
+/*
+ * One page sent twice (a clone): not as its own mbuf (two references), but
+ * attached, each mbuf with its own shared info; RX takes the page back from
+ * those foreign mbufs, once per mbuf.
+ */
 static void test_tx_clone(void)
 {
 	struct bump_pool *pool = pool_new("clone");
@@ -333,6 +397,43 @@ static void test_tx_clone(void)
 	CHECK_EQ(fx_check_pkt(&back[0]).seq, 7);
 	CHECK_EQ(fx_check_pkt(&back[1]).seq, 7);
 	CHECK_EQ(bump_refcount(bump_pkt_data(&back[0])), 2);
+	CHECK_EQ(dstats(port).tx_attached, 2);
+	CHECK_EQ(dstats(port).tx_as_is, 0);
+	CHECK_EQ(dstats(port).rx_zerocopy, 2);
+	CHECK_EQ(dstats(port).rx_as_is, 0);
+	bump_pkt_free_bulk(back, 2);
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pool);
+}
+
+/*
+ * A packet with less than an mbuf header's room before it goes out attached;
+ * one with room goes as its own mbuf, the header written over whatever the
+ * application left there.  Both arrive intact.
+ */
+static void test_tx_headroom(void)
+{
+	struct bump_pool *pool = pool_new("tx-headroom");
+	struct bump_port *port = port_up("dpdk:net_ring0", pool, 0);
+	struct bump_pkt pkts[2], back[2];
+	unsigned got = 0;
+
+	if (!port)
+		return;
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK(fx_frame_pkt(pool, &pkts[i], FRAME, 0, 40 + i));
+		memset(bump_ref_page(pkts[i].ref), 0xa5, FX_HEADROOM);  /* junk before the frame */
+	}
+	memmove(bump_ref_page(pkts[0].ref), bump_pkt_data(&pkts[0]), pkts[0].len);
+	pkts[0].off = 0;  /* the frame at the buffer's first byte */
+	CHECK_EQ(bump_port_tx_burst(port, 0, pkts, 2), 2);
+	for (unsigned tries = 0; got < 2 && tries < 1000; tries++)
+		got += bump_port_rx_burst(port, 0, back + got, (uint16_t)(2 - got));
+	CHECK_EQ(got, 2);
+	CHECK_EQ(fx_check_pkt(&back[0]).seq, 40);
+	CHECK_EQ(fx_check_pkt(&back[1]).seq, 41);
+	CHECK_EQ(dstats(port).tx_attached, 1);
+	CHECK_EQ(dstats(port).tx_as_is, 1);
 	bump_pkt_free_bulk(back, 2);
 	CHECK_EQ(bump_port_close(port), 0);
 	pool_done(pool);
@@ -441,11 +542,13 @@ int main(int argc, char **argv)
 	TEST_RUN(test_ring_loopback);
 	TEST_RUN(test_tx_invalid);
 	TEST_RUN(test_ring_forward);
-	TEST_RUN(test_null_zerocopy);
+	TEST_RUN(test_null_as_is);
+	TEST_RUN(test_null_pinned);
 	TEST_RUN(test_null_copy);
 	TEST_RUN(test_ring_copy);
 	TEST_RUN(test_tx_refused);
 	TEST_RUN(test_tx_clone);
+	TEST_RUN(test_tx_headroom);
 	TEST_RUN(test_stop_start);
 	TEST_RUN(test_dma_dev);
 

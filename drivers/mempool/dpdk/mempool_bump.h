@@ -20,6 +20,12 @@
  *
  *   mempool_bump_mem.c  alloc, free, calc_mem_size, populate: the memory
  *   mempool_bump_ops.c  enqueue, dequeue, get_count and the registration
+ *
+ * Secondary processes (dpdk-proc-info, dpdk-pdump) see the mempool but not
+ * the region, the arena or the pools, which are the primary's own memory.
+ * The private data (struct bmp) is in DPDK's shared memory, with a count of
+ * objects out per lcore: a secondary's get_count reads those; its gets and
+ * puts are refused with an error.
  */
 #ifndef MEMPOOL_BUMP_H
 #define MEMPOOL_BUMP_H
@@ -42,9 +48,9 @@ extern int bmp_logtype;
 /* The mempool's private data (mp->pool_data). */
 struct bmp {
 	struct rte_mempool *mp;
-	/* The object layout: object = page + color + header_size. */
+	/* The object layout: object = page + color + header_size, one object per page. */
 	uintptr_t base;             /* arena base */
-	uint8_t shift;              /* log2 of the page (one object per page) */
+	uint32_t page;              /* arena page size: the object stride */
 	uint32_t hdr;               /* mp->header_size: the object header before it */
 	uint32_t color_mask;        /* page index bits that choose the cache colour */
 	uint32_t nobj;              /* objects: mp->size */
@@ -52,7 +58,8 @@ struct bmp {
 
 	struct bump_region *region;
 	struct bump_arena *arena;
-	struct bump_pool *reserve;  /* holds the pages past the last object */
+	uint16_t reserve_id;        /* the pool that holds the pages with no object (bmp_reserve) */
+	uint32_t reserved;          /* how many */
 	struct bump_dpdk_mem *mem;  /* DPDK's view of the region (IOVAs, VFIO) */
 
 	/* Pools by lcore, created on the lcore's first get; read by any lcore. */
@@ -63,12 +70,31 @@ struct bmp {
 	/* Bumped by a get that failed; each pool drains its cache when it sees a new value. */
 	_Atomic uint32_t drain_epoch;
 	uint32_t seen_epoch[RTE_MAX_LCORE + 1];  /* per lcore, then the shared pool's */
+
+	/*
+	 * Objects got minus objects put, per lcore (then the non-EAL threads'),
+	 * each written only by its own: what a secondary process counts.
+	 */
+	struct {
+		_Atomic int64_t n;
+	} __rte_cache_aligned out[RTE_MAX_LCORE + 1];
 };
+
+/* Count @n objects out (or back, negative) on the calling lcore's slot @slot. */
+static inline void bmp_count_out(struct bmp *b, unsigned slot, int64_t n)
+{
+	atomic_store_explicit(&b->out[slot].n,
+			      atomic_load_explicit(&b->out[slot].n, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* False, with an error, in a secondary process: the pools are the primary's. */
+bool bmp_primary(const struct rte_mempool *mp, const char *what);
 
 /* The object in page @buf: past a colour that spreads headers over cache sets. */
 static inline void *bmp_obj(const struct bmp *b, void *buf)
 {
-	uintptr_t idx = ((uintptr_t)buf - b->base) >> b->shift;
+	uintptr_t idx = bump_arena_index(b->arena, (uintptr_t)buf - b->base);
 
 	return (char *)buf + ((idx & b->color_mask) << 6) + b->hdr;
 }

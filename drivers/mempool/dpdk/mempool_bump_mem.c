@@ -35,14 +35,22 @@ int bmp_pool_new(struct bmp *b, const char *what, struct bump_pool **out)
 	return bump_pool_create(&pp, out);
 }
 
-/* The smallest page that holds @total bytes; one object per page. */
-static unsigned bmp_page_shift(size_t total)
+/*
+ * The arena page, one object per page: @total bytes rounded up to a cache
+ * line, as ring_mp_mc packs its objects (an arena indexes pages of any such
+ * size by a multiply).  A region over 4 GiB, which an arena of odd pages
+ * cannot index, gets the next power of two.
+ */
+static size_t bmp_page_size(size_t total, uint32_t nobj)
 {
-	unsigned shift = 6;  /* a cache line: bump's smallest page */
+	size_t page = RTE_ALIGN_CEIL(total, (size_t)RTE_CACHE_LINE_SIZE);
 
-	while (((size_t)1 << shift) < total)
-		shift++;
-	return shift;
+	if ((uint64_t)page * nobj <= BUMP_ARENA_ODD_SPAN_MAX / 2)
+		return page;
+	page = 64;  /* a cache line: bump's smallest page */
+	while (page < total)
+		page <<= 1;
+	return page;
 }
 
 /*
@@ -61,34 +69,71 @@ static uint32_t bmp_color_mask(size_t page, size_t total)
 	return mask;
 }
 
-/* Park the pages past the last object in a pool that never gives them out. */
-static int bmp_reserve_tail(struct bmp *b, uint32_t excess)
+/* Whether the object in page @idx crosses a boundary of @backing-byte pages (0: none count). */
+static bool bmp_straddles(const struct bmp *b, uint32_t idx, size_t backing)
+{
+	uint64_t first = (uint64_t)idx * b->page;
+
+	return backing && first / backing != (first + b->page - 1) / backing;
+}
+
+/*
+ * Keep the pages that hold no object out of every pool: those past the
+ * last object, and with physical IOVAs (@backing: the region's page size)
+ * those that cross a backing page, whose neighbour need not follow it in
+ * physical memory.  A pool takes every page of the arena, gives back the
+ * rest, and is destroyed holding the kept ones: they stay in flight, under
+ * its ID, until bmp_destroy() returns them.
+ */
+static int bmp_reserve(struct bmp *b, size_t backing)
 {
 	struct bump_pool_params pp = {
 		.name = "bmp-reserve",
 		.arena = b->arena,
 		.ring_size = 64,
-		.max_buffers = excess,  /* refills stop at exactly this many */
 		.nid = BUMP_NUMA_ANY,
 		.flags = BUMP_POOL_F_CHECKED,
 	};
-	void *bufs[64];
+	uint32_t npages = b->arena->npages, good = 0, kept = 0, n = 0;
+	struct bump_pool *p;
+	void **bufs;
 	int ret;
 
-	if (!excess)
+	if (npages == b->nobj && !backing)
 		return 0;
-	ret = bump_pool_create(&pp, &b->reserve);
-	if (ret)
+	bufs = malloc(npages * sizeof(*bufs));
+	if (!bufs)
+		return -ENOMEM;
+	ret = bump_pool_create(&pp, &p);
+	if (ret) {
+		free(bufs);
 		return ret;
-	for (uint32_t got = 0; got < excess;) {
-		unsigned k = bump_pool_alloc_bulk(b->reserve, bufs,
-						  BUMP_MIN(excess - got, (uint32_t)BUMP_ARRAY_SIZE(bufs)));
+	}
+	while (n < npages) {
+		unsigned k = bump_pool_alloc_bulk(p, bufs + n, BUMP_MIN(npages - n, 64u));
 
 		if (!k)
-			return -ENOMEM;
-		got += k;
+			break;
+		n += k;
 	}
-	return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t idx = bump_arena_index(b->arena, (uintptr_t)bufs[i] - b->base);
+
+		if (good < b->nobj && !bmp_straddles(b, idx, backing)) {
+			bufs[good++] = bufs[i];  /* back to the arena below */
+			continue;
+		}
+		kept++;
+	}
+	bump_pool_put_bulk(p, bufs, good);
+	free(bufs);
+	b->reserve_id = bump_pool_id(p);
+	b->reserved = kept;
+	/* The cache and ring to the arena, the kept pages in flight: no warning, on purpose. */
+	bump_log_set_level(BUMP_LOG_ERR);
+	bump_pool_destroy(p);
+	bump_log_set_level(BUMP_LOG_DEBUG);  /* the plugin's level: DPDK's filters (bmp_init_log) */
+	return good < b->nobj ? -ENOMEM : 0;
 }
 
 static void bmp_destroy(struct bmp *b);
@@ -96,22 +141,26 @@ static void bmp_destroy(struct bmp *b);
 int bmp_alloc(struct rte_mempool *mp)
 {
 	size_t total = (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
-	unsigned shift = bmp_page_shift(total);
+	size_t page = bmp_page_size(total, mp->size);
 	struct bump_region_info ri;
 	struct bmp *b;
+	bool pa;
 	char name[48], err[256];
 	int ret;
 
-	b = calloc(1, sizeof(*b));
+	if (!bmp_primary(mp, "create"))
+		return -EPERM;
+	/* In DPDK's shared memory, at the same address in secondary processes. */
+	b = rte_zmalloc_socket("bmp", sizeof(*b), RTE_CACHE_LINE_SIZE, mp->socket_id);
 	if (!b) {
 		BMP_LOG(ERR, "mempool '%s': out of memory for its private data\n", mp->name);
 		return -ENOMEM;
 	}
 	b->mp = mp;
-	b->shift = (uint8_t)shift;
+	b->page = (uint32_t)page;
 	b->hdr = mp->header_size;
 	b->nobj = mp->size;
-	b->color_mask = bmp_color_mask((size_t)1 << shift, total);
+	b->color_mask = bmp_color_mask(page, total);
 	b->ring_size = 64;
 	/* Big enough for every object: a cross-lcore put never spills to the arena's lock. */
 	while (b->ring_size < mp->size && b->ring_size < (1u << 16))
@@ -121,7 +170,8 @@ int bmp_alloc(struct rte_mempool *mp)
 	snprintf(name, sizeof(name), "mempool-%s", mp->name);
 	struct bump_region_params rp = {
 		.name = name,
-		.size = (size_t)mp->size << shift,
+		/* With physical IOVAs, room for an object lost at each 2 MiB boundary. */
+		.size = ((size_t)mp->size + (size_t)mp->size * page / BUMP_PAGE_2M + 2) * page,
 		.numa_node = mp->socket_id == SOCKET_ID_ANY ? BUMP_NUMA_ANY : mp->socket_id,
 		/* EAL without hugepages (--no-huge) was asked for: no warning then. */
 		.flags = rte_eal_has_hugepages() ? 0 : BUMP_REGION_F_NO_HUGE,
@@ -129,32 +179,36 @@ int bmp_alloc(struct rte_mempool *mp)
 	ret = bump_region_create(&rp, &b->region);
 	if (ret)
 		goto fail;
-	struct bump_arena_params ap = { .name = name, .region = b->region, .page_shift = shift };
+	struct bump_arena_params ap = { .name = name, .region = b->region, .page_size = (unsigned)page };
 
 	ret = bump_arena_create(&ap, &b->arena);
 	if (ret)
 		goto fail;
 	b->base = b->arena->base;
-	ret = bmp_reserve_tail(b, b->arena->npages - mp->size);
-	if (ret)
-		goto fail;
 	bump_region_get_info(b->region, &ri);
 	ret = bump_dpdk_mem_register(ri.base, ri.len, ri.page_size, &b->mem, err, sizeof(err));
 	if (ret) {
 		BMP_LOG(ERR, "mempool '%s': %s\n", mp->name, err);
 		goto fail_quiet;
 	}
-	if (!bump_dpdk_mem_iova_is_va(b->mem) && ((size_t)1 << shift) > ri.page_size) {
-		BMP_LOG(ERR, "mempool '%s': %zu-byte objects span several %zu-byte pages, whose "
-			"physical addresses need not follow each other: give EAL --iova-mode=va or "
-			"use larger hugepages\n", mp->name, total, ri.page_size);
+	pa = !bump_dpdk_mem_iova_is_va(b->mem);
+	/* A power of two never crosses a backing page; an odd size would, but rarely. */
+	if (pa && ((page & (page - 1)) ? 64 * page : page) > ri.page_size) {
+		BMP_LOG(ERR, "mempool '%s': %zu-byte objects in %zu-byte pages would often cross "
+			"pages whose physical addresses need not follow each other: give EAL "
+			"--iova-mode=va, or free 2 MiB hugepages for the region\n", mp->name, total,
+			ri.page_size);
 		ret = -EINVAL;
 		goto fail_quiet;
 	}
+	ret = bmp_reserve(b, pa ? ri.page_size : 0);
+	if (ret)
+		goto fail;
 	mp->pool_data = b;
 	BMP_LOG(DEBUG, "mempool '%s': %u objects of %zu bytes in %zu-byte pages of region '%s' "
-		"(%zu-byte backing pages, NUMA node %d), %u colours\n", mp->name, mp->size, total,
-		(size_t)1 << shift, name, ri.page_size, ri.numa_node, b->color_mask + 1);
+		"(%zu-byte backing pages, NUMA node %d), %u colours, %u pages without an object\n",
+		mp->name, mp->size, total, page, name, ri.page_size, ri.numa_node,
+		b->color_mask + 1, b->reserved);
 	return 0;
 fail:
 	BMP_LOG(ERR, "mempool '%s': %s\n", mp->name, bump_last_error());
@@ -198,7 +252,7 @@ int bmp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte
 		 size_t len, rte_mempool_populate_obj_cb_t *obj_cb, void *obj_cb_arg)
 {
 	struct bmp *b = mp->pool_data;
-	uint16_t reserve_id = b->reserve ? bump_pool_id(b->reserve) : 0;
+	uint16_t reserve_id = b->reserve_id;
 	const struct bump_arena *a = b->arena;
 	unsigned n = 0;
 
@@ -209,7 +263,7 @@ int bmp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte
 	if (mp->populated_size)
 		return 0;
 	for (uint32_t idx = 0; idx < a->npages && n < max_objs; idx++) {
-		void *buf = (void *)(b->base + ((uintptr_t)idx << b->shift));
+		void *buf = bump_arena_page(a, idx);
 		void *obj;
 
 		if (reserve_id && a->descs[idx].pool_id == reserve_id)
@@ -239,7 +293,7 @@ static void bmp_reclaim_all(struct bmp *b)
 
 		if (!d->pool_id || !atomic_load_explicit(&d->refcount, memory_order_acquire))
 			continue;
-		batch[k++] = (void *)(b->base + ((uintptr_t)idx << b->shift));
+		batch[k++] = bump_arena_page(a, idx);
 		if (k == BUMP_ARRAY_SIZE(batch)) {
 			bump_put_bulk(batch, k);
 			k = 0;
@@ -268,7 +322,6 @@ static void bmp_destroy(struct bmp *b)
 		for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
 			bmp_pool_drop(atomic_load(&b->lcore[i]));
 		bmp_pool_drop(atomic_load(&b->shared));
-		bmp_pool_drop(b->reserve);
 		if (bump_arena_destroy(b->arena)) {
 			/* Buffers would come back to unmapped memory: keep it (bump said why). */
 			BMP_LOG(ERR, "mempool '%s': %s; its memory is kept\n", b->mp->name,
@@ -279,7 +332,7 @@ static void bmp_destroy(struct bmp *b)
 	bump_dpdk_mem_unregister(b->mem);
 	if (b->region)
 		bump_region_destroy(b->region);
-	free(b);
+	rte_free(b);
 }
 
 /*
@@ -291,7 +344,7 @@ void bmp_free(struct rte_mempool *mp)
 {
 	struct bmp *b = mp->pool_data;
 
-	if (!b)
+	if (!b || !bmp_primary(mp, "free"))
 		return;
 	mp->pool_data = NULL;
 	bmp_destroy(b);

@@ -182,6 +182,21 @@ static int bmp_get(struct bmp *b, struct bump_pool *p, void **objs, unsigned n)
 	return 0;
 }
 
+bool bmp_primary(const struct rte_mempool *mp, const char *what)
+{
+	static bool told;
+
+	if (bump_likely(rte_eal_process_type() == RTE_PROC_PRIMARY))
+		return true;
+	if (!told) {
+		told = true;
+		BMP_LOG(ERR, "mempool '%s': a secondary process cannot %s objects of a bump mempool: "
+			"they live in the primary's own memory; get and put mbufs in the primary (a "
+			"secondary may read the counts)\n", mp->name, what);
+	}
+	return false;
+}
+
 int bmp_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 {
 	struct bmp *b = mp->pool_data;
@@ -189,18 +204,27 @@ int bmp_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 	struct bump_pool *p;
 	int ret;
 
+	if (bump_unlikely(rte_eal_process_type() != RTE_PROC_PRIMARY)) {
+		bmp_primary(mp, "get");  /* says why */
+		return -EPERM;
+	}
 	if (bump_likely(lcore < RTE_MAX_LCORE)) {
 		p = bmp_lcore_pool(b, lcore, true);
 		if (bump_unlikely(!p))
 			return -ENOMEM;
 		bmp_drain_check(b, p, lcore);
-		return bmp_get(b, p, objs, n);
+		ret = bmp_get(b, p, objs, n);
+		if (bump_likely(!ret))
+			bmp_count_out(b, lcore, n);
+		return ret;
 	}
 	rte_spinlock_lock(&b->shared_lock);
 	p = bmp_shared_pool(b, true);
 	if (p)
 		bmp_drain_check(b, p, RTE_MAX_LCORE);
 	ret = p ? bmp_get(b, p, objs, n) : -ENOMEM;
+	if (!ret)
+		bmp_count_out(b, RTE_MAX_LCORE, n);
 	rte_spinlock_unlock(&b->shared_lock);
 	return ret;
 }
@@ -212,9 +236,14 @@ int bmp_enqueue(struct rte_mempool *mp, void *const *objs, unsigned int n)
 
 	struct bump_pool *p;
 
+	if (bump_unlikely(rte_eal_process_type() != RTE_PROC_PRIMARY)) {
+		bmp_primary(mp, "put");  /* says why */
+		return -EPERM;
+	}
 	if (bump_likely(lcore < RTE_MAX_LCORE)) {
 		/* An lcore that never got an object has no pool: all its puts are remote. */
 		p = bmp_lcore_pool(b, lcore, false);
+		bmp_count_out(b, lcore, -(int64_t)n);
 		bmp_put(p, objs, n);
 		if (p)
 			bmp_drain_check(b, p, lcore);
@@ -222,6 +251,7 @@ int bmp_enqueue(struct rte_mempool *mp, void *const *objs, unsigned int n)
 	}
 	rte_spinlock_lock(&b->shared_lock);
 	p = bmp_shared_pool(b, false);
+	bmp_count_out(b, RTE_MAX_LCORE, -(int64_t)n);
 	bmp_put(p, objs, n);
 	if (p)
 		bmp_drain_check(b, p, RTE_MAX_LCORE);
@@ -243,7 +273,19 @@ static uint64_t bmp_pool_free_count(const struct bump_pool *p)
 unsigned bmp_get_count(const struct rte_mempool *mp)
 {
 	const struct bmp *b = mp->pool_data;
-	uint64_t n = bump_arena_free_pages(b->arena);
+	uint64_t n;
+
+	/* A secondary process: from the counts of objects out, in shared memory. */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		int64_t out = 0;
+
+		for (unsigned i = 0; i <= RTE_MAX_LCORE; i++)
+			out += atomic_load_explicit(&b->out[i].n, memory_order_relaxed);
+		/* Read while lcores run: a get counted before its put can leave it off by a burst. */
+		out = RTE_MAX(out, (int64_t)0);
+		return (unsigned)RTE_MAX((int64_t)b->nobj - out, (int64_t)0);
+	}
+	n = bump_arena_free_pages(b->arena);
 
 	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
 		n += bmp_pool_free_count(atomic_load(&b->lcore[i]));

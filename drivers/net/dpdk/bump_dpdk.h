@@ -10,14 +10,19 @@
  *   dpdk:net_null0;rx=copy             after ';': the driver's own options
  *
  * Driver options: rx=auto|zerocopy|copy.  Zero-copy RX (the default)
- * gives the PMD mbufs whose data buffers are pinned external buffers in
+ * gives the PMD mbufs that are the queue's pool's buffers, the mbuf header
+ * in a buffer's first 128 bytes and the frame 256 bytes in: rx_burst hands
+ * the buffer on as it is.  With a headroom over 256 bytes or buffers under
+ * 512, the PMD gets mbufs whose data buffers are pinned external buffers in
  * bump pages of the queue's pool: rx_burst hands the page on as a packet
  * handle and pins a fresh one to the mbuf.  Copy RX copies each frame into
  * a page (every frame, even one this driver sent over net_ring): auto
  * picks it for PMDs that ignore an mbuf's buffer address (net_af_xdp
- * builds its UMEM from the mempool's own memory).  TX always
- * attaches the packet's page to an mbuf as an external buffer; the page
- * goes back to its pool when the PMD frees the mbuf.
+ * builds its UMEM from the mempool's own memory).  TX sends a packet with
+ * 128 bytes before it in a buffer it alone holds as that buffer's own mbuf;
+ * any other (a clone, a fragment) is attached to an mbuf header as an
+ * external buffer.  Either way the buffer goes back to its pool when the
+ * PMD frees the mbuf.
  *
  * EAL is initialised once, at the first open (or bump_dpdk_eal_init()),
  * with: --in-memory when 2 MiB hugepages are free, else --no-huge -m 256
@@ -66,6 +71,9 @@ int bump_dpdk_port_id(const struct bump_port *port);
 
 /* Counters since open (bump_port_stats_reset does not touch them). */
 struct bump_dpdk_stats {
+	uint64_t rx_as_is;        /* frames handed on in the mbuf's own buffer: no conversion */
+	uint64_t tx_as_is;        /* packets sent as their buffer's own mbuf: no conversion */
+	/* The conversions, for mbufs that are not bump buffers (and packets that cannot be): */
 	uint64_t rx_zerocopy;     /* frames handed on in the page the PMD wrote */
 	uint64_t rx_copied;       /* frames copied into a page (copy mode, foreign mbufs) */
 	uint64_t rx_pinned;       /* pages pinned to RX mbufs (fresh ones after zero-copy RX) */

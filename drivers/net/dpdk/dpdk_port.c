@@ -178,6 +178,7 @@ static void dpdk_close(struct bump_port *port)
 		dpdk_rxq_free(dp->rxq[i]);
 		dpdk_txq_free(dp->txq[i]);
 	}
+	bump_put_flush();  /* what the PMD freed here, out of this thread's put stash */
 	free(dp);
 	bump_port_set_priv(port, NULL);
 }
@@ -333,6 +334,8 @@ static int dpdk_stop(struct bump_port *port)
 				 "flight until close", dp->bport, i, bump_last_error());
 		}
 	}
+	/* The mbufs the PMD freed here went to this thread's put stash: to their pools now. */
+	bump_put_flush();
 	return 0;
 }
 
@@ -416,6 +419,7 @@ int bump_dpdk_stats_get(const struct bump_port *port, struct bump_dpdk_stats *s)
 		const struct dpdk_txq *t = dp->txq[i];
 
 		if (r) {
+			s->rx_as_is += DPDK_LD(r->st.as_is);
 			s->rx_zerocopy += DPDK_LD(r->st.zerocopy);
 			s->rx_copied += DPDK_LD(r->st.copied);
 			s->rx_pinned += DPDK_LD(r->st.pinned);
@@ -425,6 +429,7 @@ int bump_dpdk_stats_get(const struct bump_port *port, struct bump_dpdk_stats *s)
 			s->rx_mbufs_held += DPDK_LD(r->st.held);
 		}
 		if (t) {
+			s->tx_as_is += DPDK_LD(t->st.as_is);
 			s->tx_attached += DPDK_LD(t->st.attached);
 			s->tx_unsent += DPDK_LD(t->st.unsent);
 			s->tx_no_mbuf += DPDK_LD(t->st.no_mbuf);

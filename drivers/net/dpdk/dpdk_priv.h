@@ -7,6 +7,7 @@
  *   dpdk_port.c   open, start, stop, close, stats: the control path
  *   dpdk_rxq.c    RX: mbufs with pinned bump pages, rx_burst, page release
  *   dpdk_txq.c    TX: mbuf headers, per-page shared info, tx_burst
+ *   dpdk_mbuf.c   mbufs that are bump buffers: RX and TX as they are
  *
  * Every mbuf pool of the driver has a private area per mbuf (struct
  * dpdk_mbuf_priv): for RX mbufs the shared info of the page pinned to it,
@@ -60,6 +61,7 @@ struct dpdk_rxq {
 	bool iova_va;                /* IOVA-as-VA: an unmapped page's IOVA is its address */
 	bool armed;                  /* free mbufs got their pages (owner thread) */
 	bool pool_gone;              /* its destroy already reported */
+	bool as_is;                  /* the PMD's mbufs are the pool's buffers (dpdk_mbuf.c) */
 	struct bump_pool *pool;
 	size_t buf_size;
 	uint32_t addr_off;           /* buf_addr = page + addr_off: headroom past DPDK's 128 */
@@ -67,7 +69,7 @@ struct dpdk_rxq {
 	struct rte_mempool *retired; /* the pool DPDK's queue held before: freed after the next setup */
 	struct rte_mempool *held_mp; /* a released pool the PMD kept mbufs of: freed at close */
 	struct {
-		_Atomic uint64_t ipackets, ibytes, nombuf, too_long, zerocopy, copied, pinned;
+		_Atomic uint64_t ipackets, ibytes, nombuf, too_long, zerocopy, copied, pinned, as_is;
 		_Atomic uint64_t released, held;
 	} st;
 };
@@ -83,7 +85,7 @@ struct dpdk_txq {
 	struct rte_mempool *shp;     /* shared infos: one per attached page */
 	struct dpdk_txq *retired;    /* the queue this one replaced: freed after the next setup */
 	struct {
-		_Atomic uint64_t opackets, obytes, attached, unsent, no_mbuf, bad;
+		_Atomic uint64_t opackets, obytes, attached, unsent, no_mbuf, bad, as_is;
 	} st;
 };
 
@@ -157,6 +159,47 @@ static inline rte_iova_t dpdk_page_iova(const struct bump_desc *d, const void *p
 	if (d->dma_addr)
 		return d->dma_addr + off;
 	return iova_va ? (rte_iova_t)(uintptr_t)addr : RTE_BAD_IOVA;
+}
+
+/* dpdk_mbuf.c */
+#define DPDK_MBUF_HDR 128        /* sizeof(struct rte_mbuf): a buffer's first bytes */
+#define DPDK_MBUF_FRAME (DPDK_MBUF_HDR + RTE_PKTMBUF_HEADROOM)  /* where RX frames start */
+extern struct rte_mempool *dpdk_mbuf_home;  /* m->pool of every mbuf that is a bump buffer */
+/* Whether @q's PMD can receive into mbufs that are its pool's buffers. */
+bool dpdk_mbuf_usable(const struct dpdk_rxq *q);
+/* The PMD's mempool for @q: its gets are buffers of q->pool (NULL: bump_last_error()). */
+struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q);
+bool dpdk_mbuf_pool(const struct rte_mempool *mp);
+void dpdk_mbuf_pool_free(struct rte_mempool *mp);
+
+/*
+ * Make the first bytes of @buf, a whole bump buffer of @size bytes with
+ * descriptor @d, the mbuf of that buffer, its data @data_off past the header.
+ */
+static inline void dpdk_mbuf_init(struct rte_mbuf *m, const struct bump_desc *d, size_t size,
+				  bool iova_va, uint16_t data_off)
+{
+	char *addr = (char *)m + DPDK_MBUF_HDR;
+
+	m->buf_addr = addr;
+	rte_mbuf_iova_set(m, dpdk_page_iova(d, m, addr, iova_va));
+	m->data_off = data_off;
+	rte_mbuf_refcnt_set(m, 1);
+	m->nb_segs = 1;
+	m->port = RTE_MBUF_PORT_INVALID;
+	m->ol_flags = 0;
+	m->packet_type = 0;
+	m->pkt_len = 0;
+	m->data_len = 0;
+	m->vlan_tci = 0;
+	m->hash.rss = 0;
+	m->vlan_tci_outer = 0;
+	m->buf_len = (uint16_t)RTE_MIN(size - DPDK_MBUF_HDR, (size_t)UINT16_MAX);
+	m->pool = dpdk_mbuf_home;
+	m->next = NULL;
+	m->tx_offload = 0;
+	m->shinfo = NULL;
+	m->priv_size = 0;
 }
 
 /* dpdk_dma.c */

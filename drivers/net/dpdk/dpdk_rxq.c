@@ -10,6 +10,12 @@
  * descriptor's refcount holds the mbuf's reference); the mbuf's private
  * area holds the page's shared info and which page it is.
  *
+ * A queue whose pool and headroom allow it receives into mbufs that are
+ * its pool's buffers instead (dpdk_mbuf.c): rx_burst hands each frame on
+ * as a packet handle on its mbuf's own buffer, and nothing else happens to
+ * it.  What follows is the path for the other queues and for mbufs that are
+ * not bump's (copy mode, a foreign peer on net_ring).
+ *
  * rx_burst, on the pool owner's thread: a frame in a pinned page leaves as
  * a packet handle on that very page (no copy), and the mbuf gets a fresh
  * page before it goes back.  Any other frame (the pool's mbufs start with
@@ -101,6 +107,9 @@ static void *dpdk_rx_unpin(struct rte_mbuf *m)
 
 struct rte_mempool *dpdk_rxq_pool_new(struct dpdk_rxq *q)
 {
+	if (q->as_is)
+		return dpdk_mbuf_pool_new(q);
+	/* (The rest: mbufs with data rooms of their own, for pinned pages or copies.) */
 	/*
 	 * The PMD's ring and a burst in flight each way.  Copy mode is for
 	 * PMDs that keep buffers of their own beside the ring (net_af_xdp
@@ -171,7 +180,7 @@ void dpdk_rxq_arm(struct dpdk_rxq *q)
 	struct rte_mbuf **m;
 
 	q->armed = true;
-	if (q->copy || !n)
+	if (q->copy || q->as_is || !n)
 		return;
 	/* All at once: a LIFO pool would hand the same few back to a loop of bursts. */
 	m = malloc(n * sizeof(*m));
@@ -212,6 +221,10 @@ void dpdk_rxq_pool_release(struct dpdk_rxq *q, struct rte_mempool *mp, bool clos
 
 	if (!mp)
 		return;
+	if (dpdk_mbuf_pool(mp)) {
+		dpdk_mbuf_pool_free(mp);
+		return;
+	}
 	held = rte_mempool_in_use_count(mp);
 	if (held && !closed) {
 		/* Their pages stay with them: freeing them now would hand the PMD's memory out. */
@@ -268,6 +281,12 @@ int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf 
 	q->addr_off = headroom > RTE_PKTMBUF_HEADROOM ? headroom - RTE_PKTMBUF_HEADROOM : 0;
 	q->copy = dp->rx_mode == DPDK_RX_COPY;
 	q->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	q->as_is = dpdk_mbuf_usable(q);
+	if (!q->as_is && !q->copy)
+		bump_log(BUMP_LOG_INFO, "dpdk port %u RX queue %u: headroom %u and %zu-byte buffers: "
+			 "RX pins pages to mbufs (with a headroom up to %u and buffers of %u bytes or "
+			 "more, mbufs would be the pool's buffers)", dp->bport, qid, headroom, buf,
+			 DPDK_MBUF_FRAME, DPDK_MBUF_FRAME + 256);
 	*out = q;
 	return 0;
 }
@@ -320,6 +339,39 @@ static bool dpdk_rx_copy(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt
 	return true;
 }
 
+/*
+ * A frame in an mbuf that is a bump buffer (any queue's): the handle names
+ * that buffer and takes over the mbuf's reference; nothing is written.
+ * False for any other mbuf.
+ */
+static inline bool dpdk_rx_as_is(const struct dpdk_rxq *q, struct rte_mbuf *m,
+				 struct bump_pkt *pkt)
+{
+	const struct bump_pool *pool = q->pool;
+	uintptr_t off = (uintptr_t)m - pool->base;
+	bump_ref_t ref;
+
+	if (m->pool != dpdk_mbuf_home || m->nb_segs != 1 || !RTE_MBUF_DIRECT(m) ||
+	    rte_mbuf_refcnt_read(m) != 1)
+		return false;
+	if (bump_likely(off < pool->span)) {
+		ref = bump_ref_make(pool->arena_id, bump_page_index(off, pool->page_magic));
+	} else {
+		/* Another arena's (a peer port's pool, over net_ring). */
+		const struct bump_arena *a = bump_arena_of(m);
+
+		if (!a)
+			return false;
+		ref = bump_ref_make(a->id, bump_arena_index(a, (uintptr_t)m - a->base));
+	}
+	*pkt = (struct bump_pkt){
+		.ref = ref,
+		.off = (uint16_t)(m->data_off + DPDK_MBUF_HDR),
+		.len = m->data_len,
+	};
+	return true;
+}
+
 /* One frame to a packet handle; false: dropped (counted).  The caller frees @m. */
 static bool dpdk_rx_one(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt *pkt)
 {
@@ -361,8 +413,8 @@ static bool dpdk_rx_one(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt 
 uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 {
 	struct dpdk_rxq *q = queue;
-	struct rte_mbuf *mb[DPDK_BURST];
-	uint16_t got = 0, nb;
+	struct rte_mbuf *mb[DPDK_BURST], *done[DPDK_BURST];
+	uint16_t got = 0, nb, nd = 0, as_is = 0;
 	uint64_t bytes = 0;
 
 	if (bump_unlikely(!q))
@@ -374,8 +426,14 @@ uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	for (uint16_t i = 0; i < nb; i++) {
 		struct bump_pkt *p = &pkts[got];
 
-		if (!dpdk_rx_one(q, mb[i], p))
-			continue;
+		/* Copy mode puts every frame in the queue's pool: none as it is. */
+		if (bump_likely(!q->copy && dpdk_rx_as_is(q, mb[i], p))) {
+			as_is++;
+		} else {
+			done[nd++] = mb[i];
+			if (!dpdk_rx_one(q, mb[i], p))
+				continue;
+		}
 		p->port = q->bport;
 		p->flags = 0;
 		p->hash = (mb[i]->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? mb[i]->hash.rss : 0;
@@ -383,7 +441,10 @@ uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		got++;
 	}
 	/* Pinned mbufs go back with their new pages; taken TX headers go home. */
-	rte_pktmbuf_free_bulk(mb, nb);
+	if (nd)
+		rte_pktmbuf_free_bulk(done, nd);
+	if (as_is)
+		DPDK_STAT_ADD(q->st.as_is, as_is);
 	DPDK_STAT_ADD(q->st.ipackets, got);
 	DPDK_STAT_ADD(q->st.ibytes, bytes);
 	return got;

@@ -2,7 +2,11 @@
 /*
  * dpdk_txq.c - TX from bump pages.
  *
- * Each packet handle becomes an mbuf header (a pool without data room)
+ * A packet whose buffer can be its own mbuf goes out as that mbuf
+ * (dpdk_mbuf.c, dpdk_tx_as_is).  Any other (a clone, a fragment, a packet
+ * with less than 128 bytes before it) is attached, as follows.
+ *
+ * Each such packet handle becomes an mbuf header (a pool without data room)
  * with the packet's page attached as an external buffer: no copy.  The
  * page's reference moves from the handle to a shared-info object of its
  * own (struct dpdk_tx_shinfo, from a pool beside the headers), whose
@@ -168,22 +172,42 @@ static bool dpdk_tx_valid(const struct dpdk_txq *q, const struct bump_pkt *p)
 	return q->dp->is_vdev || d->dma_addr;
 }
 
-/* Attach and send @n valid packets; returns how many the PMD took. */
-static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t n)
+/*
+ * The packet's buffer as its own mbuf (dpdk_mbuf.c), when it can be: a
+ * whole buffer (no fragment) of which the handle holds the only reference,
+ * with the header's room before the packet.  The handle's reference becomes
+ * the mbuf's.  NULL: attach it instead.
+ */
+static inline struct rte_mbuf *dpdk_tx_as_is(const struct dpdk_txq *q, const struct bump_pkt *p,
+					     const struct bump_desc *d, void *page, size_t size)
 {
-	struct rte_mbuf *mb[DPDK_BURST];
+	uint64_t state = atomic_load_explicit(&d->state, memory_order_relaxed);
+	uint8_t type = (uint8_t)(state >> 48);
+	struct rte_mbuf *m = page;
+
+	if (p->off < DPDK_MBUF_HDR || (uint32_t)state != 1 ||
+	    (type != BUMP_DESC_PAGE && type != BUMP_DESC_HEAD) || !dpdk_mbuf_home)
+		return NULL;
+	dpdk_mbuf_init(m, d, size, q->iova_va, (uint16_t)(p->off - DPDK_MBUF_HDR));
+	m->data_len = p->len;
+	m->pkt_len = p->len;
+	return m;
+}
+
+/* Attach the pages of @n packets to mbuf headers, into @mb; false: none free. */
+static bool dpdk_tx_attach(struct dpdk_txq *q, const struct bump_pkt *const *pkts,
+			   struct rte_mbuf **mb, uint16_t n)
+{
 	struct dpdk_tx_shinfo *sh[DPDK_BURST];
-	uint64_t bytes = 0;
-	uint16_t sent;
 
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n))
-		goto no_mbuf;
+		return false;
 	if (rte_mempool_get_bulk(q->shp, (void **)sh, n)) {
 		rte_pktmbuf_free_bulk(mb, n);
-		goto no_mbuf;
+		return false;
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		const struct bump_pkt *p = &pkts[i];
+		const struct bump_pkt *p = pkts[i];
 		const struct bump_desc *d = bump_ref_desc(p->ref);
 		void *page = bump_ref_page(p->ref);
 		size_t size = (size_t)bump_ref_arena(p->ref)->page_size << d->order;
@@ -195,25 +219,57 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 		mb[i]->data_off = p->off;
 		mb[i]->data_len = p->len;
 		mb[i]->pkt_len = p->len;
+	}
+	return true;
+}
+
+/* Send @n valid packets, each as its buffer's mbuf or attached; returns how many the PMD took. */
+static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t n)
+{
+	struct rte_mbuf *mb[DPDK_BURST], *att[DPDK_BURST];
+	const struct bump_pkt *ap[DPDK_BURST];
+	uint16_t sent, na = 0;
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct bump_pkt *p = &pkts[i];
+		const struct bump_arena *a = bump_ref_arena(p->ref);
+		const struct bump_desc *d = &a->descs[bump_ref_index(p->ref)];
+
+		mb[i] = dpdk_tx_as_is(q, p, d, bump_arena_page(a, bump_ref_index(p->ref)),
+				      (size_t)a->page_size << d->order);
+		if (!mb[i])
+			ap[na++] = p;
 		bytes += p->len;
+	}
+	if (na) {
+		if (!dpdk_tx_attach(q, ap, att, na)) {
+			/* The mbufs written in place are still the handles' buffers: nothing to undo. */
+			DPDK_STAT_ADD(q->st.no_mbuf, n);
+			return 0;
+		}
+		for (uint16_t i = 0, k = 0; i < n; i++)
+			if (!mb[i])
+				mb[i] = att[k++];
 	}
 	sent = rte_eth_tx_burst(q->pid, q->qid, mb, n);
 	for (uint16_t i = sent; i < n; i++) {
-		/* Refused: the page reference goes back to the caller's handle. */
-		dpdk_tx_mbuf_take(mb[i]);
+		/* Refused: the reference goes back to the caller's handle. */
 		bytes -= mb[i]->data_len;
+		if (dpdk_tx_mbuf(mb[i])) {
+			dpdk_tx_mbuf_take(mb[i]);
+			rte_pktmbuf_free(mb[i]);
+			na--;
+		}
 	}
-	if (sent < n) {
-		rte_pktmbuf_free_bulk(mb + sent, n - sent);
+	if (sent < n)
 		DPDK_STAT_ADD(q->st.unsent, n - sent);
-	}
-	DPDK_STAT_ADD(q->st.attached, sent);
+	/* Of those sent, the attached ones (na) and the rest, as they are. */
+	DPDK_STAT_ADD(q->st.attached, na);
+	DPDK_STAT_ADD(q->st.as_is, sent - na);
 	DPDK_STAT_ADD(q->st.opackets, sent);
 	DPDK_STAT_ADD(q->st.obytes, bytes);
 	return sent;
-no_mbuf:
-	DPDK_STAT_ADD(q->st.no_mbuf, n);
-	return 0;
 }
 
 uint16_t dpdk_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
