@@ -76,6 +76,12 @@ struct bump_pool_params {
 
 BUMP_API int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **out);
 /*
+ * The process's default of checked mode (BUMP_POOL_F_CHECKED): BUMP_CHECKED=1
+ * or 0 in the environment, else on in a sanitizer build.  Pools created
+ * without either flag follow it, and so do ports' checks of packet handles.
+ */
+BUMP_API bool bump_checked_default(void);
+/*
  * Destroy a pool (owner thread).  Cached and ring buffers go back to the
  * arena and the pool's DMA mapping is undone now, by walking the descriptor
  * table, so the device may go away.  With buffers still in flight the pool

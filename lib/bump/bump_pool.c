@@ -34,8 +34,7 @@ void bump_pool_free(struct bump_pool *pool)
 #define BUMP_CHECKED_DEFAULT 0  /* sanitizer builds: 1 (lib/meson.build) */
 #endif
 
-/* The process default of checked mode: BUMP_CHECKED in the environment, else the build's. */
-static bool pool_checked_default(void)
+bool bump_checked_default(void)
 {
 	const char *env = getenv("BUMP_CHECKED");
 
@@ -143,7 +142,7 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 	pool->arena_id = a->id;
 	pool->cache_limit = BUMP_POOL_CACHE_SIZE;
 	pool->checked = (pp->flags & BUMP_POOL_F_CHECKED) ||
-			(!(pp->flags & BUMP_POOL_F_UNCHECKED) && pool_checked_default());
+			(!(pp->flags & BUMP_POOL_F_UNCHECKED) && bump_checked_default());
 	atomic_init(&pool->owner, bump_thread_token());
 	atomic_init(&pool->refs, 1);
 	atomic_init(&pool->detached, false);

@@ -204,6 +204,7 @@ int bump_port_open(const char *devargs, struct bump_port **out)
 	port->drv = drv;
 	port->fast.rx_burst = port_burst_stopped;
 	port->fast.tx_burst = port_burst_stopped;
+	port->fast.check_handles = bump_checked_default();
 	snprintf(port->info.driver, sizeof(port->info.driver), "%s", drv->name);
 	snprintf(port->info.name, sizeof(port->info.name), "%s", devargs);
 	port->info.id = (uint16_t)id;

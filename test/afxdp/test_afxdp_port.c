@@ -359,6 +359,8 @@ static int setup(void)
 
 int main(int argc, char **argv)
 {
+	/* Ports check TX handles in checked mode only: the cases here need it. */
+	setenv("BUMP_CHECKED", "1", 0);
 	if (argc != 3) {
 		fprintf(stderr, "usage: test_afxdp_port PORT_IF PEER_IF\n");
 		return 2;
