@@ -4,7 +4,8 @@
 set -eu
 
 # dpdk-dev: dpdk-testpmd, the DPDK reference of the AF_XDP benchmark (doc/bench/afxdp.md).
-PACKAGES="build-essential meson ninja-build pkg-config python3
+# clang, libclang-rt-14-dev: the libFuzzer build of test/fuzz (doc/fuzzing.md).
+PACKAGES="build-essential meson ninja-build pkg-config python3 clang libclang-rt-14-dev
 libnuma-dev numactl
 libdpdk-dev dpdk dpdk-dev
 liburing-dev libxdp-dev libbpf-dev xdp-tools iproute2 ethtool

@@ -4,7 +4,9 @@
 #   2. an ASan+UBSan build, every suite but the benchmark one (the QEMU guest
 #      tests are not built under sanitizers), with no hugepages (the 4 KiB
 #      fallback path);
-#   3. a TSan build of the concurrent tests (meson suite 'concurrent').
+#   3. a TSan build of the concurrent tests (meson suite 'concurrent');
+#   4. a clang libFuzzer build (ASan+UBSan, -Dfuzz=true) running each harness
+#      for a bounded time from the seed corpus (meson suite 'fuzz', ~75 s).
 # Ends with one line: "N passed, N failed" (scripts/test-summary.py): a build
 # that did not build, or a suite that ran no test, counts as failed; skipped
 # tests and skipped cases are listed by name and never counted as passed.
@@ -46,6 +48,10 @@ if [ "${1:-}" != "--quick" ]; then
 		test_run_build tsan build-ci-tsan \
 			"--buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false" \
 			concurrent "--suite concurrent" || status=1
+	CC=clang CXX=clang++ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		test_run_build fuzz build-ci-fuzz \
+			"--buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true -Dtests=false" \
+			fuzz "--suite fuzz" || status=1
 fi
 
 python3 scripts/test-summary.py "$TEST_PLAN" || status=1
