@@ -251,25 +251,64 @@ static void test_unchecked_double_put_contained(void)
 	fixture_down(&f);
 }
 
+enum { STALE_N = 3 * BUMP_POOL_CACHE_REFILL, STALE_PAGES = 4 * BUMP_POOL_CACHE_REFILL };
+
+/* An unchecked pool with a 2-slot ring, and all of its first STALE_N buffers out in @b. */
+static struct bump_pool *stale_pool_up(struct fixture *f, const char *name, void **b)
+{
+	struct bump_pool_params pp = { .name = name, .ring_size = 2, .nid = BUMP_NUMA_ANY,
+				       .flags = BUMP_POOL_F_UNCHECKED };
+	struct bump_pool *pool = NULL;
+
+	fixture_up(f, STALE_PAGES);
+	pp.arena = f->arena;
+	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
+	CHECK_EQ(bump_pool_alloc_bulk(pool, b, STALE_N), STALE_N);  /* the cache is empty now */
+	return pool;
+}
+
 /*
- * A copy left behind in the ring when the other went to the arena (cache
- * and ring full) is never handed out: the allocation drops it.
+ * b0 went back to the arena while a copy of it stayed in the pool: take
+ * everything, and the copy is dropped (a double put, counted), never
+ * handed out (b0's page may come back fresh from the arena, but once).
+ * Then the @nrest buffers of @rest go back too and the pool ends empty.
+ */
+static void stale_take_all(struct fixture *f, struct bump_pool *pool, void *const *b,
+			   void *const *rest, unsigned nrest)
+{
+	static void *again[STALE_N];
+	struct bump_pool_stats s;
+	unsigned got;
+
+	CHECK_EQ(bump_desc_of(b[0])->type, BUMP_DESC_FREE);
+	got = bump_pool_alloc_bulk(pool, again, STALE_N);
+	bump_log_set_handler(NULL, NULL);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.alloc.stale, 1);
+	CHECK_EQ(s.recycle.double_put, 1);
+	for (unsigned i = 0; i < got; i++)
+		for (unsigned j = 0; j < i; j++)
+			CHECK(again[i] != again[j]);
+	CHECK_EQ(bump_pool_put_bulk(pool, again, got), 0);
+	CHECK_EQ(bump_pool_put_bulk(pool, rest, nrest), 0);
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.inflight, 0);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	CHECK_EQ(bump_arena_free_pages(f->arena), STALE_PAGES);
+	fixture_down(f);
+}
+
+/*
+ * Unchecked mode: b0 put twice while in the pool, then the copies part: one
+ * goes to the arena (ring full), the other waits in the ring.
  */
 static void test_unchecked_stale_copy_dropped(void)
 {
 	struct fixture f;
-	struct bump_pool_params pp = { .name = "stale", .ring_size = 2, .nid = BUMP_NUMA_ANY,
-				       .flags = BUMP_POOL_F_UNCHECKED };
-	struct bump_pool *pool;
+	static void *b[STALE_N];
+	struct bump_pool *pool = stale_pool_up(&f, "stale", b);
 	struct bump_pool_stats s;
-	enum { N = 3 * BUMP_POOL_CACHE_REFILL };
-	static void *b[N], *again[N];
-	unsigned got;
 
-	fixture_up(&f, 4 * BUMP_POOL_CACHE_REFILL);
-	pp.arena = f.arena;
-	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
-	CHECK_EQ(bump_pool_alloc_bulk(pool, b, N), N);  /* the cache is empty now */
 	/* cache[0] = b0, cache[1] = b1, cache[2] = b0 again, then up to full. */
 	CHECK_EQ(bump_pool_put(pool, b[0]), 0);
 	CHECK_EQ(bump_pool_put(pool, b[1]), 0);
@@ -277,26 +316,11 @@ static void test_unchecked_stale_copy_dropped(void)
 	CHECK_EQ(bump_pool_put_bulk(pool, b + 2, BUMP_POOL_CACHE_SIZE - 3), 0);
 	/* Full: the oldest 64 move out, b0 and b1 into the ring, the rest (b0's copy too) to the arena. */
 	bump_log_set_handler(test_log_handler, &tlog);
-	CHECK_EQ(bump_pool_put_bulk(pool, b + BUMP_POOL_CACHE_SIZE - 1, N - BUMP_POOL_CACHE_SIZE + 1), 0);
-	CHECK_EQ(bump_desc_of(b[0])->type, BUMP_DESC_FREE);
+	CHECK_EQ(bump_pool_put_bulk(pool, b + BUMP_POOL_CACHE_SIZE - 1,
+				    STALE_N - BUMP_POOL_CACHE_SIZE + 1), 0);
 	bump_pool_get_stats(pool, &s);
 	CHECK_EQ(s.ring_now, 2);
-	/* Take everything: b0's copy in the ring is dropped, never handed out. */
-	got = bump_pool_alloc_bulk(pool, again, N);
-	bump_log_set_handler(NULL, NULL);
-	bump_pool_get_stats(pool, &s);
-	CHECK_EQ(s.alloc.stale, 1);
-	CHECK_EQ(s.recycle.double_put, 1);
-	/* b0's page may come back fresh from the arena, but once. */
-	for (unsigned i = 0; i < got; i++)
-		for (unsigned j = 0; j < i; j++)
-			CHECK(again[i] != again[j]);
-	CHECK_EQ(bump_pool_put_bulk(pool, again, got), 0);
-	bump_pool_get_stats(pool, &s);
-	CHECK_EQ(s.inflight, 0);
-	CHECK_EQ(bump_pool_destroy(pool), 0);
-	CHECK_EQ(bump_arena_free_pages(f.arena), 4 * BUMP_POOL_CACHE_REFILL);
-	fixture_down(&f);
+	stale_take_all(&f, pool, b, NULL, 0);
 }
 
 /*
@@ -306,18 +330,9 @@ static void test_unchecked_stale_copy_dropped(void)
 static void test_unchecked_stale_copy_in_cache_dropped(void)
 {
 	struct fixture f;
-	struct bump_pool_params pp = { .name = "stale-cache", .ring_size = 2,
-				       .nid = BUMP_NUMA_ANY, .flags = BUMP_POOL_F_UNCHECKED };
-	struct bump_pool *pool;
-	struct bump_pool_stats s;
-	enum { N = 3 * BUMP_POOL_CACHE_REFILL };
-	static void *b[N], *again[N];
-	unsigned got;
+	static void *b[STALE_N];
+	struct bump_pool *pool = stale_pool_up(&f, "stale-cache", b);
 
-	fixture_up(&f, 4 * BUMP_POOL_CACHE_REFILL);
-	pp.arena = f.arena;
-	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
-	CHECK_EQ(bump_pool_alloc_bulk(pool, b, N), N);  /* the cache is empty now */
 	/* cache[0..1] = b1, b2 (to the ring later), cache[2] = b0 (to the arena), ... */
 	CHECK_EQ(bump_pool_put(pool, b[1]), 0);
 	CHECK_EQ(bump_pool_put(pool, b[2]), 0);
@@ -329,23 +344,8 @@ static void test_unchecked_stale_copy_in_cache_dropped(void)
 				    BUMP_POOL_CACHE_SIZE - BUMP_POOL_CACHE_REFILL), 0);
 	bump_log_set_handler(test_log_handler, &tlog);
 	CHECK_EQ(bump_pool_put(pool, b[BUMP_POOL_CACHE_SIZE]), 0);  /* full: the oldest 64 go */
-	CHECK_EQ(bump_desc_of(b[0])->type, BUMP_DESC_FREE);
-	got = bump_pool_alloc_bulk(pool, again, N);
-	bump_log_set_handler(NULL, NULL);
-	bump_pool_get_stats(pool, &s);
-	CHECK_EQ(s.alloc.stale, 1);
-	CHECK_EQ(s.recycle.double_put, 1);
-	for (unsigned i = 0; i < got; i++)
-		for (unsigned j = 0; j < i; j++)
-			CHECK(again[i] != again[j]);
-	CHECK_EQ(bump_pool_put_bulk(pool, again, got), 0);
-	CHECK_EQ(bump_pool_put_bulk(pool, b + BUMP_POOL_CACHE_SIZE + 1,
-				    N - BUMP_POOL_CACHE_SIZE - 1), 0);
-	bump_pool_get_stats(pool, &s);
-	CHECK_EQ(s.inflight, 0);
-	CHECK_EQ(bump_pool_destroy(pool), 0);
-	CHECK_EQ(bump_arena_free_pages(f.arena), 4 * BUMP_POOL_CACHE_REFILL);
-	fixture_down(&f);
+	stale_take_all(&f, pool, b, b + BUMP_POOL_CACHE_SIZE + 1,
+		       STALE_N - BUMP_POOL_CACHE_SIZE - 1);
 }
 
 /*
