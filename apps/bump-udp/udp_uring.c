@@ -292,20 +292,8 @@ static int udp_io_setup(struct udp_io *io)
 {
 	struct udp_worker *w = io->w;
 	const struct udp_cfg *cfg = io->cfg;
-	/*
-	 * The kernel's receive work for this ring runs when this thread waits
-	 * for completions (6.1+), a batch of datagrams per wakeup, rather than
-	 * interrupting the thread for every datagram.  Only this thread uses it.
-	 */
-	int ret = bump_uring_queue_init(256, &io->ring, IORING_SETUP_SINGLE_ISSUER |
-					IORING_SETUP_DEFER_TASKRUN);
+	int ret = bump_uring_queue_init(256, &io->ring, 0);
 
-	if (ret == -EINVAL) {
-		fprintf(stderr, "bump-udp: thread %u: this kernel has no IORING_SETUP_DEFER_TASKRUN "
-			"(6.1+): a ring without it (the kernel interrupts the thread per datagram)\n",
-			w->idx);
-		ret = bump_uring_queue_init(256, &io->ring, 0);
-	}
 	if (ret) {
 		fprintf(stderr, "bump-udp: thread %u: %s\n", w->idx, bump_last_error());
 		return ret;
