@@ -16,19 +16,19 @@ set -u
 . "$(dirname "$0")/dpdk_lib.sh"
 
 mode=${1:-}
-command -v dpdk-testpmd >/dev/null || dpdk_skip "needs dpdk-testpmd (apt-get install dpdk)"
-[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] || dpdk_skip "the bump mempool plugin was not built"
+command -v dpdk-testpmd >/dev/null || test_skip "needs dpdk-testpmd (apt-get install dpdk)"
+[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] || test_skip "the bump mempool plugin was not built"
 cpus=$(dpdk_two_cpus)
-[ -n "$cpus" ] || dpdk_skip "needs two CPUs"
+[ -n "$cpus" ] || test_skip "needs two CPUs"
 plugin="-d $BUMP_MEMPOOL_PLUGIN"
 # A sanitizer build's plugin needs its runtime loaded first: DPDK's own programs abort.
 asan=""
 ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan && asan="the plugin is built with ASan, which an uninstrumented DPDK program cannot load"
-out=$(mktemp -d) || dpdk_fail "mktemp"
+out=$(mktemp -d) || test_fail "mktemp"
 trap 'rm -rf "$out"' EXIT
 
 # testpmd OPS PREFIX EXTRA: run it interactively for a few seconds, forwarding; the
-# hugepages it took while running go to $out/used-OPS, its output to $out/OPS.log.
+# most hugepages it held go to $out/used-OPS, its output to $out/OPS.log.
 testpmd() {
 	d=""
 	[ "$1" = bump ] && d=$plugin
@@ -39,32 +39,38 @@ testpmd() {
 			--mbuf-pool-ops-name="$1" --vdev=net_null0 --vdev=net_null1 -- -i $3 \
 			>"$out/$1.log" 2>&1 &
 	pid=$!
-	sleep 3
-	echo $((free0 - $(dpdk_free_hugepages))) >"$out/used-$1"
+	# The most it held while running (EAL --in-memory takes hugepages as it goes).
+	most=0
+	for _ in $(seq 12); do
+		sleep 0.5
+		used=$((free0 - $(dpdk_free_hugepages)))
+		[ $used -gt $most ] && most=$used
+	done
+	echo $most >"$out/used-$1"
 	wait $pid
 }
 
 case $mode in
 pool)
-	[ -z "$asan" ] || dpdk_skip "$asan"
+	[ -z "$asan" ] || test_skip "$asan"
 	[ "$(dpdk_free_hugepages)" -ge 200 ] ||
-		dpdk_skip "needs 200 free 2 MiB hugepages for testpmd's default pool, $(dpdk_free_hugepages) are free"
+		test_skip "needs 200 free 2 MiB hugepages for testpmd's default pool, $(dpdk_free_hugepages) are free"
 	testpmd ring_mp_mc --in-memory ""
 	grep -q "RX-packets: *[1-9]" "$out/ring_mp_mc.log" ||
-		dpdk_skip "dpdk-testpmd does not run here on ring_mp_mc: $(tail -3 "$out/ring_mp_mc.log")"
+		test_skip "dpdk-testpmd does not run here on ring_mp_mc: $(tail -3 "$out/ring_mp_mc.log")"
 	testpmd bump --in-memory ""
 	ring=$(cat "$out/used-ring_mp_mc") bump=$(cat "$out/used-bump")
 	echo "hugepages taken: ring_mp_mc $ring, bump $bump"
 	grep -q "RX-packets: *[1-9]" "$out/bump.log" ||
-		dpdk_fail "dpdk-testpmd did not forward on bump's ops: $(grep -iE 'error|cause|bump' "$out/bump.log" | head -5)"
+		test_fail "dpdk-testpmd did not forward on bump's ops: $(grep -iE 'error|cause|bump' "$out/bump.log" | head -5)"
 	[ $((bump * 100)) -le $((ring * 105)) ] ||
-		dpdk_fail "bump took $bump hugepages, more than 1.05 x ring_mp_mc's $ring"
+		test_fail "bump took $bump hugepages, more than 1.05 x ring_mp_mc's $ring"
 	echo "PASS: testpmd's default pool on bump, $bump hugepages (ring_mp_mc: $ring)"
 	;;
 secondary)
-	[ -x "${DPDK_PLAIN:-}" ] || dpdk_skip "DPDK_PLAIN is not set: run through 'meson test'"
+	[ -x "${DPDK_PLAIN:-}" ] || test_skip "DPDK_PLAIN is not set: run through 'meson test'"
 	[ "$(dpdk_free_hugepages)" -ge 64 ] ||
-		dpdk_skip "secondary processes need shared hugepage memory: 64 free 2 MiB hugepages, $(dpdk_free_hugepages) are free"
+		test_skip "secondary processes need shared hugepage memory: 64 free 2 MiB hugepages, $(dpdk_free_hugepages) are free"
 	prefix=bmpsec$$
 	cpu0=${cpus%,*} cpu1=${cpus#*,}
 	# shellcheck disable=SC2086
@@ -76,24 +82,24 @@ secondary)
 		grep -q "mbufs out" "$out/serve.log" && break
 		sleep 0.1
 	done
-	grep -q "mbufs out" "$out/serve.log" || dpdk_fail "the primary did not start: $(tail -3 "$out/serve.log")"
+	grep -q "mbufs out" "$out/serve.log" || test_fail "the primary did not start: $(tail -3 "$out/serve.log")"
 	# shellcheck disable=SC2086
 	timeout 30 "$DPDK_PLAIN" --file-prefix=$prefix --proc-type=secondary -l "$cpu1" --no-pci \
 		--no-telemetry $plugin -- show >"$out/show.log" 2>&1
 	rc=$?
-	wait $pid || dpdk_fail "the primary failed: $(tail -3 "$out/serve.log")"
+	wait $pid || test_fail "the primary failed: $(tail -3 "$out/serve.log")"
 	cat "$out/show.log"
-	[ $rc = 0 ] || dpdk_fail "the secondary exited with $rc"
+	[ $rc = 0 ] || test_fail "the secondary exited with $rc"
 	grep -q "ops bump size 8191 avail 8091 in_use 100" "$out/show.log" ||
-		dpdk_fail "the secondary did not see bump's ops and 100 mbufs in use"
+		test_fail "the secondary did not see bump's ops and 100 mbufs in use"
 	grep -q "get in the secondary: refused" "$out/show.log" ||
-		dpdk_fail "a get in the secondary was not refused"
+		test_fail "a get in the secondary was not refused"
 	grep -q "a secondary process cannot get objects of a bump mempool" "$out/show.log" ||
-		dpdk_fail "the refusal did not say why"
+		test_fail "the refusal did not say why"
 
 	# dpdk-proc-info against dpdk-testpmd: different programs, whose ops tables
 	# DPDK fills in a different order (see doc/drivers/dpdk.md).
-	command -v dpdk-proc-info >/dev/null || dpdk_skip "needs dpdk-proc-info (apt-get install dpdk)"
+	command -v dpdk-proc-info >/dev/null || test_skip "needs dpdk-proc-info (apt-get install dpdk)"
 	if [ -n "$asan" ]; then
 		echo "PASS: the dpdk_plain secondary; dpdk-proc-info not run: $asan"
 		exit 0
@@ -107,14 +113,14 @@ secondary)
 	rc=$?
 	wait $tpid
 	grep -E "mempool <|ops_name|common_pool_count|bump" "$out/proc-info.log"
-	[ $rc -lt 124 ] || dpdk_fail "dpdk-proc-info --show-mempool exited with $rc (a crash or a hang)"
+	[ $rc -lt 124 ] || test_fail "dpdk-proc-info --show-mempool exited with $rc (a crash or a hang)"
 	if grep -q "ops_name: <bump>" "$out/proc-info.log"; then
-		grep -q "common_pool_count=" "$out/proc-info.log" || dpdk_fail "no count shown"
+		grep -q "common_pool_count=" "$out/proc-info.log" || test_fail "no count shown"
 	else
 		echo "NOTE: dpdk-proc-info's ops table puts another driver at the index testpmd" \
 			"gave bump: DPDK calls that driver for the count, not the plugin"
 	fi
 	echo "PASS: secondary processes see the bump mempool and cannot break it"
 	;;
-*) dpdk_fail "mode $mode: use pool or secondary" ;;
+*) test_fail "mode $mode: use pool or secondary" ;;
 esac
