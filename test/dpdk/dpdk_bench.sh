@@ -16,7 +16,8 @@
 # every get and put goes to the ops).  Each configuration runs REPEAT times
 # (default 3), interleaved; the table shows the median Mpps and the range.
 # Environment: DPDK_PLAIN, BUMP_FWD, BUMP_MEMPOOL_PLUGIN (set by meson),
-# DPDK_BENCH_SECONDS (default 2), DPDK_BENCH_REPEAT (default 3).
+# DPDK_BENCH_SECONDS (default 2), DPDK_BENCH_REPEAT (default 3),
+# DPDK_BENCH_PNG (a path: the medians as a bar chart there, with gnuplot).
 set -u
 . "$(dirname "$0")/dpdk_lib.sh"
 
@@ -107,3 +108,32 @@ EOF
 	fi
 	echo "| $mode | $cache | $(stat "a-$mode-$cache") | $(stat "b-$mode-$cache") | $c | $(ratio "$b" "$a") | $cr |"
 done
+
+[ -n "${DPDK_BENCH_PNG:-}" ] || exit 0
+command -v gnuplot >/dev/null || { echo "dpdk_bench: gnuplot not found: no plot"; exit 0; }
+for row in null:256 null:0 ring:256 ring-gen:256 ring-gen:0; do
+	IFS=: read -r mode cache <<EOF
+$row
+EOF
+	c=NaN
+	[ "$cache" = 256 ] && [ "$mode" != ring-gen ] && c=$(med "c-$mode-")
+	echo "\"$mode, cache $cache\" $(med "a-$mode-$cache") $(med "b-$mode-$cache") $c"
+done | sed 's/ -/ NaN/g' >"$out/plot.dat"
+gnuplot <<EOF
+set terminal pngcairo size 1200,600 noenhanced font ",10"
+set output "$DPDK_BENCH_PNG"
+set title "Forwarding over DPDK's net_null and net_ring, one lcore: Mpps (median), higher is better; log scale"
+set style data histogram
+set style histogram clustered gap 1
+set style fill solid 0.9 border -1
+set boxwidth 0.9
+set logscale y
+set yrange [1:*]
+set ylabel "Mpps"
+set grid ytics
+set key top left
+plot "$out/plot.dat" using 2:xtic(1) title "(a) DPDK ring_mp_mc", \
+     "" using 3 title "(b) bump mempool ops", \
+     "" using 4 title "(c) bump ports (bump-fwd)"
+EOF
+echo "dpdk_bench: plot in $DPDK_BENCH_PNG"

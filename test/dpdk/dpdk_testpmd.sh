@@ -28,7 +28,7 @@ out=$(mktemp -d) || test_fail "mktemp"
 trap 'rm -rf "$out"' EXIT
 
 # testpmd OPS PREFIX EXTRA: run it interactively for a few seconds, forwarding; the
-# hugepages it took while running go to $out/used-OPS, its output to $out/OPS.log.
+# most hugepages it held go to $out/used-OPS, its output to $out/OPS.log.
 testpmd() {
 	d=""
 	[ "$1" = bump ] && d=$plugin
@@ -39,8 +39,14 @@ testpmd() {
 			--mbuf-pool-ops-name="$1" --vdev=net_null0 --vdev=net_null1 -- -i $3 \
 			>"$out/$1.log" 2>&1 &
 	pid=$!
-	sleep 3
-	echo $((free0 - $(dpdk_free_hugepages))) >"$out/used-$1"
+	# The most it held while running (EAL --in-memory takes hugepages as it goes).
+	most=0
+	for _ in $(seq 12); do
+		sleep 0.5
+		used=$((free0 - $(dpdk_free_hugepages)))
+		[ $used -gt $most ] && most=$used
+	done
+	echo $most >"$out/used-$1"
 	wait $pid
 }
 

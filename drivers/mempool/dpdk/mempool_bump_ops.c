@@ -78,6 +78,12 @@ static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
 	void *remote[BMP_BATCH], *own[BMP_BATCH];
 	unsigned nr = 0, no = 0, others = 0;
 
+	/* One object (a PMD's or rte_pktmbuf_free's put with no DPDK cache): bump's inline put. */
+	if (n == 1 && p && bump_pool_put_fast(p, objs[0], p->cache_count)) {
+		bump_pool_set_cache_count(p, p->cache_count + 1);
+		BUMP_STAT_ADD(p->recycle.cached, 1);
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		if (p && bump_likely(bump_pool_owns(p, objs[i])))
 			own[no++] = objs[i];
@@ -86,7 +92,8 @@ static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
 		if (no == BMP_BATCH || nr == BMP_BATCH || i == n - 1) {
 			if (no)
 				bump_pool_put_bulk(p, own, no);
-			bump_put_bulk(remote, nr);
+			if (nr)
+				bump_put_bulk(remote, nr);
 			others += nr;
 			no = nr = 0;
 		}

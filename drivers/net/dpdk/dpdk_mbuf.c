@@ -49,6 +49,8 @@ struct dpdk_mbuf_src {
 	struct bump_pool *ctl;       /* any other thread's gets (PMD start), under lock */
 	pthread_mutex_t lock;
 	bool iova_va;
+	bool pool_gone;              /* its destroy already reported */
+	uint16_t bport, qid;
 };
 
 struct rte_mempool *dpdk_mbuf_home;
@@ -108,6 +110,11 @@ static unsigned dpdk_mbuf_src_alloc(struct dpdk_mbuf_src *s, void **objs, unsign
 {
 	unsigned got;
 
+	/* Destroyed while the port holds it: no more buffers (bump_port.h), as other drivers. */
+	if (bump_unlikely(bump_pool_destroyed(s->pool))) {
+		bump_port_rx_pool_gone(s->bport, s->qid, s->pool, &s->pool_gone);
+		return 0;
+	}
 	if (bump_likely(atomic_load_explicit(&s->pool->owner, memory_order_relaxed) ==
 			bump_thread_token())) {
 		dpdk_mbuf_last = s;
@@ -187,7 +194,7 @@ static struct rte_mempool *dpdk_mbuf_mempool(const char *name, unsigned n, uint1
 	return mp;
 }
 
-static int dpdk_mbuf_home_get(void)
+int dpdk_mbuf_home_get(void)
 {
 	pthread_mutex_lock(&dpdk_mbuf_home_lock);
 	if (!dpdk_mbuf_home)
@@ -247,6 +254,9 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 		return NULL;
 	}
 	s->iova_va = q->iova_va;
+	s->pool_gone = false;
+	s->bport = q->bport;
+	s->qid = q->qid;
 	pthread_mutex_init(&s->lock, NULL);
 	if (bump_pool_create(&pp, &s->ctl)) {
 		dpdk_mbuf_src_retire(s);

@@ -165,6 +165,8 @@ static inline rte_iova_t dpdk_page_iova(const struct bump_desc *d, const void *p
 #define DPDK_MBUF_HDR 128        /* sizeof(struct rte_mbuf): a buffer's first bytes */
 #define DPDK_MBUF_FRAME (DPDK_MBUF_HDR + RTE_PKTMBUF_HEADROOM)  /* where RX frames start */
 extern struct rte_mempool *dpdk_mbuf_home;  /* m->pool of every mbuf that is a bump buffer */
+/* Create home if it is not there yet (0, or a negative errno with a message). */
+int dpdk_mbuf_home_get(void);
 /* Whether @q's PMD can receive into mbufs that are its pool's buffers. */
 bool dpdk_mbuf_usable(const struct dpdk_rxq *q);
 /* The PMD's mempool for @q: its gets are buffers of q->pool (NULL: bump_last_error()). */

@@ -105,6 +105,11 @@ int dpdk_txq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_txq_conf 
 	q->nb_desc = conf->ring_size ? conf->ring_size : DPDK_RING_DEFAULT;
 	rte_eth_dev_adjust_nb_rx_tx_desc(dp->pid, NULL, &q->nb_desc);
 	q->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	/* Packets go out as their buffers' mbufs whatever the RX queues do (copy mode). */
+	if (dpdk_mbuf_home_get()) {
+		rte_free(q);
+		return -ENOMEM;  /* said why */
+	}
 	/* The PMD's ring, what a peer (net_ring) holds, and the lcore caches. */
 	n = q->nb_desc + DPDK_TX_HEADERS;
 	dpdk_obj_name(name, sizeof(name), "txh", dp->bport, qid);
