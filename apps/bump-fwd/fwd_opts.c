@@ -56,6 +56,7 @@ static const struct option fwd_long_opts[] = {
 	{ "mbuf-size", required_argument, NULL, OPT_MBUF_SIZE },
 	{ "auto-start", no_argument, NULL, OPT_AUTO_START },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -109,6 +110,7 @@ static void fwd_opts_usage(FILE *out)
 		"                       %.0f s for the built-in run); SIGINT/SIGTERM stop cleanly\n"
 		"  --stats-period SEC   seconds between stats lines (default 1; 0: summary only)\n"
 		"  -h, --help           this text\n"
+		"  --version            print bump's version\n"
 		"\n"
 		"testpmd's names are accepted for the same settings:\n"
 		"  --forward-mode MODE  --fwd MODE\n"
@@ -395,6 +397,9 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 			break;
 		case 'h':
 			fwd_opts_usage(stdout);
+			return FWD_OPTS_EXIT_OK;
+		case 'V':
+			printf("bump-fwd %s\n", bump_version());
 			return FWD_OPTS_EXIT_OK;
 		default:
 			fprintf(stderr, "bump-fwd: unknown or incomplete option '%s'; see bump-fwd "
