@@ -12,6 +12,7 @@
 #include "bump_ring.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,9 @@ static void *demo_returner(void *arg)
 	for (uint64_t done = 0; done < d->n;) {
 		unsigned k = bump_ring_dequeue_burst(d->handoff, bufs, BURST);
 
+		/* Nothing yet: let the sender run (it may share this CPU: taskset -c 0). */
+		if (!k)
+			sched_yield();
 		bump_put_bulk(bufs, k);
 		done += k;
 	}
@@ -79,14 +83,28 @@ static double demo_cross_thread(struct bump_pool *pool, uint64_t n)
 
 	if (bump_ring_create(1024, &d.handoff))
 		return -1;
-	pthread_create(&t, NULL, demo_returner, &d);
+	if (pthread_create(&t, NULL, demo_returner, &d)) {
+		bump_ring_free(d.handoff);
+		return -1;
+	}
 	t0 = bump_time_ns();
 	for (uint64_t sent = 0; sent < n;) {
 		unsigned got = bump_pool_alloc_bulk(pool, bufs, BUMP_MIN((uint64_t)BURST, n - sent));
 		unsigned k = 0;
 
-		while (k < got)
-			k += bump_ring_enqueue_burst(d.handoff, bufs + k, got - k);
+		/*
+		 * No buffer (all in the ring or not yet recycled) or a full ring:
+		 * the returner must run first, and on one CPU it only does if we yield.
+		 */
+		if (!got)
+			sched_yield();
+		while (k < got) {
+			unsigned e = bump_ring_enqueue_burst(d.handoff, bufs + k, got - k);
+
+			if (!e)
+				sched_yield();
+			k += e;
+		}
 		sent += got;
 	}
 	pthread_join(t, NULL);
