@@ -8,7 +8,7 @@ count=${1:-256}
 sysfs=/proc/sys/vm/nr_hugepages
 
 if [ "$(id -u)" != 0 ]; then
-	echo "hugepages: not root: bump will use 4 KiB pages (run: sudo $0 $count)" >&2
+	echo "hugepages: not root: bump will use 4 KiB pages (run as root: $0 $count)" >&2
 	exit 0
 fi
 if ! echo "$count" > "$sysfs" 2>/dev/null; then

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench_shim.h"
+#include "bump_common.h"
 
 namespace {
 
@@ -184,9 +185,14 @@ int main(int argc, char **argv)
 	bool quick = false;
 
 	args.push_back(argv[0]);
-	for (int i = 1; i < argc; i++)
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--version")) {
+			printf("bump-bench %s\n", bump_version());
+			return 0;
+		}
 		if (!strcmp(argv[i], "--quick"))
 			quick = true;
+	}
 	if (quick)
 		args.push_back(quick_min_time);
 	for (int i = 1; i < argc; i++)

@@ -209,6 +209,8 @@ struct fwd_stats *fwd_stats_new(const struct fwd_app *app);
 void fwd_stats_free(struct fwd_stats *st);
 /* Remember counters now: the start of the measured interval. */
 void fwd_stats_begin(struct fwd_stats *st);
+/* After every lcore's first poll: the pools' shares start from here. */
+void fwd_stats_rings_filled(struct fwd_stats *st);
 /* Print one line per port for the interval since the last call. */
 void fwd_stats_print_interval(struct fwd_stats *st);
 /* The summary since fwd_stats_begin(). */

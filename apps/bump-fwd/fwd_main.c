@@ -136,8 +136,13 @@ static int fwd_run(struct fwd_app *app, const sigset_t *sigs)
 		fwd_stats_begin(st);
 	}
 	fwd_lcores_sync(app);  /* 2: go */
-	if (!atomic_load(&app->abort))
+	if (!atomic_load(&app->abort)) {
+		/* Each lcore's first poll fills its RX rings (fwd_lcore_first_poll): microseconds. */
+		while (atomic_load(&app->lcores_polled) < app->nb_lcores)
+			nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
+		fwd_stats_rings_filled(st);
 		fwd_wait_and_report(app, st, sigs);
+	}
 	atomic_store(&app->stop, true);
 	fwd_lcores_sync(app);  /* 3: forwarding stopped */
 	if (!atomic_load(&app->abort)) {

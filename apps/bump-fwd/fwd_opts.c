@@ -28,6 +28,8 @@ enum {
 	OPT_PORT = 256, OPT_FWD, OPT_BURST, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_LCORES,
 	OPT_DURATION, OPT_NB_MBUFS, OPT_BUF_SIZE, OPT_TXPKTS, OPT_ETH_PEER, OPT_NO_HUGE,
 	OPT_STATS_PERIOD, OPT_TX_FIRST, OPT_TEST_LEAK,
+	/* testpmd's names for the same settings (issue 12) */
+	OPT_NB_CORES, OPT_TOTAL_NUM_MBUFS, OPT_MBUF_SIZE, OPT_AUTO_START,
 };
 
 static const struct option fwd_long_opts[] = {
@@ -48,7 +50,13 @@ static const struct option fwd_long_opts[] = {
 	{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
 	{ "tx-first", optional_argument, NULL, OPT_TX_FIRST },
 	{ "test-leak", required_argument, NULL, OPT_TEST_LEAK },  /* hidden: for test/fwd */
+	{ "forward-mode", required_argument, NULL, OPT_FWD },
+	{ "nb-cores", required_argument, NULL, OPT_NB_CORES },
+	{ "total-num-mbufs", required_argument, NULL, OPT_TOTAL_NUM_MBUFS },
+	{ "mbuf-size", required_argument, NULL, OPT_MBUF_SIZE },
+	{ "auto-start", no_argument, NULL, OPT_AUTO_START },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -102,13 +110,28 @@ static void fwd_opts_usage(FILE *out)
 		"                       %.0f s for the built-in run); SIGINT/SIGTERM stop cleanly\n"
 		"  --stats-period SEC   seconds between stats lines (default 1; 0: summary only)\n"
 		"  -h, --help           this text\n"
+		"  --version            print bump's version\n"
+		"\n"
+		"testpmd's names are accepted for the same settings:\n"
+		"  --forward-mode MODE  --fwd MODE\n"
+		"  --nb-cores N         N forwarding threads: the first N CPUs of --lcores, or\n"
+		"                       without --lcores the last N CPUs of the affinity\n"
+		"  --total-num-mbufs N  buffers of all ports together: --nb-mbufs N/ports\n"
+		"                       (rounded up)\n"
+		"  --mbuf-size BYTES    buffer size with headroom: --buf-size rounded up to a\n"
+		"                       power of two (testpmd's 2176 gives 4096)\n"
+		"  --auto-start         accepted and ignored: bump-fwd always starts forwarding\n"
+		"  (--burst, --rxq, --txq, --rxd, --txd, --txpkts, --eth-peer, --tx-first and\n"
+		"  --stats-period already have testpmd's names and meaning)\n"
 		"\n"
 		"Stats, every period and in the summary:\n"
-		"  per port   rx/tx Mpps; drop = imissed + packets TX refused (freed here);\n"
-		"             nombuf; its pools' allocations per second and how the owner's\n"
-		"             cache was fed: fast (recycled into it directly), refill (from\n"
-		"             the recycle ring), slow (from the arena); recycling split as\n"
-		"             cached / ring; buffers in flight now\n"
+		"  per port   rx/tx Mpps (the summary adds bytes and Gbps: frame bytes, no\n"
+		"             preamble or gap); drop = imissed + packets TX refused (freed\n"
+		"             here); nombuf; its pools' allocations per second and how the\n"
+		"             owner's cache was fed: fast (recycled into it directly), refill\n"
+		"             (from the recycle ring), slow (from the arena), counted after the\n"
+		"             RX rings' first fill ('alloc none' for a sink); recycling split\n"
+		"             as cached / ring; buffers in flight now\n"
 		"  per lcore  busy share, TSC cycles per packet, CPU time the thread got\n"
 		"\n"
 		"Exit status: 0; 2 for a bad command line; 1 when setup failed or a pool still\n"
@@ -232,6 +255,40 @@ static int fwd_opts_eth_peer(const char *arg, struct fwd_config *cfg)
 	return 0;
 }
 
+/*
+ * testpmd's --nb-cores N: the first N of --lcores, or without --lcores the
+ * last N CPUs of the affinity (the default thread's CPU is the last one).
+ */
+static int fwd_opts_nb_cores(unsigned n, struct fwd_config *cfg)
+{
+	cpu_set_t allowed;
+	unsigned avail;
+
+	if (cfg->nb_lcores) {
+		if (n > cfg->nb_lcores) {
+			fprintf(stderr, "bump-fwd: --nb-cores %u but --lcores lists %u CPUs: list "
+				"more CPUs or lower --nb-cores\n", n, cfg->nb_lcores);
+			return -1;
+		}
+		cfg->nb_lcores = n;
+		return 0;
+	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		perror("bump-fwd: sched_getaffinity");
+		return -1;
+	}
+	avail = (unsigned)CPU_COUNT(&allowed);
+	if (n > avail) {
+		fprintf(stderr, "bump-fwd: --nb-cores %u but this process may use %u CPUs (`taskset "
+			"-cp $$`): lower --nb-cores\n", n, avail);
+		return -1;
+	}
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &allowed) && avail-- <= n)
+			cfg->lcores[cfg->nb_lcores++] = cpu;
+	return 0;
+}
+
 static void fwd_opts_defaults(struct fwd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -246,7 +303,8 @@ static void fwd_opts_defaults(struct fwd_config *cfg)
 
 enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cfg)
 {
-	unsigned txq = 0;
+	unsigned txq = 0, nb_cores = 0, total_mbufs = 0;
+	bool nb_mbufs_set = false;
 	int c, err = 0;
 
 	fwd_opts_defaults(cfg);
@@ -292,6 +350,22 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 			break;
 		case OPT_NB_MBUFS:
 			err = fwd_opts_uint("nb-mbufs", optarg, 64, BUMP_ARENA_PAGES_MAX, &cfg->nb_mbufs);
+			nb_mbufs_set = true;
+			break;
+		case OPT_TOTAL_NUM_MBUFS:
+			err = fwd_opts_uint("total-num-mbufs", optarg, 64,
+					    (unsigned long)BUMP_ARENA_PAGES_MAX * FWD_MAX_PORTS, &total_mbufs);
+			break;
+		case OPT_MBUF_SIZE:
+			err = fwd_opts_uint("mbuf-size", optarg, 1, 1u << 20, &cfg->buf_size);
+			cfg->buf_size = cfg->buf_size < 1024 ? 1024 : cfg->buf_size;
+			while (cfg->buf_size & (cfg->buf_size - 1))
+				cfg->buf_size += cfg->buf_size & -cfg->buf_size;
+			break;
+		case OPT_NB_CORES:
+			err = fwd_opts_uint("nb-cores", optarg, 1, FWD_MAX_LCORES, &nb_cores);
+			break;
+		case OPT_AUTO_START:
 			break;
 		case OPT_BUF_SIZE:
 			err = fwd_opts_uint("buf-size", optarg, 1024, 1u << 20, &cfg->buf_size);
@@ -326,6 +400,9 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 		case 'h':
 			fwd_opts_usage(stdout);
 			return FWD_OPTS_EXIT_OK;
+		case 'V':
+			printf("bump-fwd %s\n", bump_version());
+			return FWD_OPTS_EXIT_OK;
 		default:
 			fprintf(stderr, "bump-fwd: unknown or incomplete option '%s'; see bump-fwd "
 				"--help\n", argv[optind - 1]);
@@ -347,6 +424,23 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 	}
 	if (cfg->duration < 0)
 		cfg->duration = cfg->embedded ? FWD_DEFAULT_DURATION : 0;
+	if (nb_cores && fwd_opts_nb_cores(nb_cores, cfg))
+		return FWD_OPTS_EXIT_ERR;
+	if (total_mbufs) {
+		if (nb_mbufs_set) {
+			fprintf(stderr, "bump-fwd: give --nb-mbufs (per port) or --total-num-mbufs (all "
+				"ports), not both\n");
+			return FWD_OPTS_EXIT_ERR;
+		}
+		cfg->nb_mbufs = (total_mbufs + cfg->nb_ports - 1) / cfg->nb_ports;
+		if (cfg->nb_mbufs < 64 || cfg->nb_mbufs > BUMP_ARENA_PAGES_MAX) {
+			fprintf(stderr, "bump-fwd: --total-num-mbufs %u gives %u buffers to each of %u "
+				"ports: give from %u to %lu\n", total_mbufs, cfg->nb_mbufs,
+				cfg->nb_ports, 64 * cfg->nb_ports,
+				(unsigned long)BUMP_ARENA_PAGES_MAX * cfg->nb_ports);
+			return FWD_OPTS_EXIT_ERR;
+		}
+	}
 	if (!cfg->nb_rxq)
 		cfg->nb_rxq = 1;
 	cfg->nb_txq = txq ? txq : cfg->nb_rxq;

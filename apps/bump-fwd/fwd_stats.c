@@ -117,6 +117,35 @@ void fwd_stats_begin(struct fwd_stats *st)
 	st->prev = st->begin;
 }
 
+/*
+ * Every RX queue has been polled once: the RX rings' first fill, all from
+ * the arena, is setup rather than forwarding, so the pools' counters start
+ * here (else a sink's pool, which allocates nothing more, shows "slow
+ * 100%").  Packet counters still start at fwd_stats_begin, so the summary
+ * counts every frame a checking sim port saw.
+ */
+void fwd_stats_rings_filled(struct fwd_stats *st)
+{
+	fwd_stats_snap(st->app, &st->now);
+	for (unsigned p = 0; p < st->app->nb_ports; p++) {
+		const struct fwd_port_snap *n = &st->now.port[p];
+		struct fwd_port_snap *b = &st->begin.port[p];
+
+		b->a_fast = n->a_fast;
+		b->a_slow = n->a_slow;
+		b->a_refill = n->a_refill;
+		b->r_cached = n->r_cached;
+		b->r_ring = n->r_ring;
+	}
+	st->prev = st->begin;  /* no stats line yet: the main thread prints them */
+}
+
+/* Gigabits per second from bytes in @ns: the frames' bytes, without preamble and gap. */
+static double fwd_gbps(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes * 8 / (double)ns : 0.0;
+}
+
 static double fwd_pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
@@ -140,14 +169,19 @@ static void fwd_stats_port_line(unsigned p, const struct fwd_snap *a, const stru
 	uint64_t refill = y->a_refill - x->a_refill;
 	uint64_t cached = y->r_cached - x->r_cached, ring = y->r_ring - x->r_ring;
 	uint64_t fed = cached + refill + slow;
+	char shares[96] = "alloc none", recycled[64] = "recycle none";
 
+	/* A sink's pools allocate nothing after the RX ring's fill: no shares to show. */
+	if (fed)
+		snprintf(shares, sizeof(shares), "alloc %.2fM/s fast %.1f%% slow %.1f%% refill %.1f%%",
+			 fwd_rate(alloc, ns), fwd_pct(cached, fed), fwd_pct(slow, fed),
+			 fwd_pct(refill, fed));
+	if (cached + ring)
+		snprintf(recycled, sizeof(recycled), "recycle cached %.1f%% ring %.1f%%",
+			 fwd_pct(cached, cached + ring), fwd_pct(ring, cached + ring));
 	printf("%sport %u rx %7.3f Mpps tx %7.3f Mpps drop %" PRIu64 " nombuf %" PRIu64
-	       " | alloc %.2fM/s fast %.1f%% slow %.1f%% refill %.1f%%"
-	       " | recycle cached %.1f%% ring %.1f%% | inflight %" PRIu64 "\n",
-	       prefix, p, fwd_rate(rx, ns), fwd_rate(tx, ns), drops, nombuf,
-	       fwd_rate(alloc, ns), fwd_pct(cached, fed), fwd_pct(slow, fed), fwd_pct(refill, fed),
-	       fwd_pct(cached, cached + ring), fwd_pct(ring, cached + ring),
-	       y->inflight);
+	       " | %s | %s | inflight %" PRIu64 "\n", prefix, p, fwd_rate(rx, ns), fwd_rate(tx, ns),
+	       drops, nombuf, shares, recycled, y->inflight);
 }
 
 /*
@@ -224,7 +258,7 @@ void fwd_stats_print_summary(struct fwd_stats *st)
 {
 	const struct fwd_app *app = st->app;
 	const struct fwd_snap *a = &st->begin, *b = &st->now;
-	uint64_t ns, total = 0;
+	uint64_t ns, total = 0, bytes = 0;
 	double secs;
 
 	fwd_stats_snap(app, &st->now);
@@ -236,11 +270,14 @@ void fwd_stats_print_summary(struct fwd_stats *st)
 	for (unsigned p = 0; p < app->nb_ports; p++) {
 		const struct fwd_port_snap *x = &a->port[p], *y = &b->port[p];
 		uint64_t rx = y->q.ipackets - x->q.ipackets, tx = y->q.opackets - x->q.opackets;
+		uint64_t rxb = y->q.ibytes - x->q.ibytes, txb = y->q.obytes - x->q.obytes;
 
-		printf("port %u %s: rx %" PRIu64 " (%.3f Mpps) tx %" PRIu64 " (%.3f Mpps) "
+		printf("port %u %s: rx %" PRIu64 " (%.3f Mpps, %" PRIu64 " bytes, %.3f Gbps) tx %"
+		       PRIu64 " (%.3f Mpps, %" PRIu64 " bytes, %.3f Gbps) "
 		       "imissed %" PRIu64 " tx-dropped %" PRIu64 " rx_nombuf %" PRIu64
 		       " ierrors %" PRIu64 " oerrors %" PRIu64 "\n",
-		       p, app->ports[p].info.name, rx, fwd_rate(rx, ns), tx, fwd_rate(tx, ns),
+		       p, app->ports[p].info.name, rx, fwd_rate(rx, ns), rxb, fwd_gbps(rxb, ns), tx,
+		       fwd_rate(tx, ns), txb, fwd_gbps(txb, ns),
 		       y->q.imissed - x->q.imissed, y->tx_drop - x->tx_drop,
 		       (y->q.rx_nombuf - x->q.rx_nombuf) + (y->nobuf - x->nobuf),
 		       y->q.ierrors - x->q.ierrors, y->q.oerrors - x->q.oerrors);
@@ -253,6 +290,7 @@ void fwd_stats_print_summary(struct fwd_stats *st)
 #endif
 		/* rxonly forwards nothing: what it consumed is its throughput. */
 		total += app->cfg.engine->uses_tx ? y->fwd_tx - x->fwd_tx : y->fwd_rx - x->fwd_rx;
+		bytes += app->cfg.engine->uses_tx ? txb : rxb;
 	}
 	for (unsigned l = 0; l < app->nb_lcores; l++) {
 		const struct fwd_cpu_usage *u = &app->lcores[l].usage;
@@ -270,9 +308,11 @@ void fwd_stats_print_summary(struct fwd_stats *st)
 		       u->wall_ns && u->cpu_ns < u->wall_ns / 100 * 99 ?
 		       " (CPU shared with other processes: rates are not the forwarder's own)" : "");
 	}
-	printf("bump-fwd: %" PRIu64 " packets %s in %.2f s: %.3f Mpps (%.3f Mpps per lcore)\n",
+	printf("bump-fwd: %" PRIu64 " packets %s in %.2f s: %.3f Mpps (%.3f Mpps per lcore), "
+	       "%" PRIu64 " bytes %s by the ports: %.3f Gbps\n",
 	       total, app->cfg.engine->uses_tx ? "forwarded" : "received", secs,
-	       fwd_rate(total, ns), fwd_rate(total, ns) / app->nb_lcores);
+	       fwd_rate(total, ns), fwd_rate(total, ns) / app->nb_lcores, bytes,
+	       app->cfg.engine->uses_tx ? "sent" : "received", fwd_gbps(bytes, ns));
 	fflush(stdout);
 }
 

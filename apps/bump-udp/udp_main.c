@@ -45,6 +45,7 @@ static void udp_usage(FILE *f)
 		"  --duration SECONDS   stop after this long (default: at SIGINT/SIGTERM)\n"
 		"  --stats-period SEC   seconds between stats lines (default 1; 0: summary only)\n"
 		"  -h, --help           this text\n"
+		"  --version            print bump's version\n"
 		"\n"
 		"Exits 1 when a datagram was corrupt or a buffer is still in flight at exit.\n"
 		"Ports on io_uring for bump-fwd and other port API users: uring:<ifname>,\n"
@@ -100,6 +101,7 @@ static int udp_opts(int argc, char **argv, struct udp_cfg *cfg)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "stats-period", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_addr = false;
@@ -177,6 +179,9 @@ static int udp_opts(int argc, char **argv, struct udp_cfg *cfg)
 		}
 		case 'h':
 			udp_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("bump-udp %s\n", bump_version());
 			exit(0);
 		default:
 			udp_usage(stderr);

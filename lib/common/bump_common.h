@@ -56,6 +56,9 @@ static inline uintptr_t bump_thread_token(void)
 /* Monotonic nanoseconds (CLOCK_MONOTONIC); for stats and timeouts only. */
 BUMP_API uint64_t bump_time_ns(void);
 
+/* The version of libbump, e.g. "0.1.0" (meson's project version): for --version. */
+BUMP_API const char *bump_version(void);
+
 #ifdef __cplusplus
 }
 #endif

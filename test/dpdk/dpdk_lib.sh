@@ -24,7 +24,7 @@ dpdk_eal_mem() {
 	huge)
 		free=$(dpdk_free_hugepages)
 		[ "$free" -ge 128 ] || test_skip "needs 128 free 2 MiB hugepages, $free are free: run " \
-			"'sudo scripts/hugepages.sh' (the nohuge variant of this test runs without)"
+			"'scripts/hugepages.sh' as root (the nohuge variant of this test runs without)"
 		echo "--in-memory"
 		;;
 	*) test_fail "memory mode $1: use nohuge or huge" ;;

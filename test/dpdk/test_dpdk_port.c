@@ -518,7 +518,7 @@ int main(int argc, char **argv)
 	huge = !strcmp(argv[1], "huge");
 	snprintf(prefix, sizeof(prefix), "--file-prefix=bmpd-test-%d", (int)getpid());
 	if (huge && bump_mem_free_hugepages(BUMP_PAGE_2M, BUMP_NUMA_ANY) < 128) {
-		printf("SKIP: needs 128 free 2 MiB hugepages (run sudo scripts/hugepages.sh); the "
+		printf("SKIP: needs 128 free 2 MiB hugepages (run scripts/hugepages.sh as root); the "
 		       "nohuge variant runs without\n");
 		return 77;
 	}

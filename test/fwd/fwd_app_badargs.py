@@ -20,6 +20,8 @@ CASES = [
     (['--port', 'sim:bogus=1'], "unknown argument 'bogus'", None),
     (['--port', 'nosuchdriver:x'], "no driver named 'nosuchdriver'", None),
     (['--rxq', '2', '--port', 'sim:mode=loopback'], 'lower --rxq', None),
+    (['--total-num-mbufs', '4096'], 'not both', None),  # the run gives --nb-mbufs too
+    (['--lcores', '0', '--nb-cores', '2'], 'lower --nb-cores', None),
 ]
 
 

@@ -17,6 +17,8 @@ unmapped TX.  Checks:
                      buffers (the --test-leak case)
   --expect-fail RE   the check itself under test: the run must fail a check
                      whose message matches RE (and nothing else)
+  --no-alloc P       port P's pools allocate nothing after their RX rings'
+                     fill (a sink): its summary says "alloc none", not shares
   --min-packets N    more than N packets (default 0)
   --timeout S        kill bump-fwd after S seconds (default 60)
   --need-cpus N      skip (exit 77) on a machine with fewer CPUs for this process
@@ -33,6 +35,11 @@ SIM = re.compile(r"sim port (\d+): sink frames (\d+) bad_format (\d+) bad_csum (
                  r"seq_gaps (\d+) seq_errors (\d+) dma_faults (\d+) tx_unmapped (\d+)")
 PORT = re.compile(r"^port (\d+) \S+: rx (\d+) .*tx (\d+) .*imissed (\d+) tx-dropped (\d+) "
                   r"rx_nombuf (\d+) ierrors (\d+) oerrors (\d+)", re.M)
+# Bytes beside packets: each summary port line, and the run's total.
+PORT_BYTES = re.compile(r"^port (\d+) \S+: rx (\d+) \([\d.]+ Mpps, (\d+) bytes, ([\d.]+) Gbps\) "
+                        r"tx (\d+) \([\d.]+ Mpps, (\d+) bytes, ([\d.]+) Gbps\)", re.M)
+TOTAL_BYTES = re.compile(r"^bump-fwd: \d+ packets .*, (\d+) bytes (?:sent|received) by the ports: "
+                         r"([\d.]+) Gbps$", re.M)
 CLEAN = "bump-fwd: all pools destroyed with 0 buffers in flight"
 
 
@@ -49,6 +56,26 @@ def fail(msg, out, err):
     sys.exit(1)
 
 
+def check_bytes(secs, no_alloc, out, err):
+    """Bytes and Gbps beside packets; "alloc none" for a port that allocates nothing."""
+    lines = PORT_BYTES.findall(out)
+    if not lines or not TOTAL_BYTES.search(out):
+        fail("no bytes and Gbps in the summary", out, err)
+    for port, *dirs in lines:
+        for pkts, nbytes, gbps in (dirs[0:3], dirs[3:6]):
+            pkts, nbytes, gbps = int(pkts), int(nbytes), float(gbps)
+            # An Ethernet frame is 14 to 9018 bytes; Gbps is bytes * 8 over the run.
+            if not 14 * pkts <= nbytes <= 9018 * pkts:
+                fail(f"port {port}: {nbytes} bytes for {pkts} packets", out, err)
+            if abs(gbps - nbytes * 8 / secs / 1e9) > 0.002 + gbps * 0.01:
+                fail(f"port {port}: {gbps} Gbps for {nbytes} bytes in {secs} s", out, err)
+    for port in no_alloc:
+        pool = re.search(rf"^      port {port} rx .* \| (alloc [^|]*)\|", out, re.M)
+        if not pool or pool.group(1).strip() != "alloc none":
+            fail(f"port {port} allocates nothing, but its summary says "
+                 f"'{pool.group(1).strip() if pool else '(no pool line)'}'", out, err)
+
+
 def main():
     argv = sys.argv[1:]
     if "--" in argv:
@@ -61,6 +88,7 @@ def main():
     ap.add_argument("--sink-port", type=int, action="append", default=[])
     ap.add_argument("--expect-leak")
     ap.add_argument("--min-packets", type=int, default=0)
+    ap.add_argument("--no-alloc", type=int, action="append", default=[])
     ap.add_argument("--lossless", action="store_true")
     ap.add_argument("--expect-fail")
     ap.add_argument("--timeout", type=float, default=60)
@@ -100,6 +128,7 @@ def main():
     packets = int(m.group(1))
     if packets <= a.min_packets:
         fail(f"{packets} packets {m.group(2)}; expected more than {a.min_packets}", out, err)
+    check_bytes(float(m.group(3)), a.no_alloc, out, err)
     sims = {int(s[0]): [int(x) for x in s[1:]] for s in SIM.findall(out)}
     for port, (frames, bad_format, bad_csum, _gaps, seq_err, dma, unmapped) in sims.items():
         if bad_format or bad_csum or seq_err or dma or unmapped:
