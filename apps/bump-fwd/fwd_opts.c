@@ -29,7 +29,7 @@ enum {
 	OPT_DURATION, OPT_NB_MBUFS, OPT_BUF_SIZE, OPT_TXPKTS, OPT_ETH_PEER, OPT_NO_HUGE,
 	OPT_STATS_PERIOD, OPT_TX_FIRST, OPT_TEST_LEAK,
 	/* testpmd's names for the same settings (issue 12) */
-	OPT_NB_CORES, OPT_TOTAL_NUM_MBUFS, OPT_MBUF_SIZE, OPT_AUTO_START,
+	OPT_NB_CORES, OPT_TOTAL_NUM_MBUFS, OPT_MBUF_SIZE, OPT_AUTO_START, OPT_LOG_LEVEL,
 };
 
 static const struct option fwd_long_opts[] = {
@@ -55,6 +55,7 @@ static const struct option fwd_long_opts[] = {
 	{ "total-num-mbufs", required_argument, NULL, OPT_TOTAL_NUM_MBUFS },
 	{ "mbuf-size", required_argument, NULL, OPT_MBUF_SIZE },
 	{ "auto-start", no_argument, NULL, OPT_AUTO_START },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -109,6 +110,8 @@ static void fwd_opts_usage(FILE *out)
 		"  --duration SECONDS   stop after this long (default: until Ctrl-C with --port,\n"
 		"                       %.0f s for the built-in run); SIGINT/SIGTERM stop cleanly\n"
 		"  --stats-period SEC   seconds between stats lines (default 1; 0: summary only)\n"
+		"  --log-level LEVEL    bump's messages from this level up: error, warning, info\n"
+		"                       (default) or debug\n"
 		"  -h, --help           this text\n"
 		"  --version            print bump's version\n"
 		"\n"
@@ -133,6 +136,13 @@ static void fwd_opts_usage(FILE *out)
 		"             RX rings' first fill ('alloc none' for a sink); recycling split\n"
 		"             as cached / ring; buffers in flight now\n"
 		"  per lcore  busy share, TSC cycles per packet, CPU time the thread got\n"
+		"\n"
+		"Environment:\n"
+		"  BUMP_EAL_ARGS        DPDK EAL arguments for dpdk: ports, split on white space\n"
+		"                       (e.g. \"--in-memory --vdev=net_ring0\"; default: bump's own)\n"
+		"  BUMP_CHECKED=1|0     checked mode for every pool and port: each double put\n"
+		"                       caught, TX packet handles checked (on in sanitizer builds)\n"
+		"  BUMP_NO_AVX512=1     the portable bulk loops even on a CPU with AVX-512\n"
 		"\n"
 		"Exit status: 0; 2 for a bad command line; 1 when setup failed or a pool still\n"
 		"had buffers in flight after the ports stopped (the message names the pool).\n",
@@ -228,6 +238,22 @@ static int fwd_opts_lcores(const char *arg, struct fwd_config *cfg)
 bad:
 	fprintf(stderr, "bump-fwd: --lcores '%s': give CPU numbers and ranges, e.g. 1 or 2-3,5\n",
 		arg);
+	return -1;
+}
+
+/* --log-level: applies at once, so the rest of the set-up obeys it. */
+static int fwd_opts_log_level(const char *arg)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+
+	static_assert(BUMP_LOG_ERR == 0 && BUMP_LOG_DEBUG == 3, "names[] follows the levels");
+
+	for (unsigned i = 0; i < BUMP_ARRAY_SIZE(names); i++)
+		if (!strcmp(arg, names[i])) {
+			bump_log_set_level((enum bump_log_level)i);
+			return 0;
+		}
+	fprintf(stderr, "bump-fwd: --log-level '%s': use error, warning, info or debug\n", arg);
 	return -1;
 }
 
@@ -396,6 +422,9 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 			break;
 		case OPT_TEST_LEAK:
 			err = fwd_opts_uint("test-leak", optarg, 1, BUMP_POOL_CACHE_SIZE, &cfg->test_leak);
+			break;
+		case OPT_LOG_LEVEL:
+			err = fwd_opts_log_level(optarg);
 			break;
 		case 'h':
 			fwd_opts_usage(stdout);

@@ -3,6 +3,7 @@
 """bump-fwd with a bad command line (issue 10 item 10): every case exits 2,
 as --help promises, with a message that says what is wrong; none leaves a
 pool with buffers in flight (a setup failure still tears down cleanly).
+And --log-level does what it says.
 
 Usage: fwd_app_badargs.py BUMP_FWD
 """
@@ -22,7 +23,22 @@ CASES = [
     (['--rxq', '2', '--port', 'sim:mode=loopback'], 'lower --rxq', None),
     (['--total-num-mbufs', '4096'], 'not both', None),  # the run gives --nb-mbufs too
     (['--lcores', '0', '--nb-cores', '2'], 'lower --nb-cores', None),
+    (['--log-level', 'loud'], "--log-level 'loud'", None),
 ]
+
+
+def log_level_works(fwd):
+    """--log-level debug shows bump's debug lines; the default level hides them."""
+    base = [fwd, '--duration', '0.1', '--nb-mbufs', '1024', '--stats-period', '0']
+    quiet = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    loud = subprocess.run(base + ['--log-level', 'debug'], capture_output=True, text=True,
+                          timeout=60)
+    ok = (quiet.returncode == 0 and loud.returncode == 0 and
+          'bump: debug:' not in quiet.stderr and 'bump: debug:' in loud.stderr)
+    print(f"{'ok' if ok else 'FAIL'} --log-level debug shows debug lines, the default does not")
+    if not ok:
+        print(quiet.stderr, loud.stderr)
+    return ok
 
 
 def main():
@@ -46,7 +62,7 @@ def main():
         else:
             print(f"ok {' '.join(args)}: exit 2")
     print(f'{len(CASES) - failed} of {len(CASES)} bad command lines exit 2')
-    return 1 if failed else 0
+    return 1 if failed or not log_level_works(fwd) else 0
 
 
 if __name__ == '__main__':
