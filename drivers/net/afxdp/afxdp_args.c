@@ -9,6 +9,7 @@
  * caller's network namespace, which is where the socket will be bound.
  */
 #include "afxdp.h"
+#include "bump_netdev.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,29 +28,6 @@
 #define AFXDP_USAGE "afxdp:<ifname>[,queue=N][,mode=native|skb][,zc=auto|on|off]"
 
 /* An ioctl on the interface, through a throwaway socket of the caller's namespace. */
-static int afxdp_ifioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
-	memcpy(ifr->ifr_name, ifname, strnlen(ifname, IF_NAMESIZE - 1));
-	if (ioctl(fd, req, ifr) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	return ret;
-}
-
-static int afxdp_ethtool(const char *ifname, void *cmd)
-{
-	struct ifreq ifr = { .ifr_data = cmd };
-
-	return afxdp_ifioctl(ifname, SIOCETHTOOL, &ifr);
-}
-
 /* Entries of /sys/class/net/<if>/queues named @prefix*; negative errno if unreadable. */
 static int afxdp_sysfs_count_queues(const char *ifname, const char *prefix)
 {
@@ -79,7 +57,7 @@ static int afxdp_queue_count(const char *ifname, uint32_t *count)
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 	int rx, tx;
 
-	if (afxdp_ethtool(ifname, &ch) == 0) {
+	if (bump_netdev_ethtool(ifname, &ch) == 0) {
 		rx = (int)(ch.combined_count + ch.rx_count);
 		tx = (int)(ch.combined_count + ch.tx_count);
 		if (rx > 0 && tx > 0) {
@@ -207,45 +185,10 @@ int afxdp_args_parse(const char *devargs, struct afxdp_args *a)
 
 int afxdp_netdev_info(const struct afxdp_args *a, uint8_t mac[6], uint16_t *mtu)
 {
-	struct ifreq ifr;
-	int ret;
-
-	memset(&ifr, 0, sizeof(ifr));
-	ret = afxdp_ifioctl(a->ifname, SIOCGIFHWADDR, &ifr);
-	if (ret)
-		return bump_error(-ret, "afxdp: reading the MAC address of %s: %s", a->ifname,
-				  strerror(-ret));
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	memset(&ifr, 0, sizeof(ifr));
-	ret = afxdp_ifioctl(a->ifname, SIOCGIFMTU, &ifr);
-	if (ret)
-		return bump_error(-ret, "afxdp: reading the MTU of %s: %s", a->ifname,
-				  strerror(-ret));
-	*mtu = (uint16_t)BUMP_MIN(ifr.ifr_mtu, UINT16_MAX);
-	return 0;
+	return bump_netdev_mac_mtu("afxdp", a->ifname, mac, mtu);
 }
 
 int afxdp_netdev_link(const struct afxdp_args *a, struct bump_port_link *link)
 {
-	struct ethtool_cmd cmd = { .cmd = ETHTOOL_GSET };
-	struct ifreq ifr;
-	int ret;
-
-	memset(&ifr, 0, sizeof(ifr));
-	ret = afxdp_ifioctl(a->ifname, SIOCGIFFLAGS, &ifr);
-	if (ret)
-		return bump_error(-ret, "afxdp: reading the flags of %s: %s", a->ifname,
-				  strerror(-ret));
-	/* IFF_RUNNING is the operational state: carrier up, not just admin up. */
-	link->up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-	link->full_duplex = true;
-	link->speed_mbps = 0;
-	/* Speed and duplex are optional: virtual interfaces may not report them. */
-	if (afxdp_ethtool(a->ifname, &cmd) == 0) {
-		uint32_t speed = ethtool_cmd_speed(&cmd);
-
-		link->speed_mbps = speed == (uint32_t)SPEED_UNKNOWN ? 0 : speed;
-		link->full_duplex = cmd.duplex != DUPLEX_HALF;
-	}
-	return 0;
+	return bump_netdev_link("afxdp", a->ifname, link);
 }

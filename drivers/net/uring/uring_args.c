@@ -7,6 +7,7 @@
  * typo fails with the fix rather than with an errno from bind().
  */
 #include "uring.h"
+#include "bump_netdev.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -132,66 +133,24 @@ int uring_args_parse(const char *devargs, struct uring_args *a)
 	return 0;
 }
 
-static int uring_ifioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
-	memcpy(ifr->ifr_name, ifname, strnlen(ifname, IF_NAMESIZE - 1));
-	if (ioctl(fd, req, ifr) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	return ret;
-}
-
 int uring_netdev_info(const struct uring_args *a, uint8_t mac[6], uint16_t *mtu)
 {
-	struct ifreq ifr;
-	int ret;
-
 	if (a->mode == URING_MODE_UDP) {
 		/* Datagrams have no link layer: no MAC; the largest UDP payload. */
 		memset(mac, 0, 6);
 		*mtu = 65507;
 		return 0;
 	}
-	memset(&ifr, 0, sizeof(ifr));
-	ret = uring_ifioctl(a->ifname, SIOCGIFHWADDR, &ifr);
-	if (ret)
-		return bump_error(-ret, "uring: reading the MAC address of %s: %s", a->ifname,
-				  strerror(-ret));
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	memset(&ifr, 0, sizeof(ifr));
-	ret = uring_ifioctl(a->ifname, SIOCGIFMTU, &ifr);
-	if (ret)
-		return bump_error(-ret, "uring: reading the MTU of %s: %s", a->ifname,
-				  strerror(-ret));
-	*mtu = (uint16_t)BUMP_MIN(ifr.ifr_mtu, UINT16_MAX);
-	return 0;
+	return bump_netdev_mac_mtu("uring", a->ifname, mac, mtu);
 }
 
 int uring_netdev_link(const struct uring_args *a, struct bump_port_link *link)
 {
-	struct ifreq ifr;
-	int ret;
-
-	memset(link, 0, sizeof(*link));
-	link->full_duplex = true;
 	if (a->mode == URING_MODE_UDP) {
-		link->up = true;  /* a socket has no carrier */
+		*link = (struct bump_port_link){ .up = true, .full_duplex = true };  /* no carrier */
 		return 0;
 	}
-	memset(&ifr, 0, sizeof(ifr));
-	ret = uring_ifioctl(a->ifname, SIOCGIFFLAGS, &ifr);
-	if (ret)
-		return bump_error(-ret, "uring: reading the flags of %s: %s", a->ifname,
-				  strerror(-ret));
-	link->up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
-	return 0;
+	return bump_netdev_link("uring", a->ifname, link);
 }
 
 /* A deep receive queue: root may exceed net.core.rmem_max, others get what it allows. */
