@@ -458,15 +458,19 @@ static inline void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size)
 BUMP_API int bump_ref_put(bump_ref_t ref);
 BUMP_API unsigned bump_ref_put_bulk(const bump_ref_t *refs, unsigned n, size_t stride);
 
-/* A reference: the arena's id in the high 8 bits, the page index in the low 24. */
+/*
+ * A reference: the arena's id in the high 8 bits, the page index in the low
+ * 24.  These three are the only places that know it (bump_types.h asserts
+ * that every arena id fits); @idx must be below BUMP_ARENA_PAGES_MAX.
+ */
 static inline bump_ref_t bump_ref_make(unsigned arena_id, uint32_t idx)
 {
-	return (bump_ref_t)arena_id << 24 | idx;
+	return (bump_ref_t)arena_id << BUMP_REF_INDEX_BITS | idx;
 }
 
 static inline unsigned bump_ref_arena_id(bump_ref_t ref)
 {
-	return ref >> 24;
+	return ref >> BUMP_REF_INDEX_BITS;
 }
 
 static inline uint32_t bump_ref_index(bump_ref_t ref)

@@ -204,16 +204,15 @@ unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, bump_ref_
 	unsigned got = bump_pool_alloc_bulk(pool, bufs, n);
 	const struct bump_desc *const descs = pool->descs;
 	const uintptr_t base = pool->base;
-	const bump_ref_t first = bump_ref_make(pool->arena_id, 0);
+	const unsigned arena_id = pool->arena_id;
 	const uint8_t shift = pool->page_shift;
 	const uint64_t magic = pool->page_magic;
 
-	/* Heads: their indices are their references' low bits. */
 	for (unsigned i = 0; i < got; i++) {
 		uint32_t idx = bump_page_index_of((uintptr_t)bufs[i] - base, shift, magic);
 
 		if (refs)
-			refs[i] = first + idx;
+			refs[i] = bump_ref_make(arena_id, idx);
 		dma[i] = descs[idx].dma_addr;
 	}
 	return got;
@@ -242,7 +241,10 @@ static unsigned put_refs_run(struct bump_pool *pool, const char *p, size_t strid
 		uint32_t idx;
 
 		memcpy(&ref, p, sizeof(ref));
-		/* One compare for both: another arena's, or past this one's end, is out of range. */
+		/*
+		 * One compare for both: another arena's, or past this one's end, is
+		 * out of range (the index is a ref's low bits: bump_ref_make()).
+		 */
 		idx = ref - first;
 		if (bump_unlikely(idx >= npages))
 			break;

@@ -98,7 +98,8 @@ static inline uint64_t bump_desc_make_state(uint32_t refcount, uint32_t tag)
 }
 
 #define BUMP_ARENA_MAX 64        /* arenas alive at once */
-#define BUMP_ARENA_PAGES_MAX (1u << 24)  /* pages per arena: a bump_ref holds 24 bits */
+#define BUMP_REF_INDEX_BITS 24   /* a bump_ref's page index; the arena id above it */
+#define BUMP_ARENA_PAGES_MAX (1u << BUMP_REF_INDEX_BITS)  /* pages per arena: what a bump_ref holds */
 #define BUMP_MAX_ORDER 10        /* largest multi-page bump: 1024 pages */
 #define BUMP_PAGE_SHIFT_MIN 6    /* an arena's pages: 64 B (one cache line) ... */
 #define BUMP_PAGE_SHIFT_MAX 30   /* ... to 1 GiB */
@@ -131,9 +132,17 @@ struct bump_arena {
 	struct bump_arena_priv *priv; /* slow-path state (bump_arena.c) */
 };
 
-/* A descriptor reference: arena id (8 bits) and page index (24 bits). */
+/*
+ * A descriptor reference: the arena's id in the high 8 bits, the page index
+ * in the low 24 (BUMP_REF_INDEX_BITS).  Spelled out only by bump_ref_make(),
+ * bump_ref_arena_id() and bump_ref_index() (bump.h).
+ */
 typedef uint32_t bump_ref_t;
-#define BUMP_REF_NONE UINT32_MAX
+#define BUMP_REF_NONE UINT32_MAX  /* names nothing: its arena id is past BUMP_ARENA_MAX */
+static_assert(BUMP_ARENA_MAX <= (1u << (32 - BUMP_REF_INDEX_BITS)),
+	      "every arena id fits the high bits of a bump_ref");
+static_assert(BUMP_REF_NONE >> BUMP_REF_INDEX_BITS >= BUMP_ARENA_MAX,
+	      "BUMP_REF_NONE names no arena");
 
 #define BUMP_POOL_CACHE_SIZE 128  /* page_pool's PP_ALLOC_CACHE_SIZE */
 #define BUMP_STASH_SIZE 32        /* other threads' returns handed to a pool's ring at once */

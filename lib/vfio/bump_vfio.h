@@ -174,7 +174,7 @@ BUMP_API void bump_vfio_xlat_release(struct bump_vfio_xlat *x);
 static inline int bump_vfio_xlat_iova(struct bump_vfio_xlat *x, bump_ref_t ref, const void *va,
 				      uint64_t *iova)
 {
-	unsigned a = ref >> 24;
+	unsigned a = bump_ref_arena_id(ref);
 
 	if (bump_likely(x->gen == bump_atomic_load(&bump_vfio_map_gen, BUMP_MO_ACQUIRE) &&
 			(x->valid >> a) & 1)) {

@@ -385,6 +385,29 @@ static void test_every_byte_of_every_page_is_packet_memory(void)
 	fixture_down(&f);
 }
 
+/*
+ * A reference's layout, which packet handles carry across drivers and the
+ * DPDK plugin: the arena id above a 24-bit page index.  Every id and the
+ * edge indices round-trip through the helpers; nothing else builds a ref.
+ */
+static void test_ref_layout(void)
+{
+	static const uint32_t idxs[] = { 0, 1, 0x5a5a5a, BUMP_ARENA_PAGES_MAX - 1 };
+
+	CHECK_EQ(BUMP_ARENA_PAGES_MAX, 1u << 24);
+	CHECK_EQ(bump_ref_make(3, 5), 3u << 24 | 5u);
+	for (unsigned id = 0; id < BUMP_ARENA_MAX; id++)
+		for (unsigned i = 0; i < sizeof(idxs) / sizeof(idxs[0]); i++) {
+			bump_ref_t ref = bump_ref_make(id, idxs[i]);
+
+			CHECK_EQ(bump_ref_arena_id(ref), id);
+			CHECK_EQ(bump_ref_index(ref), idxs[i]);
+		}
+	/* The last page of one arena and the first of the next stay apart. */
+	CHECK(bump_ref_make(1, 0) != bump_ref_make(0, BUMP_ARENA_PAGES_MAX - 1));
+	CHECK(bump_ref_arena_id(BUMP_REF_NONE) >= BUMP_ARENA_MAX);
+}
+
 static void test_refs_name_pages(void)
 {
 	struct fixture f;
@@ -399,6 +422,8 @@ static void test_refs_name_pages(void)
 	CHECK(bump_ref_arena(ref) == f.arena);
 	CHECK(bump_ref_page(ref) == buf);
 	CHECK(bump_ref_desc(ref) == bump_desc_of(buf));
+	CHECK_EQ(bump_ref_arena_id(ref), f.arena->id);
+	CHECK(bump_ref_make(f.arena->id, bump_ref_index(ref)) == ref);
 	CHECK_EQ(bump_pool_put(pool, buf), 0);
 	bump_pool_destroy(pool);
 	fixture_down(&f);
@@ -427,8 +452,8 @@ static void test_ref_put(void)
 	bump_log_set_handler(test_log_handler, &tlog);
 	CHECK_EQ(bump_ref_put(0xff000001u), -EINVAL);  /* no such arena */
 	CHECK_ERROR_SAYS("no arena holds");
-	CHECK_EQ(bump_ref_put((bump_ref_t)f.arena->id << 24 | 2 * TEST_PAGES), -EINVAL);  /* past its end */
-	CHECK_EQ(bump_ref_put((bump_ref_t)f.arena->id << 24 | (2 * TEST_PAGES - 1)), -EINVAL);
+	CHECK_EQ(bump_ref_put(bump_ref_make(f.arena->id, 2 * TEST_PAGES)), -EINVAL);  /* past its end */
+	CHECK_EQ(bump_ref_put(bump_ref_make(f.arena->id, 2 * TEST_PAGES - 1)), -EINVAL);
 	CHECK_ERROR_SAYS("belongs to no pool");
 	bump_log_set_handler(NULL, NULL);
 	bump_pool_destroy(pool);
@@ -476,6 +501,7 @@ int main(void)
 	TEST_RUN(test_frag_carving);
 	TEST_RUN(test_multi_page_bumps);
 	TEST_RUN(test_every_byte_of_every_page_is_packet_memory);
+	TEST_RUN(test_ref_layout);
 	TEST_RUN(test_refs_name_pages);
 	TEST_RUN(test_ref_put);
 	TEST_RUN(test_pool_on_hugepages);
