@@ -218,7 +218,7 @@ static void test_null_as_is(void)
 		uint16_t k = bump_port_rx_burst(rx, 0, pkts, 32), n;
 
 		for (uint16_t i = 0; i < k; i++) {
-			CHECK_EQ(pkts[i].ref >> 24, arena->id);
+			CHECK_EQ(bump_ref_arena_id(pkts[i].ref), arena->id);
 			/* The frame 256 bytes into its buffer, the mbuf before it. */
 			CHECK_EQ(pkts[i].off, 256);
 			CHECK(pkts[i].len > 0);
@@ -263,7 +263,7 @@ static void test_null_pinned(void)
 		uint16_t k = bump_port_rx_burst(rx, 0, pkts, 32), sent;
 
 		for (uint16_t i = 0; i < k; i++) {
-			CHECK_EQ(pkts[i].ref >> 24, arena->id);
+			CHECK_EQ(bump_ref_arena_id(pkts[i].ref), arena->id);
 			CHECK(pkts[i].off >= 384);
 			CHECK(pkts[i].len > 0);
 		}

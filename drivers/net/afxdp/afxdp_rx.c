@@ -93,7 +93,6 @@ uint16_t afxdp_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	struct afxdp_rxq *q = queue;
 	const uint8_t shift = q->map.frame_shift;
 	const uint64_t off_mask = ((uint64_t)1 << shift) - 1;
-	const bump_ref_t ref_hi = (bump_ref_t)q->map.arena_id << 24;
 	uint32_t idx, rcvd, consumed = 0;
 	uint64_t bytes = 0;
 	uint16_t out = 0;
@@ -121,7 +120,7 @@ uint16_t afxdp_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 			bump_pool_put(q->pool, (void *)(q->map.base + (frame << shift)));
 			continue;
 		}
-		pkts[out].ref = ref_hi | (bump_ref_t)frame;
+		pkts[out].ref = bump_ref_make(q->map.arena_id, (uint32_t)frame);
 		pkts[out].off = (uint16_t)off;
 		pkts[out].len = (uint16_t)d->len;
 		pkts[out].port = q->port_id;
@@ -174,7 +173,7 @@ unsigned afxdp_rx_release_posted(struct afxdp_rxq *q)
 			continue;
 		q->posted[f] = 0;
 		left--;
-		if (bump_ref_put((bump_ref_t)q->map.arena_id << 24 | f) == 0)
+		if (bump_ref_put(bump_ref_make(q->map.arena_id, f)) == 0)
 			released++;
 	}
 	AFXDP_STAT_SET(q->nb_posted, 0);

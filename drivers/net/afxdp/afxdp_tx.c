@@ -31,7 +31,6 @@
 static uint32_t afxdp_tx_reclaim(struct afxdp_txq *q, uint32_t max)
 {
 	const uint8_t shift = q->map.frame_shift;
-	const bump_ref_t ref_hi = (bump_ref_t)q->map.arena_id << 24;
 	bump_ref_t refs[AFXDP_COMP_BATCH];
 	uint32_t idx, k = 0, n;
 
@@ -44,7 +43,7 @@ static uint32_t afxdp_tx_reclaim(struct afxdp_txq *q, uint32_t max)
 			continue;
 		}
 		q->held[frame]--;
-		refs[k++] = ref_hi | (bump_ref_t)frame;
+		refs[k++] = bump_ref_make(q->map.arena_id, (uint32_t)frame);
 	}
 	if (n)
 		xsk_ring_cons__release(&q->comp, n);
@@ -139,7 +138,7 @@ uint16_t afxdp_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	xsk_ring_prod__reserve(&q->tx, reserved, &idx);
 	for (uint16_t i = 0; i < accepted; i++) {
 		const struct bump_pkt *p = &pkts[i];
-		uint64_t addr = ((uint64_t)(p->ref & 0xffffff) << shift) + p->off;
+		uint64_t addr = ((uint64_t)bump_ref_index(p->ref) << shift) + p->off;
 		struct xdp_desc *d;
 
 		if (bump_unlikely(p->len == 0 || p->len > frame_size)) {
@@ -149,7 +148,7 @@ uint16_t afxdp_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 			bump_pkt_free(p);
 			continue;
 		}
-		if (bump_unlikely(p->ref >> 24 != q->map.arena_id ||
+		if (bump_unlikely(bump_ref_arena_id(p->ref) != q->map.arena_id ||
 				  (addr & off_mask) + p->len > frame_size)) {
 			/* Another arena, or a multi-page buffer's bytes across a frame edge. */
 			addr = afxdp_tx_copy(q, p);
@@ -240,7 +239,7 @@ unsigned afxdp_tx_release_held(struct afxdp_txq *q)
 		while (q->held[f]) {
 			q->held[f]--;
 			left--;
-			if (bump_ref_put((bump_ref_t)q->map.arena_id << 24 | f) == 0)
+			if (bump_ref_put(bump_ref_make(q->map.arena_id, f)) == 0)
 				released++;
 		}
 	}

@@ -102,7 +102,7 @@ int afxdp_umem_map_init(struct afxdp_umem_map *map, const struct bump_pool *pool
 	map->frame_shift = pool->page_shift;
 	map->nframes = (uint32_t)(pool->span >> pool->page_shift);
 	map->arena_id = pool->arena_id;
-	map->arena = bump_ref_arena((bump_ref_t)pool->arena_id << 24);
+	map->arena = bump_ref_arena(bump_ref_make(pool->arena_id, 0));
 	return 0;
 }
 

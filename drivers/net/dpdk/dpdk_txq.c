@@ -157,7 +157,7 @@ static bool dpdk_tx_ref_ok(bump_ref_t ref)
 {
 	const struct bump_arena *a = bump_ref_arena(ref);
 
-	return a && (ref & 0xffffff) < a->npages;
+	return a && bump_ref_index(ref) < a->npages;
 }
 
 /* Whether @p can go out as it is: bytes inside its buffer, a 16-bit buffer length. */
