@@ -364,25 +364,22 @@ unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n
 			uintptr_t off = (uintptr_t)bufs[done] - pool->base;
 			struct bump_desc *d;
 			uint64_t state;
+			uint32_t tag;
 
 			if (off >= pool->span)
 				goto out;
 			d = &pool->descs[bump_pool_head_index(pool, off)];
 			state = atomic_load_explicit(&d->state, memory_order_acquire);
-			if ((uint32_t)(state >> 32) == frag_tag) {
-				if (d == pool->frag.desc) {
-					if (pool->frag.users)  /* the carved buffer's */
-						pool->frag.users--;
-					else  /* a clone's reference, or a double put */
-						*bad += bump_desc_unref_frag(pool, d, bufs[done]) != 0;
-				} else if (!bump_frag_put_pending_ref(pool, d, (uint32_t)state)) {
+			tag = (uint32_t)(state >> 32);
+			if (tag == frag_tag && d != pool->frag.desc) {
+				/* A carved buffer's: the owner's count, or once per burst. */
+				if (!bump_frag_put_pending_ref(pool, d, (uint32_t)state))
 					fold_add(pool, &fold, d, bad);
-				}
 			} else if (state == owned) {
 				break;  /* a whole buffer: the fast loop again */
-			} else if ((uint32_t)(state >> 32) == pool->buf_tag) {
-				/* a clone, a double put */
-				*bad += bump_pool_put(pool, bufs[done]) != 0;
+			} else if (tag == frag_tag || tag == pool->buf_tag) {
+				/* The buffer being carved, a clone, a double put. */
+				*bad += bump_desc_put(pool, d, bufs[done], true) != 0;
 			} else {
 				goto out;  /* another pool's, or not a buffer */
 			}
@@ -399,7 +396,7 @@ unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned 
 
 	/* Between runs of its own: another pool's buffer or a foreign pointer, refused. */
 	while ((done += bump_pool_put_own(pool, bufs + done, n - done, &bad)) < n) {
-		bad += bump_pool_put(pool, bufs[done]) != 0;
+		bad += bump_pool_put_slow(pool, bufs[done]) != 0;
 		done++;
 	}
 	return bad;

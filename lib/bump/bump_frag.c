@@ -56,7 +56,7 @@ uint32_t bump_frag_unref(struct bump_pool *pool, struct bump_desc *d, uint32_t n
 			bump_report_double_put(pool, buf);
 	}
 	if (ref && ref <= n)  /* the others were back already */
-		bump_pool_recycle(pool, d, true);
+		bump_pool_recycle(pool, d);
 	return ref < n ? n - ref : 0;
 }
 
@@ -71,7 +71,7 @@ static void frag_fold(struct bump_pool *pool, struct bump_desc *d, uint32_t user
 {
 	/* Exactly the bias, none out: nobody else holds a reference to race us. */
 	if (!users && atomic_load_explicit(&d->refcount, memory_order_acquire) == BUMP_FRAG_BIAS) {
-		bump_pool_recycle(pool, d, true);
+		bump_pool_recycle(pool, d);
 		return;
 	}
 	bump_frag_unref(pool, d, BUMP_FRAG_BIAS - users);

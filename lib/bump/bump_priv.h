@@ -69,7 +69,7 @@ void bump_registry_del(struct bump_pool *pool);
 
 /* bump_pool.c, bump_recycle.c */
 void bump_pool_free(struct bump_pool *pool);
-void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc, bool owner);
+void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *desc);
 void bump_pool_recycle_remote(struct bump_pool *pool, void *const *bufs, unsigned n);
 void bump_pool_release(struct bump_pool *pool, struct bump_desc *const *descs, unsigned n);
 void bump_pool_frag_finish(struct bump_pool *pool);
@@ -139,10 +139,20 @@ void bump_stash_put(struct bump_pool *pool, struct bump_desc *d);
 unsigned bump_stash_put_run(struct bump_pool *pool, void *const *bufs, unsigned n);
 uint64_t bump_stash_count(const struct bump_pool *pool);
 
-/* bump_put.c */
-int bump_desc_unref(struct bump_pool *pool, struct bump_desc *desc, const void *buf, bool owner);
-int bump_desc_unref_frag(struct bump_pool *pool, struct bump_desc *desc, const void *buf);
+/*
+ * bump_put.c: the one slow put, by descriptor, that every entry point
+ * reaches once after finding the buffer: drop a reference to @desc's buffer
+ * of @pool (@buf: the pointer put, for reports); the last goes to the cache
+ * (@owner: the caller is the pool's owner) or to this thread's stash.  0,
+ * or a negative errno (reported, counted, nothing freed).
+ */
+int bump_desc_put(struct bump_pool *pool, struct bump_desc *desc, const void *buf, bool owner);
+
+/* bump_put_error.c: a refused put, reported and counted; each returns the negative errno. */
 int bump_report_foreign(const void *addr, const char *what);
+/* @addr, in arena @a, in no pool: never allocated, or put twice. */
+int bump_report_unowned(struct bump_arena *a, const void *addr, const char *what);
+int bump_report_bad_ref(bump_ref_t ref);
 int bump_report_double_put(struct bump_pool *pool, const void *buf);
 int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, const void *buf);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bump_recycle.c - the pool's slow paths between the fast ones: refill from
- * the recycle ring and the arena, recycling into the ring, release to the
- * arena, the owner's put slow path, and DMA syncs.
+ * the recycle ring and the arena, recycling into the cache and the ring,
+ * release to the arena, and DMA syncs.  The put path (bump_put.c) ends
+ * here; nothing here calls back into it.
  */
 #include "bump_priv.h"
 
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 /*
  * Give buffers back to the arena and drop the pool's hold on them; frees
@@ -310,20 +310,17 @@ void bump_pool_recycle_remote(struct bump_pool *pool, void *const *bufs, unsigne
 }
 
 /*
- * Recycle a buffer whose refcount just reached zero.  @owner: the caller is
- * the pool's owner thread and may use the cache.
+ * The owner's recycle of a buffer whose last reference was just dropped:
+ * into the cache, to the ring when the cache is full, to the arena once
+ * the pool is destroyed.  The end of the owner's put path (bump_put.c).
  */
-void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
+void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d)
 {
 	void *buf;
 
 	if (d->type == BUMP_DESC_FRAG)
 		bump_desc_recycled(pool, d);
 	buf = bump_desc_page(pool->priv->arena, d);
-	if (!owner) {
-		bump_pool_recycle_remote(pool, &buf, 1);
-		return;
-	}
 	if (atomic_load_explicit(&pool->detached, memory_order_seq_cst)) {
 		bump_pool_release(pool, &d, 1);
 		return;
@@ -340,41 +337,6 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d, bool owner)
 	}
 	BUMP_STAT_ADD(pool->recycle.cache_full, 1);
 	pool_ring_put_bulk(pool, &buf, 1);
-}
-
-int bump_pool_put_slow(struct bump_pool *pool, void *buf)
-{
-	uintptr_t off = (uintptr_t)buf - pool->base;
-	struct bump_desc *d;
-	int ret;
-
-	if (off >= pool->span)
-		return bump_report_foreign(buf, "bump_pool_put");
-	d = &pool->descs[bump_pool_head_index(pool, off)];
-	if (d->pool_id != pool->id) {
-		/*
-		 * Not ours.  Another pool's buffer may be of another order: its
-		 * head is found from its own page, not by our pool's alignment.
-		 */
-		uint32_t idx = bump_page_index_of(off, pool->page_shift, pool->page_magic);
-		uint16_t id = bump_tag_pool_id(bump_desc_tag(
-			bump_arena_page_desc(pool->priv->arena, idx)));
-		struct bump_pool *other = id ? bump_pool_by_id(id) : NULL;
-
-		if (!other)
-			return bump_report_foreign(buf, "bump_pool_put");
-		return bump_report_wrong_pool(pool, other, buf);
-	}
-	if (d == pool->frag.desc)  /* none of its fragments out (bump_frag.c) */
-		return bump_desc_unref_frag(pool, d, buf);
-	if (d->type == BUMP_DESC_FRAG && pool->frag.npend && bump_frag_put_pending(pool, d))
-		return 0;
-	ret = bump_desc_unref(pool, d, buf, true);
-	if (ret > 0) {
-		bump_pool_recycle(pool, d, true);
-		ret = 0;
-	}
-	return ret;
 }
 
 void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *d)
