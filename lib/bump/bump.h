@@ -31,6 +31,7 @@
 #include "bump_log.h"
 #include "bump_mem.h"
 #include "bump_types.h"
+#include "bump_internal.h"  /* not API: what the inline functions need */
 
 #ifdef __cplusplus
 extern "C" {
@@ -150,91 +151,7 @@ struct bump_error_stats {
 };
 BUMP_API void bump_get_error_stats(struct bump_error_stats *stats);
 
-/* ---- Slow paths behind the inline helpers ------------------------------ */
-
-BUMP_API void *bump_pool_alloc_slow(struct bump_pool *pool);
-BUMP_API unsigned bump_pool_refill(struct bump_pool *pool);
-BUMP_API int bump_pool_put_slow(struct bump_pool *pool, void *buf);
-BUMP_API void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *desc);
-extern BUMP_API BUMP_ATOMIC(struct bump_arena *) bump_arenas[BUMP_ARENA_MAX];
-
-#define BUMP_STAT_ADD(ctr, n) \
-	bump_atomic_store(&(ctr), bump_atomic_load(&(ctr), BUMP_MO_RELAXED) + (n), \
-			      BUMP_MO_RELAXED)
-
 /* ---- The owner's fast paths ------------------------------------------- */
-
-/*
- * Publish the cache count.  Only the owner writes it, but stats may read it
- * from any thread: a relaxed atomic store, still a plain mov on x86.
- */
-static inline void bump_pool_set_cache_count(struct bump_pool *pool, uint32_t count)
-{
-	__atomic_store_n(&pool->cache_count, count, __ATOMIC_RELAXED);
-}
-
-/*
- * Page index of byte @off of an arena whose pages are 2^64 / @magic bytes:
- * the high half of a 64x64-bit product, exact for every offset of an arena
- * of power-of-two pages and of every arena under 4 GiB (Lemire, Kaser and
- * Kurz's direct computation), a multiply where a division would be.
- */
-static inline uint32_t bump_page_index(uint64_t off, uint64_t magic)
-{
-	return (uint32_t)(((unsigned __int128)off * magic) >> 64);
-}
-
-/*
- * The index in an arena whose pages are 2^@shift bytes, or 2^64 / @magic
- * when @shift is 0: a shift where one will do (one cycle, where the
- * multiply's three sit on the path from a pointer to its descriptor).
- */
-static inline uint32_t bump_page_index_of(uint64_t off, uint8_t shift, uint64_t magic)
-{
-	return bump_likely(shift) ? (uint32_t)(off >> shift) : bump_page_index(off, magic);
-}
-
-static inline uint32_t bump_arena_index(const struct bump_arena *arena, uint64_t off)
-{
-	return bump_page_index_of(off, arena->page_shift, arena->page_magic);
-}
-
-/* First byte of page @idx of @arena. */
-static inline void *bump_arena_page(const struct bump_arena *arena, uint32_t idx)
-{
-	return (void *)(arena->base + (uintptr_t)idx * arena->page_size);
-}
-
-/* The descriptor of the page holding @buf, which lies inside @pool's arena. */
-static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool, const void *buf)
-{
-	return &pool->descs[bump_page_index_of((uintptr_t)buf - pool->base, pool->page_shift,
-					       pool->page_magic)];
-}
-
-/* The head page index of the buffer holding arena offset @off. */
-static inline uint32_t bump_pool_head_index(const struct bump_pool *pool, uint64_t off)
-{
-	return bump_page_index_of(off, pool->page_shift, pool->page_magic) &
-	       ~(((uint32_t)1 << pool->order) - 1);
-}
-
-/* The refcount a buffer keeps in @pool's cache and ring: 1, or 0 when checked. */
-static inline uint32_t bump_pool_idle_ref(const struct bump_pool *pool)
-{
-	return pool->checked ? 0 : 1;
-}
-
-/* The state word of a buffer of @pool in its cache, and with one reference out. */
-static inline uint64_t bump_pool_cached_state(const struct bump_pool *pool)
-{
-	return bump_desc_make_state(bump_pool_idle_ref(pool), pool->buf_tag);
-}
-
-static inline uint64_t bump_pool_owned_state(const struct bump_pool *pool)
-{
-	return bump_desc_make_state(1, pool->buf_tag);
-}
 
 /*
  * Allocate one buffer (owner thread).  Returns its first byte, or NULL when
@@ -280,49 +197,6 @@ BUMP_API unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsi
  */
 BUMP_API unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, bump_ref_t *refs,
 					   uint64_t *dma, unsigned n);
-
-/*
- * The owner's put of @buf when it is the last reference to a whole buffer of
- * @pool and the cache has room at @count; false sends the caller to the slow
- * path.  One load reads the refcount and the tag together; no atomic
- * read-modify-write: with one reference left nobody can race us for it.  The
- * acquire pairs with the release of another thread's put of a clone: its
- * writes to the buffer come first.
- */
-static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
-{
-	uintptr_t off = (uintptr_t)buf - pool->base;
-	uint32_t head = bump_pool_head_index(pool, off);
-	struct bump_desc *d = &pool->descs[head];
-
-	if (bump_likely(off < pool->span && count < pool->cache_limit &&
-			bump_atomic_load(&d->state, BUMP_MO_ACQUIRE) ==
-				bump_pool_owned_state(pool))) {
-		if (pool->checked)
-			bump_atomic_store(&d->state, bump_pool_cached_state(pool),
-					      BUMP_MO_RELAXED);
-		if (bump_unlikely(pool->sync_dev))
-			bump_pool_sync_for_device(pool, d);
-		pool->cache[count] = (void *)(pool->base + (uintptr_t)head * pool->page_size);
-		return true;
-	}
-	return false;
-}
-
-/*
- * The owner's put of a fragment of the buffer it is carving, while the owner
- * has fragments of it out: a plain decrement (bump_frag.c explains).  False
- * sends the caller to the slow path.
- */
-static inline bool bump_pool_put_frag_fast(struct bump_pool *pool, const void *buf)
-{
-	if (bump_likely((uintptr_t)buf - (uintptr_t)pool->frag.buf < pool->buf_size &&
-			pool->frag.users)) {
-		pool->frag.users--;
-		return true;
-	}
-	return false;
-}
 
 /*
  * Return a buffer of @pool (owner thread).  @buf may point anywhere inside
@@ -423,8 +297,6 @@ static inline uint64_t bump_pool_dma_addr(const struct bump_pool *pool, const vo
 BUMP_API void bump_pool_sync_for_cpu(struct bump_pool *pool, const void *buf, size_t len);
 
 /* ---- Fragments (page_pool_alloc_frag) ---------------------------------- */
-
-BUMP_API void *bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size);
 
 /*
  * Allocate a fragment of *@size bytes (owner thread), rounded up to a cache

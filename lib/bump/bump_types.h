@@ -86,6 +86,7 @@ static_assert(offsetof(struct bump_desc, state) == 8 && offsetof(struct bump_des
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	      "bump_desc_make_state() composes state for a little-endian machine");
 
+/* Not API (bump_internal.h says why): the tag and state words as the fast paths compare them. */
 static inline uint32_t bump_desc_make_tag(uint16_t pool_id, uint8_t type, uint8_t order)
 {
 	return (uint32_t)pool_id | (uint32_t)type << 16 | (uint32_t)order << 24;

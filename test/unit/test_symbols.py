@@ -12,9 +12,10 @@ import re
 import subprocess
 import sys
 
-API = re.compile(r'^(?:extern\s+)?BUMP_API\b[^;{]*?\b(bump_\w+)\s*[(\[;]', re.M)
+# bump_* (API) and __bump_* (bump_internal.h: exported for the inline fast paths, not API).
+API = re.compile(r'^(?:extern\s+)?BUMP_API\b[^;{]*?(?<!\w)((?:__)?bump_\w+)\s*[(\[;]', re.M)
 # A declaration at file scope that forgot BUMP_API (not static, not a typedef or macro).
-UNMARKED = re.compile(r'^(?!BUMP_API|extern BUMP_API|static|typedef|#|\s|\}|/)[^;{}()]*?\b(bump_\w+)\s*\(', re.M)
+UNMARKED = re.compile(r'^(?!BUMP_API|extern BUMP_API|static|typedef|#|\s|\}|/)[^;{}()]*?(?<!\w)((?:__)?bump_\w+)\s*\(', re.M)
 
 
 def declared(headers):
@@ -33,7 +34,7 @@ def exported(lib):
     # Names a sanitizer adds (__odr_asan.*, ...) are the compiler's, not ours.
     return {line.split()[2] for line in out.splitlines()
             if len(line.split()) == 3 and line.split()[1] in 'TDBRVW'
-            and not line.split()[2].startswith('__')}
+            and (not line.split()[2].startswith('__') or line.split()[2].startswith('__bump_'))}
 
 
 def main():
