@@ -63,7 +63,7 @@ static void fwd_stats_snap(const struct fwd_app *app, struct fwd_snap *s)
 		struct fwd_port_snap *ps = &s->port[p];
 		struct bump_port_stats pst;
 
-		if (bump_port_stats_get(fp->port, &pst) == 0)
+		if (bump_port_get_stats(fp->port, &pst) == 0)
 			ps->q = pst.total;
 		for (unsigned q = 0; q < app->cfg.nb_rxq; q++) {
 			struct bump_pool_stats st;
@@ -231,7 +231,7 @@ static void fwd_stats_sim_line(const struct bump_port *port, unsigned p)
 {
 	struct bump_sim_stats s;
 
-	if (bump_sim_stats_get(port, &s))
+	if (bump_sim_get_stats(port, &s))
 		return;
 	printf("      sim port %u: sink frames %" PRIu64 " bad_format %" PRIu64 " bad_csum %" PRIu64
 	       " seq_gaps %" PRIu64 " seq_errors %" PRIu64 " dma_faults %" PRIu64

@@ -63,9 +63,9 @@ static void *udp_consumer_main(void *arg)
 			for (unsigned i = 0; i < n; i++)
 				free((uint8_t *)bufs[i] - UDP_HEADROOM);
 		}
-		BUMP_STAT_ADD(w->consumed, n);
+		__BUMP_STAT_ADD(w->consumed, n);
 		if (bad)
-			BUMP_STAT_ADD(w->consumed_bad, bad);
+			__BUMP_STAT_ADD(w->consumed_bad, bad);
 	}
 	bump_put_flush();
 	return NULL;
@@ -101,7 +101,7 @@ void udp_consumer_hand(struct udp_worker *w, void *const *bufs, unsigned n)
 		unsigned k = bump_ring_enqueue_burst(w->handoff, bufs + done, n - done);
 
 		if (k == 0) {
-			BUMP_STAT_ADD(w->st.handoff_full, 1);
+			__BUMP_STAT_ADD(w->st.handoff_full, 1);
 			sched_yield();
 		}
 		done += k;

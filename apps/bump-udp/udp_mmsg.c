@@ -80,10 +80,10 @@ void *udp_mmsg_thread(void *arg)
 					out[k++] = out[i];
 			udp_consumer_hand(w, out, k);
 		}
-		BUMP_STAT_ADD(w->st.rx, (uint64_t)n);
-		BUMP_STAT_ADD(w->st.rx_bytes, bytes);
+		__BUMP_STAT_ADD(w->st.rx, (uint64_t)n);
+		__BUMP_STAT_ADD(w->st.rx_bytes, bytes);
 		if (bad)
-			BUMP_STAT_ADD(w->st.bad, bad);
+			__BUMP_STAT_ADD(w->st.bad, bad);
 	}
 	udp_consumer_stop(w);
 	for (unsigned i = 0; i < UDP_BURST; i++)

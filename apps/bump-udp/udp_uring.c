@@ -136,7 +136,7 @@ static void udp_arm(struct udp_io *io)
 	}
 	io_uring_sqe_set_data64(sqe, UDP_TAG_RECV);
 	if (io->armed_once)
-		BUMP_STAT_ADD(io->w->st.rearms, 1);
+		__BUMP_STAT_ADD(io->w->st.rearms, 1);
 	io->armed = io->armed_once = true;
 }
 
@@ -148,7 +148,7 @@ static void udp_echo(struct udp_io *io, uint8_t *data, unsigned len)
 	struct io_uring_sqe *sqe;
 
 	if (!o || o->namelen > io->msg.msg_namelen) {
-		BUMP_STAT_ADD(w->st.bad, 1);
+		__BUMP_STAT_ADD(w->st.bad, 1);
 		bump_put(data);
 		return;
 	}
@@ -158,7 +158,7 @@ static void udp_echo(struct udp_io *io, uint8_t *data, unsigned len)
 		sqe = io_uring_get_sqe(&io->ring);
 	}
 	if (!sqe) {
-		BUMP_STAT_ADD(w->st.tx_errors, 1);
+		__BUMP_STAT_ADD(w->st.tx_errors, 1);
 		bump_put(data);
 		return;
 	}
@@ -174,7 +174,7 @@ static void udp_echo(struct udp_io *io, uint8_t *data, unsigned len)
 		} else {
 			io_uring_prep_send(sqe, w->fd, payload, plen, 0);
 			if (io->cfg->zc)
-				BUMP_STAT_ADD(w->st.zc_fallback, 1);
+				__BUMP_STAT_ADD(w->st.zc_fallback, 1);
 		}
 	}
 	io_uring_prep_send_set_addr(sqe, io_uring_recvmsg_name(o), (uint16_t)o->namelen);
@@ -193,10 +193,10 @@ static void udp_send_done(struct udp_io *io, const struct io_uring_cqe *cqe)
 	struct udp_worker *w = io->w;
 
 	if (cqe->flags & IORING_CQE_F_NOTIF) {
-		BUMP_STAT_ADD(*((uint32_t)cqe->res & IORING_NOTIF_USAGE_ZC_COPIED ?
+		__BUMP_STAT_ADD(*((uint32_t)cqe->res & IORING_NOTIF_USAGE_ZC_COPIED ?
 				&w->st.zc_copied : &w->st.zc), 1);
 	} else {
-		BUMP_STAT_ADD(*(cqe->res >= 0 ? &w->st.tx : &w->st.tx_errors), 1);
+		__BUMP_STAT_ADD(*(cqe->res >= 0 ? &w->st.tx : &w->st.tx_errors), 1);
 		if (io->zc && (cqe->res == -EOPNOTSUPP || cqe->res == -EINVAL)) {
 			io->zc = false;
 			fprintf(stderr, "bump-udp: thread %u: zero-copy send refused (%s): replies "
@@ -234,7 +234,7 @@ static unsigned udp_reap(struct udp_io *io)
 		if (!(cqe->flags & IORING_CQE_F_MORE))
 			io->armed = false;
 		if (cqe->res == -ENOBUFS)
-			BUMP_STAT_ADD(w->st.enobufs, 1);
+			__BUMP_STAT_ADD(w->st.enobufs, 1);
 		if (io->cfg->backend == UDP_BACKEND_BUMP) {
 			struct bump_pkt pkt;
 
@@ -280,11 +280,11 @@ static unsigned udp_reap(struct udp_io *io)
 		}
 	}
 	if (rx) {
-		BUMP_STAT_ADD(w->st.rx, rx);
-		BUMP_STAT_ADD(w->st.rx_bytes, bytes);
+		__BUMP_STAT_ADD(w->st.rx, rx);
+		__BUMP_STAT_ADD(w->st.rx_bytes, bytes);
 	}
 	if (bad)
-		BUMP_STAT_ADD(w->st.bad, bad);
+		__BUMP_STAT_ADD(w->st.bad, bad);
 	return got;
 }
 

@@ -169,18 +169,18 @@ static inline void *bump_pool_alloc(struct bump_pool *pool)
 
 	if (bump_likely(count)) {
 		void *buf = pool->cache[count - 1];
-		struct bump_desc *d = bump_pool_page_desc(pool, buf);
+		struct bump_desc *d = __bump_pool_page_desc(pool, buf);
 
 		if (bump_likely(bump_atomic_load(&d->state, BUMP_MO_RELAXED) ==
-				bump_pool_cached_state(pool))) {
-			bump_pool_set_cache_count(pool, count - 1);
+				__bump_pool_cached_state(pool))) {
+			__bump_pool_set_cache_count(pool, count - 1);
 			if (pool->checked)
-				bump_atomic_store(&d->state, bump_pool_owned_state(pool),
+				bump_atomic_store(&d->state, __bump_pool_owned_state(pool),
 						      BUMP_MO_RELAXED);
 			return buf;
 		}
 	}
-	return bump_pool_alloc_slow(pool);
+	return __bump_pool_alloc_slow(pool);
 }
 
 /*
@@ -210,14 +210,14 @@ static inline int bump_pool_put(struct bump_pool *pool, void *buf)
 {
 	uint32_t count = pool->cache_count;
 
-	if (bump_likely(bump_pool_put_fast(pool, buf, count))) {
-		bump_pool_set_cache_count(pool, count + 1);
-		BUMP_STAT_ADD(pool->recycle.cached, 1);
+	if (bump_likely(__bump_pool_put_fast(pool, buf, count))) {
+		__bump_pool_set_cache_count(pool, count + 1);
+		__BUMP_STAT_ADD(pool->recycle.cached, 1);
 		return 0;
 	}
-	if (bump_pool_put_frag_fast(pool, buf))
+	if (__bump_pool_put_frag_fast(pool, buf))
 		return 0;
-	return bump_pool_put_slow(pool, buf);
+	return __bump_pool_put_slow(pool, buf);
 }
 
 /*
@@ -235,7 +235,7 @@ static inline bool bump_pool_owns(const struct bump_pool *pool, const void *buf)
 {
 	uintptr_t off = (uintptr_t)buf - pool->base;
 
-	return off < pool->span && pool->descs[bump_pool_head_index(pool, off)].pool_id == pool->id;
+	return off < pool->span && pool->descs[__bump_pool_head_index(pool, off)].pool_id == pool->id;
 }
 
 /* ---- Any thread ------------------------------------------------------- */
@@ -269,7 +269,7 @@ BUMP_API long bump_refcount(const void *buf);
 static inline struct bump_arena *bump_arena_of(const void *addr)
 {
 	for (unsigned i = 0; i < BUMP_ARENA_MAX; i++) {
-		struct bump_arena *a = bump_atomic_load(&bump_arenas[i], BUMP_MO_ACQUIRE);
+		struct bump_arena *a = bump_atomic_load(&__bump_arenas[i], BUMP_MO_ACQUIRE);
 
 		if (a && (uintptr_t)addr - a->base < a->len)
 			return a;
@@ -287,7 +287,7 @@ BUMP_API struct bump_desc *bump_desc_of(const void *addr);
 static inline uint64_t bump_pool_dma_addr(const struct bump_pool *pool, const void *buf)
 {
 	uintptr_t off = (uintptr_t)buf - pool->base;
-	uint32_t head = bump_pool_head_index(pool, off);
+	uint32_t head = __bump_pool_head_index(pool, off);
 	uint64_t dma = pool->descs[head].dma_addr;
 
 	return dma ? dma + (off - (uintptr_t)head * pool->page_size) : 0;
@@ -317,7 +317,7 @@ static inline void *bump_pool_alloc_frag(struct bump_pool *pool, unsigned *size)
 		*size = (unsigned)want;
 		return pool->frag.buf + offset;
 	}
-	return bump_pool_alloc_frag_slow(pool, size);
+	return __bump_pool_alloc_frag_slow(pool, size);
 }
 
 /* ---- Descriptor references (for packet handles) ------------------------ */
@@ -352,19 +352,19 @@ static inline uint32_t bump_ref_index(bump_ref_t ref)
 
 static inline bump_ref_t bump_pool_ref(const struct bump_pool *pool, const void *buf)
 {
-	return bump_ref_make(pool->arena_id, bump_page_index_of((uintptr_t)buf - pool->base,
+	return bump_ref_make(pool->arena_id, __bump_page_index_of((uintptr_t)buf - pool->base,
 								pool->page_shift, pool->page_magic));
 }
 
 static inline struct bump_arena *bump_ref_arena(bump_ref_t ref)
 {
-	return bump_atomic_load(&bump_arenas[bump_ref_arena_id(ref)], BUMP_MO_RELAXED);
+	return bump_atomic_load(&__bump_arenas[bump_ref_arena_id(ref)], BUMP_MO_RELAXED);
 }
 
 /* First byte of the page @ref names. */
 static inline void *bump_ref_page(bump_ref_t ref)
 {
-	return bump_arena_page(bump_ref_arena(ref), bump_ref_index(ref));
+	return __bump_arena_page(bump_ref_arena(ref), bump_ref_index(ref));
 }
 
 static inline struct bump_desc *bump_ref_desc(bump_ref_t ref)

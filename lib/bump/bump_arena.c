@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-BUMP_ATOMIC(struct bump_arena *) bump_arenas[BUMP_ARENA_MAX];
+BUMP_ATOMIC(struct bump_arena *) __bump_arenas[BUMP_ARENA_MAX];
 static pthread_mutex_t arenas_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void bump_arena_lock(struct bump_arena *arena)
@@ -99,7 +99,7 @@ bool bump_arena_free_locked(struct bump_arena *arena, uint32_t idx, unsigned ord
 		struct bump_desc *d = &arena->descs[i];
 
 		atomic_store_explicit(&d->state,
-				      bump_desc_make_state(0, bump_desc_make_tag(0, BUMP_DESC_FREE, 0)),
+				      __bump_desc_make_state(0, __bump_desc_make_tag(0, BUMP_DESC_FREE, 0)),
 				      memory_order_relaxed);
 		d->dma_addr = 0;
 		/* Read without the lock by the report of a late double put. */
@@ -137,7 +137,7 @@ static void arena_record_nodes(struct bump_arena *a)
 		uint64_t first = (uint64_t)i * a->page_size;
 		uint64_t next = (first / backing + 1) * backing;
 		uint32_t per = (uint32_t)BUMP_MAX((next - first + a->page_size - 1) / a->page_size, 1);
-		int node = bump_region_page_node(a->priv->region, bump_arena_page(a, i));
+		int node = bump_region_page_node(a->priv->region, __bump_arena_page(a, i));
 		uint8_t nid = node >= 0 && node < BUMP_NID_UNKNOWN ? (uint8_t)node : BUMP_NID_UNKNOWN;
 
 		if (i == 0)
@@ -237,7 +237,7 @@ int bump_arena_create(const struct bump_arena_params *params, struct bump_arena 
 	a->base = (uintptr_t)ri.base;
 	a->page_size = (uint32_t)size;
 	a->page_shift = (size & (size - 1)) ? 0 : (uint8_t)__builtin_ctzll(size);
-	/* ceil(2^64 / size): bump_page_index() exact below 4 GiB, and always for 2^n. */
+	/* ceil(2^64 / size): __bump_page_index() exact below 4 GiB, and always for 2^n. */
 	a->page_magic = UINT64_MAX / size + 1;
 	if (!a->page_shift) {
 		/*
@@ -279,7 +279,7 @@ int bump_arena_create(const struct bump_arena_params *params, struct bump_arena 
 
 	pthread_mutex_lock(&arenas_lock);
 	for (int i = 0; i < BUMP_ARENA_MAX; i++) {
-		struct bump_arena *o = atomic_load(&bump_arenas[i]);
+		struct bump_arena *o = atomic_load(&__bump_arenas[i]);
 
 		if (!o && slot < 0)
 			slot = i;
@@ -294,7 +294,7 @@ int bump_arena_create(const struct bump_arena_params *params, struct bump_arena 
 	}
 	if (slot >= 0) {
 		a->id = (uint8_t)slot;
-		atomic_store_explicit(&bump_arenas[slot], a, memory_order_release);
+		atomic_store_explicit(&__bump_arenas[slot], a, memory_order_release);
 	}
 	pthread_mutex_unlock(&arenas_lock);
 	if (slot < 0) {
@@ -327,7 +327,7 @@ int bump_arena_destroy(struct bump_arena *arena)
 				  "them; a detached pool waits for its buffers to be put)",
 				  arena->priv->name, pools);
 	pthread_mutex_lock(&arenas_lock);
-	atomic_store_explicit(&bump_arenas[arena->id], NULL, memory_order_release);
+	atomic_store_explicit(&__bump_arenas[arena->id], NULL, memory_order_release);
 	pthread_mutex_unlock(&arenas_lock);
 	bump_region_destroy(arena->priv->desc_region);
 	pthread_mutex_destroy(&arena->priv->lock);

@@ -88,7 +88,7 @@ unsigned bump_bulk_give_odd(const struct bump_bulk_view *v, void *const *bufs, v
 
 	for (i = 0; i < k; i++) {
 		uintptr_t off = (uintptr_t)bufs[i] - w.base;
-		uint32_t head = bump_page_index(off, w.page_magic) & w.head_mask;
+		uint32_t head = __bump_page_index(off, w.page_magic) & w.head_mask;
 
 		if (bump_unlikely(off >= w.span ||
 				  atomic_load_explicit(&w.descs[head].state, memory_order_acquire) !=
@@ -111,7 +111,7 @@ static unsigned take_stored(struct bump_pool *pool, void *const *top, void **buf
 
 	for (i = 0; i < k; i++) {
 		void *buf = top[-1 - (int)i];
-		struct bump_desc *d = &v.descs[bump_page_index_of((uintptr_t)buf - v.base,
+		struct bump_desc *d = &v.descs[__bump_page_index_of((uintptr_t)buf - v.base,
 								  pool->page_shift, magic)];
 
 		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
@@ -139,7 +139,7 @@ static unsigned give_stored(struct bump_pool *pool, void *const *bufs, void **ds
 
 		if (bump_unlikely(off >= v.span))
 			break;
-		head = bump_pool_head_index(pool, off);
+		head = __bump_pool_head_index(pool, off);
 		d = &v.descs[head];
 		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_acquire) !=
 				  v.owned_state))
@@ -147,7 +147,7 @@ static unsigned give_stored(struct bump_pool *pool, void *const *bufs, void **ds
 		if (checked)
 			atomic_store_explicit(&d->state, v.cached_state, memory_order_relaxed);
 		if (sync)
-			bump_pool_sync_for_device(pool, d);
+			__bump_pool_sync_for_device(pool, d);
 		dst[i] = (void *)(v.base + head * page_size);
 	}
 	return i;
@@ -168,7 +168,7 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 		k = BUMP_MIN(n - got, count);
 
 		if (bump_unlikely(!k)) {
-			if (!bump_pool_refill(pool))
+			if (!__bump_pool_refill(pool))
 				break;
 			continue;
 		}
@@ -179,7 +179,7 @@ unsigned bump_pool_alloc_bulk(struct bump_pool *pool, void **bufs, unsigned n)
 		} else {
 			t = take_stored(pool, pool->cache + count, bufs + got, k);
 		}
-		bump_pool_set_cache_count(pool, count - t);
+		__bump_pool_set_cache_count(pool, count - t);
 		got += t;
 		if (bump_unlikely(t < k))
 			bump_pool_drop_stale(pool);  /* the top buffer left the pool: a late double put */
@@ -209,7 +209,7 @@ unsigned bump_pool_alloc_bulk_dma(struct bump_pool *pool, void **bufs, bump_ref_
 	const uint64_t magic = pool->page_magic;
 
 	for (unsigned i = 0; i < got; i++) {
-		uint32_t idx = bump_page_index_of((uintptr_t)bufs[i] - base, shift, magic);
+		uint32_t idx = __bump_page_index_of((uintptr_t)bufs[i] - base, shift, magic);
 
 		if (refs)
 			refs[i] = bump_ref_make(arena_id, idx);
@@ -228,8 +228,8 @@ static unsigned put_refs_run(struct bump_pool *pool, const char *p, size_t strid
 	uint32_t count = pool->cache_count;
 	const struct bump_desc *const descs = pool->descs;
 	const uintptr_t base = pool->base;
-	const uint64_t owned = bump_pool_owned_state(pool);
-	const uint32_t npages = bump_page_index(pool->span, pool->page_magic);
+	const uint64_t owned = __bump_pool_owned_state(pool);
+	const uint32_t npages = __bump_page_index(pool->span, pool->page_magic);
 	const uint32_t head_mask = ~(((uint32_t)1 << pool->order) - 1);
 	const bump_ref_t first = bump_ref_make(pool->arena_id, 0);
 	const uintptr_t page_size = pool->page_size;
@@ -254,8 +254,8 @@ static unsigned put_refs_run(struct bump_pool *pool, const char *p, size_t strid
 			break;
 		cache[i] = (void *)(base + idx * page_size);
 	}
-	bump_pool_set_cache_count(pool, count + i);
-	BUMP_STAT_ADD(pool->recycle.cached, i);
+	__bump_pool_set_cache_count(pool, count + i);
+	__BUMP_STAT_ADD(pool->recycle.cached, i);
 	return i;
 }
 
@@ -304,8 +304,8 @@ static unsigned put_run(struct bump_pool *pool, void *const *bufs, unsigned n)
 		} else {
 			t = give_stored(pool, bufs + done, pool->cache + count, k, pool->sync_dev);
 		}
-		bump_pool_set_cache_count(pool, count + t);
-		BUMP_STAT_ADD(pool->recycle.cached, t);
+		__bump_pool_set_cache_count(pool, count + t);
+		__BUMP_STAT_ADD(pool->recycle.cached, t);
 		done += t;
 		if (t < k)
 			break;
@@ -352,8 +352,8 @@ static void fold_add(struct bump_pool *pool, struct frag_fold *f, struct bump_de
 
 unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n, unsigned *bad)
 {
-	const uint32_t frag_tag = bump_desc_make_tag(pool->id, BUMP_DESC_FRAG, pool->order);
-	const uint64_t owned = bump_pool_owned_state(pool);
+	const uint32_t frag_tag = __bump_desc_make_tag(pool->id, BUMP_DESC_FRAG, pool->order);
+	const uint64_t owned = __bump_pool_owned_state(pool);
 	struct frag_fold fold;
 	unsigned done = 0;
 
@@ -368,7 +368,7 @@ unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n
 
 			if (off >= pool->span)
 				goto out;
-			d = &pool->descs[bump_pool_head_index(pool, off)];
+			d = &pool->descs[__bump_pool_head_index(pool, off)];
 			state = atomic_load_explicit(&d->state, memory_order_acquire);
 			tag = (uint32_t)(state >> 32);
 			if (tag == frag_tag && d != pool->frag.desc) {
@@ -396,7 +396,7 @@ unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned 
 
 	/* Between runs of its own: another pool's buffer or a foreign pointer, refused. */
 	while ((done += bump_pool_put_own(pool, bufs + done, n - done, &bad)) < n) {
-		bad += bump_pool_put_slow(pool, bufs[done]) != 0;
+		bad += __bump_pool_put_slow(pool, bufs[done]) != 0;
 		done++;
 	}
 	return bad;

@@ -48,8 +48,8 @@ static inline struct bump_bulk_view bump_bulk_view(const struct bump_pool *pool)
 {
 	return (struct bump_bulk_view){
 		.base = pool->base, .span = pool->span, .descs = pool->descs,
-		.cached_state = bump_pool_cached_state(pool),
-		.owned_state = bump_pool_owned_state(pool),
+		.cached_state = __bump_pool_cached_state(pool),
+		.owned_state = __bump_pool_owned_state(pool),
 		.desc_mask = ~(((uint64_t)sizeof(struct bump_desc) << pool->order) - 1),
 		.buf_mask = ~(((uint64_t)1 << pool->buf_shift) - 1),
 		.desc_shift = (uint8_t)(pool->page_shift ? pool->page_shift - 5 : 0),

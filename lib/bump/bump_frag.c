@@ -147,10 +147,10 @@ static bool frag_start(struct bump_pool *pool)
 
 	if (!buf)
 		return false;
-	d = bump_pool_page_desc(pool, buf);
+	d = __bump_pool_page_desc(pool, buf);
 	atomic_store_explicit(&d->state,
-			      bump_desc_make_state(BUMP_FRAG_BIAS,
-						   bump_desc_make_tag(pool->id, BUMP_DESC_FRAG,
+			      __bump_desc_make_state(BUMP_FRAG_BIAS,
+						   __bump_desc_make_tag(pool->id, BUMP_DESC_FRAG,
 								      pool->order)),
 			      memory_order_relaxed);
 	d->frag_users = 0;  /* the arena's free-list link before */
@@ -161,7 +161,7 @@ static bool frag_start(struct bump_pool *pool)
 	return true;
 }
 
-void *bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size)
+void *__bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size)
 {
 	uint32_t buf_size = (uint32_t)bump_pool_buf_size(pool);
 	uint32_t want, left;

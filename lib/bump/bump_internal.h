@@ -31,20 +31,20 @@ extern "C" {
 
 /* ---- Slow paths behind the inline fast paths ------------------------- */
 
-BUMP_API void *bump_pool_alloc_slow(struct bump_pool *pool);
-BUMP_API unsigned bump_pool_refill(struct bump_pool *pool);
-BUMP_API int bump_pool_put_slow(struct bump_pool *pool, void *buf);
-BUMP_API void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *desc);
-BUMP_API void *bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size);
+BUMP_API void *__bump_pool_alloc_slow(struct bump_pool *pool);
+BUMP_API unsigned __bump_pool_refill(struct bump_pool *pool);
+BUMP_API int __bump_pool_put_slow(struct bump_pool *pool, void *buf);
+BUMP_API void __bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *desc);
+BUMP_API void *__bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size);
 /* Every live arena by id: a reference's arena without a search. */
-extern BUMP_API BUMP_ATOMIC(struct bump_arena *) bump_arenas[BUMP_ARENA_MAX];
+extern BUMP_API BUMP_ATOMIC(struct bump_arena *) __bump_arenas[BUMP_ARENA_MAX];
 
 /*
  * A counter only one thread writes (the owner's stats; drivers' per-queue
  * stats): a relaxed load and store, a plain add on x86, with no race for
  * another thread that reads it.
  */
-#define BUMP_STAT_ADD(ctr, n) \
+#define __BUMP_STAT_ADD(ctr, n) \
 	bump_atomic_store(&(ctr), bump_atomic_load(&(ctr), BUMP_MO_RELAXED) + (n), \
 			      BUMP_MO_RELAXED)
 
@@ -54,7 +54,7 @@ extern BUMP_API BUMP_ATOMIC(struct bump_arena *) bump_arenas[BUMP_ARENA_MAX];
  * Publish the cache count.  Only the owner writes it, but stats may read it
  * from any thread: a relaxed atomic store, still a plain mov on x86.
  */
-static inline void bump_pool_set_cache_count(struct bump_pool *pool, uint32_t count)
+static inline void __bump_pool_set_cache_count(struct bump_pool *pool, uint32_t count)
 {
 	__atomic_store_n(&pool->cache_count, count, __ATOMIC_RELAXED);
 }
@@ -65,7 +65,7 @@ static inline void bump_pool_set_cache_count(struct bump_pool *pool, uint32_t co
  * of power-of-two pages and of every arena under 4 GiB (Lemire, Kaser and
  * Kurz's direct computation), a multiply where a division would be.
  */
-static inline uint32_t bump_page_index(uint64_t off, uint64_t magic)
+static inline uint32_t __bump_page_index(uint64_t off, uint64_t magic)
 {
 	return (uint32_t)(((unsigned __int128)off * magic) >> 64);
 }
@@ -75,51 +75,51 @@ static inline uint32_t bump_page_index(uint64_t off, uint64_t magic)
  * when @shift is 0: a shift where one will do (one cycle, where the
  * multiply's three sit on the path from a pointer to its descriptor).
  */
-static inline uint32_t bump_page_index_of(uint64_t off, uint8_t shift, uint64_t magic)
+static inline uint32_t __bump_page_index_of(uint64_t off, uint8_t shift, uint64_t magic)
 {
-	return bump_likely(shift) ? (uint32_t)(off >> shift) : bump_page_index(off, magic);
+	return bump_likely(shift) ? (uint32_t)(off >> shift) : __bump_page_index(off, magic);
 }
 
-static inline uint32_t bump_arena_index(const struct bump_arena *arena, uint64_t off)
+static inline uint32_t __bump_arena_index(const struct bump_arena *arena, uint64_t off)
 {
-	return bump_page_index_of(off, arena->page_shift, arena->page_magic);
+	return __bump_page_index_of(off, arena->page_shift, arena->page_magic);
 }
 
 /* First byte of page @idx of @arena. */
-static inline void *bump_arena_page(const struct bump_arena *arena, uint32_t idx)
+static inline void *__bump_arena_page(const struct bump_arena *arena, uint32_t idx)
 {
 	return (void *)(arena->base + (uintptr_t)idx * arena->page_size);
 }
 
 /* The descriptor of the page holding @buf, which lies inside @pool's arena. */
-static inline struct bump_desc *bump_pool_page_desc(const struct bump_pool *pool, const void *buf)
+static inline struct bump_desc *__bump_pool_page_desc(const struct bump_pool *pool, const void *buf)
 {
-	return &pool->descs[bump_page_index_of((uintptr_t)buf - pool->base, pool->page_shift,
+	return &pool->descs[__bump_page_index_of((uintptr_t)buf - pool->base, pool->page_shift,
 					       pool->page_magic)];
 }
 
 /* The head page index of the buffer holding arena offset @off. */
-static inline uint32_t bump_pool_head_index(const struct bump_pool *pool, uint64_t off)
+static inline uint32_t __bump_pool_head_index(const struct bump_pool *pool, uint64_t off)
 {
-	return bump_page_index_of(off, pool->page_shift, pool->page_magic) &
+	return __bump_page_index_of(off, pool->page_shift, pool->page_magic) &
 	       ~(((uint32_t)1 << pool->order) - 1);
 }
 
 /* The refcount a buffer keeps in @pool's cache and ring: 1, or 0 when checked. */
-static inline uint32_t bump_pool_idle_ref(const struct bump_pool *pool)
+static inline uint32_t __bump_pool_idle_ref(const struct bump_pool *pool)
 {
 	return pool->checked ? 0 : 1;
 }
 
 /* The state word of a buffer of @pool in its cache, and with one reference out. */
-static inline uint64_t bump_pool_cached_state(const struct bump_pool *pool)
+static inline uint64_t __bump_pool_cached_state(const struct bump_pool *pool)
 {
-	return bump_desc_make_state(bump_pool_idle_ref(pool), pool->buf_tag);
+	return __bump_desc_make_state(__bump_pool_idle_ref(pool), pool->buf_tag);
 }
 
-static inline uint64_t bump_pool_owned_state(const struct bump_pool *pool)
+static inline uint64_t __bump_pool_owned_state(const struct bump_pool *pool)
 {
-	return bump_desc_make_state(1, pool->buf_tag);
+	return __bump_desc_make_state(1, pool->buf_tag);
 }
 
 /* ---- The owner's put, before its slow path ---------------------------- */
@@ -132,20 +132,20 @@ static inline uint64_t bump_pool_owned_state(const struct bump_pool *pool)
  * acquire pairs with the release of another thread's put of a clone: its
  * writes to the buffer come first.
  */
-static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
+static inline bool __bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
 {
 	uintptr_t off = (uintptr_t)buf - pool->base;
-	uint32_t head = bump_pool_head_index(pool, off);
+	uint32_t head = __bump_pool_head_index(pool, off);
 	struct bump_desc *d = &pool->descs[head];
 
 	if (bump_likely(off < pool->span && count < pool->cache_limit &&
 			bump_atomic_load(&d->state, BUMP_MO_ACQUIRE) ==
-				bump_pool_owned_state(pool))) {
+				__bump_pool_owned_state(pool))) {
 		if (pool->checked)
-			bump_atomic_store(&d->state, bump_pool_cached_state(pool),
+			bump_atomic_store(&d->state, __bump_pool_cached_state(pool),
 					      BUMP_MO_RELAXED);
 		if (bump_unlikely(pool->sync_dev))
-			bump_pool_sync_for_device(pool, d);
+			__bump_pool_sync_for_device(pool, d);
 		pool->cache[count] = (void *)(pool->base + (uintptr_t)head * pool->page_size);
 		return true;
 	}
@@ -157,7 +157,7 @@ static inline bool bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_
  * has fragments of it out: a plain decrement (bump_frag.c explains).  False
  * sends the caller to the slow path.
  */
-static inline bool bump_pool_put_frag_fast(struct bump_pool *pool, const void *buf)
+static inline bool __bump_pool_put_frag_fast(struct bump_pool *pool, const void *buf)
 {
 	if (bump_likely((uintptr_t)buf - (uintptr_t)pool->frag.buf < pool->buf_size &&
 			pool->frag.users)) {

@@ -178,7 +178,7 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 				 BUMP_POOL_ID_MAX);
 		goto err;
 	}
-	pool->buf_tag = bump_desc_make_tag(pool->id, pp->order ? BUMP_DESC_HEAD : BUMP_DESC_PAGE,
+	pool->buf_tag = __bump_desc_make_tag(pool->id, pp->order ? BUMP_DESC_HEAD : BUMP_DESC_PAGE,
 					   (uint8_t)pp->order);
 	bump_arena_pool_attach(a, 1);
 	*out = pool;
@@ -238,9 +238,9 @@ long bump_pool_destroy(struct bump_pool *pool)
 	atomic_store_explicit(&pool->detached, true, memory_order_seq_cst);
 
 	for (n = 0; n < pool->cache_count; n++)
-		batch[n] = bump_pool_page_desc(pool, pool->cache[n]);
+		batch[n] = __bump_pool_page_desc(pool, pool->cache[n]);
 	atomic_store_explicit(&p->cache_dropped, p->cache_dropped + n, memory_order_relaxed);
-	bump_pool_set_cache_count(pool, 0);
+	__bump_pool_set_cache_count(pool, 0);
 	bump_pool_release(pool, batch, n);
 	/* Drain the ring, including slots claimed before the detach but not yet published. */
 	while (bump_ring_count(pool->ring)) {
@@ -249,7 +249,7 @@ long bump_pool_destroy(struct bump_pool *pool)
 		n = 0;
 		for (unsigned i = 0; i < k; i++)
 			if (objs[i])
-				batch[n++] = bump_pool_page_desc(pool, objs[i]);
+				batch[n++] = __bump_pool_page_desc(pool, objs[i]);
 		bump_pool_release(pool, batch, n);
 		if (!k)
 			bump_cpu_relax();

@@ -162,7 +162,7 @@ int bump_report_wrong_pool(struct bump_pool *pool, struct bump_pool *other, cons
  */
 static inline void bump_desc_recycled(const struct bump_pool *pool, struct bump_desc *d)
 {
-	atomic_store_explicit(&d->state, bump_pool_cached_state(pool), memory_order_relaxed);
+	atomic_store_explicit(&d->state, __bump_pool_cached_state(pool), memory_order_relaxed);
 }
 
 /*
@@ -200,7 +200,7 @@ static inline uint32_t bump_desc_index(const struct bump_arena *arena, const str
 
 static inline void *bump_desc_page(const struct bump_arena *arena, const struct bump_desc *d)
 {
-	return bump_arena_page(arena, bump_desc_index(arena, d));
+	return __bump_arena_page(arena, bump_desc_index(arena, d));
 }
 
 #endif /* BUMP_PRIV_H */

@@ -5,7 +5,7 @@
  * pool) and hands that to bump_desc_put(), which every put that leaves a
  * fast path reaches exactly once:
  *
- *   bump_pool_put() miss -> bump_pool_put_slow   by the pool's geometry
+ *   bump_pool_put() miss -> __bump_pool_put_slow   by the pool's geometry
  *   bump_put, bump_put_bulk                       by address (arena search)
  *   bump_ref_put, bump_ref_put_bulk               by reference (arena table)
  *   the owner's burst misses (bump_pool_put_own)  by the pool's geometry
@@ -53,7 +53,7 @@ static int desc_unref(struct bump_pool *pool, struct bump_desc *d, const void *b
 		}
 		if (ref != 0) {
 			if (owner)
-				BUMP_STAT_ADD(pool->recycle.released_refcnt, 1);
+				__BUMP_STAT_ADD(pool->recycle.released_refcnt, 1);
 			else
 				atomic_fetch_add_explicit(&pool->recycle_any.released_refcnt, 1,
 							  memory_order_relaxed);
@@ -78,7 +78,7 @@ static int desc_unref_frag(struct bump_pool *pool, struct bump_desc *d, const vo
 		if (atomic_compare_exchange_weak_explicit(&d->refcount, &ref, ref - 1,
 							  memory_order_acq_rel,
 							  memory_order_relaxed)) {
-			BUMP_STAT_ADD(pool->recycle.released_refcnt, 1);
+			__BUMP_STAT_ADD(pool->recycle.released_refcnt, 1);
 			return 0;
 		}
 	return bump_report_double_put(pool, buf);
@@ -115,7 +115,7 @@ static int pool_put_not_ours(struct bump_pool *pool, uintptr_t off, const void *
 {
 	struct bump_arena *a = pool->priv->arena;
 	/* Another pool's buffer may be of another order: its head is found from its own page. */
-	uint32_t idx = bump_page_index_of(off, pool->page_shift, pool->page_magic);
+	uint32_t idx = __bump_page_index_of(off, pool->page_shift, pool->page_magic);
 	uint16_t id = bump_tag_pool_id(bump_desc_tag(bump_arena_page_desc(a, idx)));
 	struct bump_pool *other = id ? bump_pool_by_id(id) : NULL;
 
@@ -124,14 +124,14 @@ static int pool_put_not_ours(struct bump_pool *pool, uintptr_t off, const void *
 	return bump_report_wrong_pool(pool, other, buf);
 }
 
-int bump_pool_put_slow(struct bump_pool *pool, void *buf)
+int __bump_pool_put_slow(struct bump_pool *pool, void *buf)
 {
 	uintptr_t off = (uintptr_t)buf - pool->base;
 	struct bump_desc *d;
 
 	if (off >= pool->span)
 		return bump_report_foreign(buf, "bump_pool_put");
-	d = &pool->descs[bump_pool_head_index(pool, off)];
+	d = &pool->descs[__bump_pool_head_index(pool, off)];
 	if (d->pool_id != pool->id)
 		return pool_put_not_ours(pool, off, buf);
 	return bump_desc_put(pool, d, buf, true);
@@ -165,7 +165,7 @@ static int buf_find(const void *addr, const char *what, struct put_buf *b)
 
 	if (bump_unlikely(!a))
 		return bump_report_foreign(addr, what);
-	return put_find(a, bump_arena_index(a, (uintptr_t)addr - a->base), addr, what, b);
+	return put_find(a, __bump_arena_index(a, (uintptr_t)addr - a->base), addr, what, b);
 }
 
 /*
@@ -237,12 +237,12 @@ static unsigned ref_put_run(const char *p, unsigned n, size_t stride, unsigned *
 	memcpy(&ref, p, sizeof(ref));
 	id = bump_ref_arena_id(ref);
 	idx = bump_ref_index(ref);
-	a = id < BUMP_ARENA_MAX ? atomic_load_explicit(&bump_arenas[id], memory_order_acquire)
+	a = id < BUMP_ARENA_MAX ? atomic_load_explicit(&__bump_arenas[id], memory_order_acquire)
 				: NULL;
 	if (bump_unlikely(!a || idx >= a->npages)) {
 		ret = bump_report_bad_ref(ref);
 	} else {
-		addr = bump_arena_page(a, idx);
+		addr = __bump_arena_page(a, idx);
 		ret = put_find(a, idx, addr, "bump_ref_put", &b);
 		if (!ret) {
 			if (n > 1 && b.owner) {
@@ -289,7 +289,7 @@ struct bump_desc *bump_desc_of(const void *addr)
 		bump_report_foreign(addr, "bump_desc_of");
 		return NULL;
 	}
-	return bump_arena_page_desc(a, bump_arena_index(a, (uintptr_t)addr - a->base));
+	return bump_arena_page_desc(a, __bump_arena_index(a, (uintptr_t)addr - a->base));
 }
 
 int bump_get(void *buf)

@@ -45,7 +45,7 @@ int bump_report_double_put(struct bump_pool *pool, const void *buf)
  */
 int bump_report_unowned(struct bump_arena *a, const void *addr, const char *what)
 {
-	uint64_t idx = bump_arena_index(a, (uintptr_t)addr - a->base);
+	uint64_t idx = __bump_arena_index(a, (uintptr_t)addr - a->base);
 	uint16_t last = __atomic_load_n(&a->descs[idx].last_pool_id, __ATOMIC_RELAXED);
 	struct bump_pool *pool = last ? bump_pool_by_id(last) : NULL;
 

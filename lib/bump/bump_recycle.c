@@ -49,7 +49,7 @@ static void pool_release_bufs(struct bump_pool *pool, void *const *bufs, unsigne
 		unsigned k = BUMP_MIN(n - i, (unsigned)BUMP_ARRAY_SIZE(descs));
 
 		for (unsigned j = 0; j < k; j++)
-			descs[j] = bump_pool_page_desc(pool, bufs[i + j]);
+			descs[j] = __bump_pool_page_desc(pool, bufs[i + j]);
 		i += k;
 		/* The last release may free the pool: nothing of it is read after. */
 		bump_pool_release(pool, descs, k);
@@ -87,11 +87,11 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
 	got = bump_arena_alloc_locked(a, pool->order, idx, want);
 	for (unsigned i = 0; i < got; i++) {
 		struct bump_desc *d = &a->descs[idx[i]];
-		void *buf = bump_arena_page(a, idx[i]);
+		void *buf = __bump_arena_page(a, idx[i]);
 
-		atomic_store_explicit(&d->state, bump_pool_cached_state(pool), memory_order_relaxed);
+		atomic_store_explicit(&d->state, __bump_pool_cached_state(pool), memory_order_relaxed);
 		for (uint32_t t = 1; t < (1u << pool->order); t++) {
-			d[t].tag = bump_desc_make_tag(pool->id, BUMP_DESC_TAIL, pool->order);
+			d[t].tag = __bump_desc_make_tag(pool->id, BUMP_DESC_TAIL, pool->order);
 			d[t].next = idx[i];
 		}
 		if (p->dma_map && bump_dma_iova(p->dma_map, buf, bump_pool_buf_size(pool),
@@ -100,15 +100,15 @@ static unsigned pool_refill_from_arena(struct bump_pool *pool)
 			continue;
 		}
 		pool->cache[pool->cache_count] = buf;
-		bump_pool_set_cache_count(pool, pool->cache_count + 1);
+		__bump_pool_set_cache_count(pool, pool->cache_count + 1);
 		good++;
 	}
 	bump_arena_unlock(a);
 	atomic_fetch_add_explicit(&pool->refs, got, memory_order_relaxed);
 	if (pool->order)
-		BUMP_STAT_ADD(pool->alloc.slow_high_order, good);
+		__BUMP_STAT_ADD(pool->alloc.slow_high_order, good);
 	else
-		BUMP_STAT_ADD(pool->alloc.slow, good);
+		__BUMP_STAT_ADD(pool->alloc.slow, good);
 	/* Unreachable with the contiguity check at create; kept so a bad page is never lost. */
 	bump_pool_release(pool, bad, nbad);
 	return good;
@@ -119,7 +119,7 @@ static bool refill_fail_first(struct bump_pool *pool)
 {
 	uint64_t fails = atomic_load_explicit(&pool->alloc.fail, memory_order_relaxed);
 
-	BUMP_STAT_ADD(pool->alloc.fail, 1);
+	__BUMP_STAT_ADD(pool->alloc.fail, 1);
 	return fails == 0;
 }
 
@@ -128,7 +128,7 @@ static bool refill_fail_first(struct bump_pool *pool)
  * pages that sit on the wrong NUMA node (waive), then from the arena.
  * Returns how many buffers were added.
  */
-unsigned bump_pool_refill(struct bump_pool *pool)
+unsigned __bump_pool_refill(struct bump_pool *pool)
 {
 	struct bump_pool_priv *p = pool->priv;
 	void *got[BUMP_POOL_CACHE_REFILL];
@@ -148,9 +148,9 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 
 		if (!got[i])
 			continue;
-		d = bump_pool_page_desc(pool, got[i]);
+		d = __bump_pool_page_desc(pool, got[i]);
 		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) !=
-				  bump_pool_cached_state(pool))) {
+				  __bump_pool_cached_state(pool))) {
 			pool_drop_copy(pool, got[i]);  /* its buffer left the pool meanwhile */
 			continue;
 		}
@@ -159,20 +159,20 @@ unsigned bump_pool_refill(struct bump_pool *pool)
 			continue;
 		}
 		if (pool->sync_dev)
-			bump_pool_sync_for_device(pool, d);
+			__bump_pool_sync_for_device(pool, d);
 		pool->cache[pool->cache_count] = got[i];
-		bump_pool_set_cache_count(pool, pool->cache_count + 1);
+		__bump_pool_set_cache_count(pool, pool->cache_count + 1);
 		added++;
 	}
 	if (nwaive) {
-		BUMP_STAT_ADD(pool->alloc.waive, nwaive);
+		__BUMP_STAT_ADD(pool->alloc.waive, nwaive);
 		bump_pool_release(pool, waive, nwaive);
 	}
 	if (added) {
-		BUMP_STAT_ADD(pool->alloc.refill, added);
+		__BUMP_STAT_ADD(pool->alloc.refill, added);
 		return added;
 	}
-	BUMP_STAT_ADD(pool->alloc.empty, 1);
+	__BUMP_STAT_ADD(pool->alloc.empty, 1);
 	added = pool_refill_from_arena(pool);
 	if (!added) {
 		int64_t held = pool_held(pool);
@@ -203,7 +203,7 @@ unsigned bump_pool_refill(struct bump_pool *pool)
  */
 static void pool_drop_copy(struct bump_pool *pool, const void *buf)
 {
-	BUMP_STAT_ADD(pool->alloc.stale, 1);
+	__BUMP_STAT_ADD(pool->alloc.stale, 1);
 	bump_report_double_put(pool, buf);
 }
 
@@ -211,29 +211,29 @@ void bump_pool_drop_stale(struct bump_pool *pool)
 {
 	uint32_t count = pool->cache_count;
 
-	bump_pool_set_cache_count(pool, count - 1);
+	__bump_pool_set_cache_count(pool, count - 1);
 	pool_drop_copy(pool, pool->cache[count - 1]);
 }
 
 void bump_pool_cache_check(struct bump_pool *pool, uint32_t released)
 {
-	const uint64_t cached = bump_pool_cached_state(pool);
+	const uint64_t cached = __bump_pool_cached_state(pool);
 	uint32_t n = 0;
 
 	pool->cache_seen = released;
 	for (uint32_t i = 0; i < pool->cache_count; i++) {
 		void *buf = pool->cache[i];
 
-		if (bump_likely(atomic_load_explicit(&bump_pool_page_desc(pool, buf)->state,
+		if (bump_likely(atomic_load_explicit(&__bump_pool_page_desc(pool, buf)->state,
 						     memory_order_relaxed) == cached))
 			pool->cache[n++] = buf;
 		else
 			pool_drop_copy(pool, buf);
 	}
-	bump_pool_set_cache_count(pool, n);
+	__bump_pool_set_cache_count(pool, n);
 }
 
-void *bump_pool_alloc_slow(struct bump_pool *pool)
+void *__bump_pool_alloc_slow(struct bump_pool *pool)
 {
 	for (;;) {
 		if (pool->cache_count) {
@@ -241,7 +241,7 @@ void *bump_pool_alloc_slow(struct bump_pool *pool)
 			if (pool->cache_count)
 				return bump_pool_alloc(pool);
 		}
-		if (!bump_pool_refill(pool))
+		if (!__bump_pool_refill(pool))
 			return NULL;
 		return bump_pool_alloc(pool);
 	}
@@ -262,8 +262,8 @@ bool bump_pool_cache_flush(struct bump_pool *pool)
 		return false;
 	memcpy(bufs, pool->cache, n * sizeof(bufs[0]));
 	memmove(pool->cache, pool->cache + n, (count - n) * sizeof(pool->cache[0]));
-	bump_pool_set_cache_count(pool, count - n);
-	BUMP_STAT_ADD(pool->recycle.cache_full, n);
+	__bump_pool_set_cache_count(pool, count - n);
+	__BUMP_STAT_ADD(pool->recycle.cache_full, n);
 	pool_ring_put_bulk(pool, bufs, n);
 	return true;
 }
@@ -329,17 +329,17 @@ void bump_pool_recycle(struct bump_pool *pool, struct bump_desc *d)
 	 * the owner thread, can then unmap without racing a sync. */
 	if (pool->cache_count < pool->cache_limit) {
 		if (pool->sync_dev)
-			bump_pool_sync_for_device(pool, d);
+			__bump_pool_sync_for_device(pool, d);
 		pool->cache[pool->cache_count] = buf;
-		bump_pool_set_cache_count(pool, pool->cache_count + 1);
-		BUMP_STAT_ADD(pool->recycle.cached, 1);
+		__bump_pool_set_cache_count(pool, pool->cache_count + 1);
+		__BUMP_STAT_ADD(pool->recycle.cached, 1);
 		return;
 	}
-	BUMP_STAT_ADD(pool->recycle.cache_full, 1);
+	__BUMP_STAT_ADD(pool->recycle.cache_full, 1);
 	pool_ring_put_bulk(pool, &buf, 1);
 }
 
-void bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *d)
+void __bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *d)
 {
 	struct bump_pool_priv *p = pool->priv;
 

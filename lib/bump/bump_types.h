@@ -84,16 +84,16 @@ static_assert(offsetof(struct bump_desc, tag) == 12, "tag packs pool_id, type an
 static_assert(offsetof(struct bump_desc, state) == 8 && offsetof(struct bump_desc, refcount) == 8,
 	      "state overlays refcount (low word) and tag (high word)");
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	      "bump_desc_make_state() composes state for a little-endian machine");
+	      "__bump_desc_make_state() composes state for a little-endian machine");
 
 /* Not API (bump_internal.h says why): the tag and state words as the fast paths compare them. */
-static inline uint32_t bump_desc_make_tag(uint16_t pool_id, uint8_t type, uint8_t order)
+static inline uint32_t __bump_desc_make_tag(uint16_t pool_id, uint8_t type, uint8_t order)
 {
 	return (uint32_t)pool_id | (uint32_t)type << 16 | (uint32_t)order << 24;
 }
 
 /* The state word of a descriptor holding @refcount and @tag. */
-static inline uint64_t bump_desc_make_state(uint32_t refcount, uint32_t tag)
+static inline uint64_t __bump_desc_make_state(uint32_t refcount, uint32_t tag)
 {
 	return (uint64_t)refcount | (uint64_t)tag << 32;
 }
@@ -105,7 +105,7 @@ static inline uint64_t bump_desc_make_state(uint32_t refcount, uint32_t tag)
 #define BUMP_PAGE_SHIFT_MIN 6    /* an arena's pages: 64 B (one cache line) ... */
 #define BUMP_PAGE_SHIFT_MAX 30   /* ... to 1 GiB */
 #define BUMP_BUF_SHIFT_MAX 31    /* a buffer (page << order) fits 32-bit offsets */
-/* An arena of pages whose size is not a power of two spans at most this (bump_arena_index). */
+/* An arena of pages whose size is not a power of two spans at most this (__bump_arena_index). */
 #define BUMP_ARENA_ODD_SPAN_MAX (1ull << 32)
 #define BUMP_POOL_ID_MAX 65535   /* pool IDs are 1..65535, reused cyclically */
 
@@ -118,7 +118,7 @@ struct bump_arena {
 	uintptr_t base;              /* first byte of the region */
 	uint64_t len;                /* npages * page_size */
 	struct bump_desc *descs;     /* npages descriptors */
-	/* Offset -> page index: the high half of off * page_magic (bump_arena_index). */
+	/* Offset -> page index: the high half of off * page_magic (__bump_arena_index). */
 	uint64_t page_magic;
 	uint32_t npages;
 	uint32_t page_size;          /* a multiple of 64 bytes, a power of two or not */

@@ -63,7 +63,7 @@ static inline int bump_pkt_check(const struct bump_pkt *p)
 
 	if (bump_unlikely(id >= BUMP_ARENA_MAX))
 		return -EINVAL;
-	a = bump_atomic_load(&bump_arenas[id], BUMP_MO_ACQUIRE);
+	a = bump_atomic_load(&__bump_arenas[id], BUMP_MO_ACQUIRE);
 	if (bump_unlikely(!a || idx >= a->npages))
 		return -EINVAL;
 	/* refcount in the low word; pool_id, type, order in the high one. */

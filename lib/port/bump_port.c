@@ -435,12 +435,12 @@ static int port_stats_raw(const struct bump_port *port, struct bump_port_stats *
 	return 0;
 }
 
-int bump_port_stats_get(const struct bump_port *port, struct bump_port_stats *stats)
+int bump_port_get_stats(const struct bump_port *port, struct bump_port_stats *stats)
 {
 	int ret;
 
 	if (!port || !stats)
-		return bump_error(EINVAL, "bump_port_stats_get: port and stats are required");
+		return bump_error(EINVAL, "bump_port_get_stats: port and stats are required");
 	ret = port_stats_raw(port, stats);
 	if (ret)
 		return ret;

@@ -108,7 +108,7 @@ BUMP_API int bump_port_stop(struct bump_port *port);
 /* Stop if started, then release the port and its id. */
 BUMP_API int bump_port_close(struct bump_port *port);
 BUMP_API int bump_port_link_get(const struct bump_port *port, struct bump_port_link *link);
-BUMP_API int bump_port_stats_get(const struct bump_port *port, struct bump_port_stats *stats);
+BUMP_API int bump_port_get_stats(const struct bump_port *port, struct bump_port_stats *stats);
 BUMP_API int bump_port_stats_reset(struct bump_port *port);
 
 /* ---- Data path --------------------------------------------------------- */

@@ -55,7 +55,7 @@ struct bump_uring_bufring {
 	struct bufring_stats st;
 };
 
-#define BUFRING_STAT_ADD(ctr, n) BUMP_STAT_ADD(ctr, n)
+#define BUFRING_STAT_ADD(ctr, n) __BUMP_STAT_ADD(ctr, n)
 #define BUFRING_STAT_GET(ctr) atomic_load_explicit(&(ctr), memory_order_relaxed)
 
 static_assert(sizeof(struct io_uring_buf) == 16, "the kernel's buffer ring entry is 16 bytes");

@@ -299,7 +299,7 @@ int bump_vfio_xlat_miss(struct bump_vfio_xlat *x, unsigned arena_id, uintptr_t v
 		x->valid = 0;
 		x->gen = gen;
 	}
-	a = arena_id < BUMP_ARENA_MAX ? atomic_load(&bump_arenas[arena_id]) : NULL;
+	a = arena_id < BUMP_ARENA_MAX ? atomic_load(&__bump_arenas[arena_id]) : NULL;
 	if (!a || va - a->base >= a->len)
 		return bump_error(EINVAL, "vfio: buffer %#lx names arena %u, which does not hold it",
 				  (unsigned long)va, arena_id);

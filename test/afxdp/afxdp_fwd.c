@@ -234,7 +234,7 @@ static void fwd_print_port(unsigned i, struct fwd_port *fp)
 	struct bump_afxdp_info ai;
 	const struct bump_queue_stats *t = &st.total;
 
-	if (bump_port_stats_get(fp->port, &st))
+	if (bump_port_get_stats(fp->port, &st))
 		memset(&st, 0, sizeof(st));
 	printf("port%u: rx=%" PRIu64 " tx=%" PRIu64 " drop=%" PRIu64 " ipackets=%" PRIu64
 	       " opackets=%" PRIu64 " imissed=%" PRIu64 " ierrors=%" PRIu64 " oerrors=%" PRIu64

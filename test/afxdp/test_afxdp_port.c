@@ -216,7 +216,7 @@ static void test_tx_frame_longer_than_a_frame_is_dropped(void)
 	CHECK_EQ(pool_inflight(big_pool), 0);
 	CHECK_EQ(bump_afxdp_info_get(port, &info), 0);
 	CHECK_EQ(info.c.tx_too_long, 1);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.total.oerrors, 1);
 	CHECK_EQ(st.total.opackets, 0);
 	CHECK_EQ(peer_recv(1), 0);
@@ -289,13 +289,13 @@ static void test_restart_and_stats_reset(void)
 		bump_pkt_free_bulk(pkts, got);
 		CHECK_EQ(bump_port_stop(port), 0);
 		CHECK_EQ(pool_inflight(rx_pool), 0);
-		CHECK_EQ(bump_port_stats_get(port, &st), 0);
+		CHECK_EQ(bump_port_get_stats(port, &st), 0);
 		CHECK_EQ(st.total.ipackets, 16u * (unsigned)(round + 1));
 		if (round == 0)
 			CHECK_EQ(bump_port_start(port), 0);
 	}
 	CHECK_EQ(bump_port_stats_reset(port), 0);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.total.ipackets, 0);
 	stop_and_check(port);
 }

@@ -61,7 +61,7 @@ static struct bump_dpdk_stats dstats(const struct bump_port *port)
 {
 	struct bump_dpdk_stats s;
 
-	CHECK_EQ(bump_dpdk_stats_get(port, &s), 0);
+	CHECK_EQ(bump_dpdk_get_stats(port, &s), 0);
 	return s;
 }
 

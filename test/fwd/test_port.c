@@ -276,7 +276,7 @@ static void test_state_checks(void)
 	CHECK_EQ(dummy.rxq_setup, 2);
 	/* Ops the driver lacks. */
 	CHECK_EQ(bump_port_link_get(port, &link), -ENOTSUP);
-	CHECK_EQ(bump_port_stats_get(port, &st), -ENOTSUP);
+	CHECK_EQ(bump_port_get_stats(port, &st), -ENOTSUP);
 	CHECK_EQ(bump_port_stats_reset(port), -ENOTSUP);
 	CHECK_EQ(bump_port_stop(port), 0);
 	CHECK_EQ(bump_port_stop(port), 0);  /* again: nothing to do */
@@ -289,7 +289,7 @@ static void test_state_checks(void)
 	CHECK_EQ(bump_port_start(NULL), -EINVAL);
 	CHECK_EQ(bump_port_stop(NULL), -EINVAL);
 	CHECK_EQ(bump_port_link_get(NULL, &link), -EINVAL);
-	CHECK_EQ(bump_port_stats_get(NULL, &st), -EINVAL);
+	CHECK_EQ(bump_port_get_stats(NULL, &st), -EINVAL);
 	CHECK_EQ(bump_port_stats_reset(NULL), -EINVAL);
 	CHECK_EQ(bump_pkt_free_bulk(pkts, 4), 0);
 }
@@ -360,12 +360,12 @@ static void test_sim_setup_errors(void)
 
 	/* The sim functions refuse other ports. */
 	CHECK_EQ(bump_port_open("dummy:", &port), 0);
-	CHECK_EQ(bump_sim_stats_get(port, &ss), -EINVAL);
+	CHECK_EQ(bump_sim_get_stats(port, &ss), -EINVAL);
 	CHECK_ERROR_SAYS("not a sim port");
 	CHECK_EQ(bump_sim_inject(port, BUMP_SIM_FAULT_TX_LOST, 1), -EINVAL);
 	CHECK_EQ(bump_sim_link_set(port, false), -EINVAL);
 	CHECK_EQ(bump_sim_device_step(port, 1), -EINVAL);
-	CHECK_EQ(bump_sim_stats_get(NULL, &ss), -EINVAL);
+	CHECK_EQ(bump_sim_get_stats(NULL, &ss), -EINVAL);
 	CHECK_EQ(bump_port_close(port), 0);
 	CHECK_EQ(bump_port_open("sim", &port), 0);
 	CHECK_EQ(bump_sim_inject(port, BUMP_SIM_FAULT_MAX, 1), -EINVAL);
@@ -418,10 +418,10 @@ static void test_stats(void)
 	struct bump_port_stats st;
 	uint64_t seq = 0;
 
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.total.ipackets + st.total.opackets, 0);
 	CHECK_EQ(loop_frames(port, txp, 10, &seq), 10);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.q[0].ipackets, 10);
 	CHECK_EQ(st.q[0].ibytes, 1000);
 	CHECK_EQ(st.q[0].opackets, 10);
@@ -430,13 +430,13 @@ static void test_stats(void)
 	CHECK_EQ(st.total.opackets, 10);
 	CHECK_EQ(st.total.ierrors + st.total.oerrors + st.total.imissed + st.total.rx_nombuf, 0);
 	CHECK_EQ(bump_port_stats_reset(port), 0);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.total.ipackets + st.total.opackets + st.q[0].ibytes, 0);
 	CHECK_EQ(loop_frames(port, txp, 3, &seq), 3);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.q[0].ipackets, 3);
 	CHECK_EQ(st.total.obytes, 300);
-	CHECK_EQ(bump_port_stats_get(port, NULL), -EINVAL);
+	CHECK_EQ(bump_port_get_stats(port, NULL), -EINVAL);
 	CHECK_EQ(bump_port_close(port), 0);
 	fx_pool_done(txp);
 	CHECK_EQ(fx_inflight(mapped_pool), 0);

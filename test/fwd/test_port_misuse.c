@@ -92,7 +92,7 @@ static void test_rx_pool_destroyed_while_started(void)
 	CHECK_EQ(tlog.lines[BUMP_LOG_WARN], warns + 2);
 	CHECK_EQ(warn_destroyed, 1);
 	CHECK_EQ(warn_ran_out, 0);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.total.ierrors, posted);
 	CHECK_EQ(st.total.imissed, 40 * BURST - posted);
 	CHECK(st.total.rx_nombuf > 0);
@@ -158,7 +158,7 @@ static void test_sim_inject_no_wrap(void)
 	CHECK_ERROR_SAYS("exceed 2^32-1");
 	send_frames(port, txp, 4, &seq);
 	CHECK_EQ(drain(port), 2);
-	CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(port, &ss), 0);
 	CHECK_EQ(ss.rx_bad_len, 2);  /* the two armed, no more, no fewer */
 	CHECK_EQ(bump_port_close(port), 0);
 	fx_pool_done(rxp);

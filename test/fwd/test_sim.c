@@ -97,19 +97,19 @@ static void loopback_run(const char *devargs, unsigned nq, uint64_t total, uint1
 	CHECK_EQ(received, total * nq);
 	CHECK_EQ(seq.gaps, 0);
 	CHECK_EQ(seq.reorders, 0);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.total.ipackets, total * nq);
 	CHECK_EQ(st.total.opackets, total * nq);
 	CHECK_EQ(st.total.ibytes, total * nq * size);
 	CHECK_EQ(st.total.imissed + st.total.ierrors + st.total.oerrors + st.total.rx_nombuf, 0);
 	for (unsigned q = 0; q < nq; q++)
 		CHECK_EQ(st.q[q].ipackets, total);
-	CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(port, &ss), 0);
 	CHECK_EQ(ss.rx_frames, total * nq);
 	CHECK_EQ(ss.tx_frames, total * nq);
 	CHECK_EQ(ss.dma_faults, 0);
 	CHECK_EQ(bump_port_stop(port), 0);
-	CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(port, &ss), 0);
 	CHECK(ss.rx_reclaimed > 0);  /* the posted ring came back */
 	CHECK_EQ(ss.tx_reclaimed, 0);
 	CHECK_EQ(bump_port_close(port), 0);
@@ -173,17 +173,17 @@ static void test_peer(void)
 	for (uint64_t i = 0; i < 5; i++)
 		CHECK(fx_frame_pkt(txp, &pkts[i], 80, 0, i));
 	CHECK_EQ(bump_port_tx_burst(a, 0, pkts, 5), 5);
-	CHECK_EQ(bump_port_stats_get(b, &st), 0);
+	CHECK_EQ(bump_port_get_stats(b, &st), 0);
 	CHECK_EQ(st.total.imissed, 5);
 	CHECK_EQ(bump_port_close(b), 0);
 	/* A closed peer: the sender's oerrors count them. */
 	for (uint64_t i = 0; i < 7; i++)
 		CHECK(fx_frame_pkt(txp, &pkts[i], 80, 0, i));
 	CHECK_EQ(bump_port_tx_burst(a, 0, pkts, 7), 7);
-	CHECK_EQ(bump_port_stats_get(a, &st), 0);
+	CHECK_EQ(bump_port_get_stats(a, &st), 0);
 	CHECK_EQ(st.total.oerrors, 7);
 	CHECK_EQ(st.total.opackets, 32);
-	CHECK_EQ(bump_sim_stats_get(a, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(a, &ss), 0);
 	CHECK_EQ(ss.tx_no_peer, 7);
 	/* A peer id nobody has yet. */
 	CHECK_EQ(bump_port_open("sim:peer=31", &c), 0);
@@ -235,7 +235,7 @@ static void test_gen_and_sink(void)
 	CHECK_EQ(flows_seen[0], 0x15);  /* flows 0, 2, 4 */
 	CHECK_EQ(flows_seen[1], 0x2a);
 	CHECK_EQ(bump_port_stop(port), 0);
-	CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(port, &ss), 0);
 	CHECK_EQ(ss.gen_frames, ss.rx_frames);
 	CHECK_EQ(ss.sink_frames, sent);
 	CHECK_EQ(ss.sink_bytes, sent * 128);
@@ -299,7 +299,7 @@ static void test_sink_checks(void)
 	bump_pkt_data(&pkts[6])[90] ^= 1;  /* payload corrupted */
 	bump_pkt_data(&pkts[7])[12] = 0x86; /* not IPv4: not a sim frame */
 	CHECK_EQ(bump_port_tx_burst(port, 1, pkts, 8), 8);
-	CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(port, &ss), 0);
 	CHECK_EQ(ss.sink_frames, 8);
 	CHECK_EQ(ss.sink_bad_csum, 1);
 	CHECK_EQ(ss.sink_bad_format, 1);
@@ -336,7 +336,7 @@ static void test_loopback_check(void)
 		CHECK_EQ(bump_port_tx_burst(port, 0, pkts, 8), 8);
 		CHECK_EQ(bump_port_rx_burst(port, 0, pkts, BURST), 8);
 		bump_pkt_free_bulk(pkts, 8);
-		CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+		CHECK_EQ(bump_sim_get_stats(port, &ss), 0);
 		CHECK_EQ(ss.sink_frames, checked ? 8 : 0);
 		CHECK_EQ(ss.sink_bad_csum, checked);
 		CHECK_EQ(ss.sink_bad_format, checked);
@@ -414,7 +414,7 @@ static void test_ring_and_pool_exhaustion(void)
 			CHECK(fx_frame_pkt(txp, &pkts[i], 64, 0, seq++));
 		CHECK_EQ(bump_port_tx_burst(port, 0, pkts, 30), 30);
 	}
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.q[0].imissed, 120 - 32);
 	/* Receive and hold everything: the pool (64 buffers) runs dry after one more refill. */
 	while ((n = bump_port_rx_burst(port, 0, held + got, (uint16_t)BUMP_MIN(64 - got, 32))) && got < 64)
@@ -428,7 +428,7 @@ static void test_ring_and_pool_exhaustion(void)
 	got += n;
 	n = bump_port_rx_burst(port, 0, pkts, 32);  /* refill finds the pool empty */
 	CHECK_EQ(n, 0);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK(st.q[0].rx_nombuf > 0);
 	/* Give the buffers back: the ring refills and frames flow again. */
 	bump_pkt_free_bulk(held, (unsigned)got);
@@ -471,7 +471,7 @@ static void test_deferred_fill(void)
 	CHECK_EQ(fx_inflight(rxp), 0);  /* nothing posted yet */
 	CHECK(fx_frame_pkt(txp, &pkts[0], 64, 0, 0));
 	CHECK_EQ(bump_port_tx_burst(port, 0, pkts, 1), 1);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.q[0].imissed, 1);
 	CHECK_EQ(bump_port_rx_burst(port, 0, pkts, BURST), 0);
 	CHECK_EQ(fx_inflight(rxp), RING_POSTED);
@@ -517,9 +517,9 @@ static void test_jumbo_and_oversize(void)
 	port2 = fx_port("sim", &small, 1, true);
 	CHECK_EQ(bump_port_tx_burst(port2, 0, pkts, 4), 4);
 	CHECK_EQ(bump_port_rx_burst(port2, 0, pkts, 4), 0);
-	CHECK_EQ(bump_port_stats_get(port2, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port2, &st), 0);
 	CHECK_EQ(st.total.ierrors, 4);
-	CHECK_EQ(bump_sim_stats_get(port2, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(port2, &ss), 0);
 	CHECK_EQ(ss.rx_oversize, 4);
 	CHECK_EQ(bump_port_close(port2), 0);
 	CHECK_EQ(bump_port_close(port), 0);

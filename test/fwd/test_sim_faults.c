@@ -73,7 +73,7 @@ static struct bump_sim_stats rig_sim(const struct rig *r)
 {
 	struct bump_sim_stats s;
 
-	CHECK_EQ(bump_sim_stats_get(r->port, &s), 0);
+	CHECK_EQ(bump_sim_get_stats(r->port, &s), 0);
 	return s;
 }
 
@@ -81,7 +81,7 @@ static struct bump_port_stats rig_stats(const struct rig *r)
 {
 	struct bump_port_stats s;
 
-	CHECK_EQ(bump_port_stats_get(r->port, &s), 0);
+	CHECK_EQ(bump_port_get_stats(r->port, &s), 0);
 	return s;
 }
 
@@ -274,7 +274,7 @@ static void test_link_down_receiver(void)
 	for (uint64_t i = 0; i < 8; i++)
 		CHECK(fx_frame_pkt(txp, &pkts[i], 64, 0, i));
 	CHECK_EQ(bump_port_tx_burst(a, 0, pkts, 8), 8);
-	CHECK_EQ(bump_port_stats_get(b, &st), 0);
+	CHECK_EQ(bump_port_get_stats(b, &st), 0);
 	CHECK_EQ(st.q[0].imissed, 8);
 	CHECK_EQ(bump_sim_link_set(b, true), 0);
 	CHECK_EQ(bump_port_rx_burst(b, 0, pkts, 8), 0);
@@ -339,9 +339,9 @@ static void test_dma_faults(void)
 	/* TX: the device cannot read them: completed with an error, freed, oerrors. */
 	CHECK_EQ(bump_port_tx_burst(port, 0, pkts, 8), 8);
 	CHECK_EQ(fx_inflight(txp), 0);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.q[0].oerrors, 8);
-	CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(port, &ss), 0);
 	CHECK_EQ(ss.dma_faults, 8);
 	CHECK_EQ(ss.tx_tx_errors, 8);
 	CHECK_EQ(ss.rx_frames, 0);
@@ -355,9 +355,9 @@ static void test_dma_faults(void)
 		CHECK(fx_frame_pkt(good, &pkts[i], 64, 0, i));
 	CHECK_EQ(bump_port_tx_burst(port, 0, pkts, 8), 8);
 	CHECK_EQ(bump_port_rx_burst(port, 0, pkts, 8), 0);
-	CHECK_EQ(bump_port_stats_get(port, &st), 0);
+	CHECK_EQ(bump_port_get_stats(port, &st), 0);
 	CHECK_EQ(st.q[0].ierrors, 8);
-	CHECK_EQ(bump_sim_stats_get(port, &ss), 0);
+	CHECK_EQ(bump_sim_get_stats(port, &ss), 0);
 	CHECK_EQ(ss.rx_desc_errors, 8);
 	CHECK_EQ(ss.dma_faults, 8);
 	CHECK_EQ(bump_port_close(port), 0);

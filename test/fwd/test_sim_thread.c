@@ -135,7 +135,7 @@ static uint64_t dropped(const struct run *r)
 {
 	struct bump_sim_stats ss;
 
-	bump_sim_stats_get(r->port, &ss);
+	bump_sim_get_stats(r->port, &ss);
 	return ss.link_drops + ss.rx_no_desc;
 }
 
@@ -245,8 +245,8 @@ static void run_scenario(enum scenario what)
 	for (int i = 0; !atomic_load(&r->traffic_done); i++) {
 		struct timespec ts = { 0, 200000 };
 
-		CHECK_EQ(bump_port_stats_get(r->port, &st), 0);
-		CHECK_EQ(bump_sim_stats_get(r->port, &ss), 0);
+		CHECK_EQ(bump_port_get_stats(r->port, &st), 0);
+		CHECK_EQ(bump_sim_get_stats(r->port, &ss), 0);
 		if (what == LINK_FLAP && !atomic_load(&r->sending_done) && i % 10 == 0) {
 			up = !up;
 			bump_sim_link_set(r->port, up);
@@ -260,8 +260,8 @@ static void run_scenario(enum scenario what)
 	pthread_barrier_wait(&r->bar);  /* 3 */
 
 	CHECK_EQ(r->seq.reorders, 0);
-	CHECK_EQ(bump_port_stats_get(r->port, &st), 0);
-	CHECK_EQ(bump_sim_stats_get(r->port, &ss), 0);
+	CHECK_EQ(bump_port_get_stats(r->port, &st), 0);
+	CHECK_EQ(bump_sim_get_stats(r->port, &ss), 0);
 	CHECK_EQ(st.total.ierrors, 0);
 	CHECK_EQ(ss.dma_faults, 0);
 	if (what == LOOPBACK) {
@@ -286,7 +286,7 @@ static void run_scenario(enum scenario what)
 		CHECK_EQ(r->seq.gaps, 0);
 		/* The sink's device thread may still be sending the last frames. */
 		do
-			CHECK_EQ(bump_sim_stats_get(r->sink, &sk), 0);
+			CHECK_EQ(bump_sim_get_stats(r->sink, &sk), 0);
 		while (sk.sink_frames < r->accepted && !timed_out(t0));
 		CHECK_EQ(sk.sink_frames, r->accepted);
 		CHECK_EQ(sk.sink_bad_csum + sk.sink_bad_format + sk.sink_seq_errors, 0);

@@ -44,14 +44,14 @@ static inline void bump_tx_check_invalid(struct bump_port *port, struct bump_poo
 	/* good0 bad0 good1 bad1 good2 bad2 bad3 */
 	pkts[0] = good[0], pkts[1] = bad[0], pkts[2] = good[1], pkts[3] = bad[1];
 	pkts[4] = good[2], pkts[5] = bad[2], pkts[6] = bad[3];
-	CHECK_EQ(bump_port_stats_get(port, &s0), 0);
+	CHECK_EQ(bump_port_get_stats(port, &s0), 0);
 	k = bump_port_tx_burst(port, 0, pkts, 7);
 	CHECK_EQ(k, 3);
 	for (unsigned i = 0; i < 3; i++)
 		CHECK_EQ(pkts[i].ref, good[i].ref);
 	for (unsigned i = 0; i < 4; i++)
 		CHECK_EQ(pkts[3 + i].ref, bad[i].ref);
-	CHECK_EQ(bump_port_stats_get(port, &s1), 0);
+	CHECK_EQ(bump_port_get_stats(port, &s1), 0);
 	CHECK_EQ(s1.total.tx_invalid - s0.total.tx_invalid, 4);
 	CHECK_EQ(s1.q[0].tx_invalid - s0.q[0].tx_invalid, 4);
 	CHECK(s1.total.oerrors - s0.total.oerrors >= 4);

@@ -34,7 +34,7 @@ static void test_page_index_exact(void)
 				x ^= x << 17;
 				off = x & 0xffffffffull;
 			}
-			wrong += bump_page_index(off, magic) != off / size;
+			wrong += __bump_page_index(off, magic) != off / size;
 			wrong += (((off >> 6) * vmagic) >> vshift) != off / size;
 		}
 	}
@@ -43,8 +43,8 @@ static void test_page_index_exact(void)
 		uint64_t magic = UINT64_MAX / (1ull << shift) + 1;
 		uint64_t end = (uint64_t)BUMP_ARENA_PAGES_MAX << shift;
 
-		wrong += bump_page_index(end - 1, magic) != (end - 1) >> shift;
-		wrong += bump_page_index(end / 3, magic) != (end / 3) >> shift;
+		wrong += __bump_page_index(end - 1, magic) != (end - 1) >> shift;
+		wrong += __bump_page_index(end / 3, magic) != (end / 3) >> shift;
 	}
 	CHECK_EQ(wrong, 0);
 }

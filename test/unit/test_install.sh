@@ -137,7 +137,7 @@ int main(void)
 		bump_pkt_free_bulk(pkts + k, n - k);
 		sent += k;
 	}
-	if (bump_port_stats_get(sink, &st) || st.total.opackets != sent)
+	if (bump_port_get_stats(sink, &st) || st.total.opackets != sent)
 		return 1;
 	if (bump_port_close(gen) || bump_port_close(sink) || bump_pool_destroy(pool) ||
 	    bump_arena_destroy(a))

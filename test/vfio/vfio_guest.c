@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)c.stops, (unsigned long long)c.unknown, (unsigned long long)c.bad);
 	if (c.bad)
 		fail("%llu frames arrived damaged", (unsigned long long)c.bad);
-	if (bump_port_stats_get(port, &ps) == 0)
+	if (bump_port_get_stats(port, &ps) == 0)
 		printf("vfio_guest: port stats: ipackets %llu ibytes %llu opackets %llu obytes %llu "
 		       "imissed %llu ierrors %llu rx_nombuf %llu oerrors %llu\n",
 		       (unsigned long long)ps.total.ipackets, (unsigned long long)ps.total.ibytes,

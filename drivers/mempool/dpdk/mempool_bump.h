@@ -94,7 +94,7 @@ bool bmp_primary(const struct rte_mempool *mp, const char *what);
 /* The object in page @buf: past a colour that spreads headers over cache sets. */
 static inline void *bmp_obj(const struct bmp *b, void *buf)
 {
-	uintptr_t idx = bump_arena_index(b->arena, (uintptr_t)buf - b->base);
+	uintptr_t idx = __bump_arena_index(b->arena, (uintptr_t)buf - b->base);
 
 	return (char *)buf + ((idx & b->color_mask) << 6) + b->hdr;
 }

@@ -117,7 +117,7 @@ static int bmp_reserve(struct bmp *b, size_t backing)
 		n += k;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t idx = bump_arena_index(b->arena, (uintptr_t)bufs[i] - b->base);
+		uint32_t idx = __bump_arena_index(b->arena, (uintptr_t)bufs[i] - b->base);
 
 		if (good < b->nobj && !bmp_straddles(b, idx, backing)) {
 			bufs[good++] = bufs[i];  /* back to the arena below */
@@ -263,7 +263,7 @@ int bmp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte
 	if (mp->populated_size)
 		return 0;
 	for (uint32_t idx = 0; idx < a->npages && n < max_objs; idx++) {
-		void *buf = bump_arena_page(a, idx);
+		void *buf = __bump_arena_page(a, idx);
 		void *obj;
 
 		if (reserve_id && a->descs[idx].pool_id == reserve_id)
@@ -293,7 +293,7 @@ static void bmp_reclaim_all(struct bmp *b)
 
 		if (!d->pool_id || !atomic_load_explicit(&d->refcount, memory_order_acquire))
 			continue;
-		batch[k++] = bump_arena_page(a, idx);
+		batch[k++] = __bump_arena_page(a, idx);
 		if (k == BUMP_ARRAY_SIZE(batch)) {
 			bump_put_bulk(batch, k);
 			k = 0;

@@ -79,9 +79,9 @@ static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
 	unsigned nr = 0, no = 0, others = 0;
 
 	/* One object (a PMD's or rte_pktmbuf_free's put with no DPDK cache): bump's inline put. */
-	if (n == 1 && p && bump_pool_put_fast(p, objs[0], p->cache_count)) {
-		bump_pool_set_cache_count(p, p->cache_count + 1);
-		BUMP_STAT_ADD(p->recycle.cached, 1);
+	if (n == 1 && p && __bump_pool_put_fast(p, objs[0], p->cache_count)) {
+		__bump_pool_set_cache_count(p, p->cache_count + 1);
+		__BUMP_STAT_ADD(p->recycle.cached, 1);
 		return;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -107,7 +107,7 @@ static bool bmp_refill(struct bmp *b, struct bump_pool *p)
 {
 	if (!bump_ring_count(p->ring) && !bump_arena_free_pages(b->arena))
 		return false;
-	return bump_pool_refill(p) > 0;
+	return __bump_pool_refill(p) > 0;
 }
 
 /*
@@ -133,7 +133,7 @@ static unsigned bmp_steal(struct bmp *b, struct bump_pool *self, void **objs, un
 			for (unsigned j = 0; j < k; j++) {
 				if (!bufs[j])  /* a slot published empty by a racing destroy */
 					continue;
-				atomic_store_explicit(&bump_pool_page_desc(p, bufs[j])->refcount, 1,
+				atomic_store_explicit(&__bump_pool_page_desc(p, bufs[j])->refcount, 1,
 						      memory_order_relaxed);
 				objs[got++] = bmp_obj(b, bufs[j]);
 			}
@@ -157,7 +157,7 @@ static void bmp_drain_check(struct bmp *b, struct bump_pool *p, unsigned slot)
 	n = p->cache_count;
 	k = bump_ring_enqueue_burst(p->ring, p->cache, n);
 	memmove(p->cache, p->cache + k, (n - k) * sizeof(p->cache[0]));
-	bump_pool_set_cache_count(p, n - k);
+	__bump_pool_set_cache_count(p, n - k);
 }
 
 /* All @n objects or none, as DPDK's dequeue expects. */

@@ -44,7 +44,7 @@
 #endif
 
 /* Counters written by one datapath thread and read by the control thread. */
-#define AFXDP_STAT_ADD(ctr, n) BUMP_STAT_ADD(ctr, n)
+#define AFXDP_STAT_ADD(ctr, n) __BUMP_STAT_ADD(ctr, n)
 #define AFXDP_STAT_GET(ctr) atomic_load_explicit(&(ctr), memory_order_relaxed)
 #define AFXDP_STAT_SET(ctr, v) atomic_store_explicit(&(ctr), (v), memory_order_relaxed)
 

@@ -85,7 +85,7 @@ struct bump_dpdk_stats {
 	uint64_t rx_pages_released;  /* pages of RX mbufs returned by stop and close */
 	uint64_t rx_mbufs_held;   /* RX mbufs a PMD still held at stop (their pages too) */
 };
-int bump_dpdk_stats_get(const struct bump_port *port, struct bump_dpdk_stats *stats);
+int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -92,13 +92,13 @@ static int dpdk_mbuf_enqueue(struct rte_mempool *mp, void *const *objs, unsigned
 			     bump_thread_token())) {
 		uint32_t count = p->cache_count;
 
-		while (i < n && bump_pool_put_fast(p, objs[i], count)) {
+		while (i < n && __bump_pool_put_fast(p, objs[i], count)) {
 			count++;
 			i++;
 		}
 		if (i) {
-			bump_pool_set_cache_count(p, count);
-			BUMP_STAT_ADD(p->recycle.cached, i);
+			__bump_pool_set_cache_count(p, count);
+			__BUMP_STAT_ADD(p->recycle.cached, i);
 		}
 	}
 	if (i < n)
@@ -146,7 +146,7 @@ static int dpdk_mbuf_dequeue(struct rte_mempool *mp, void **objs, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = objs[i];
 
-		dpdk_mbuf_init(m, bump_pool_page_desc(s->pool, m), bump_pool_buf_size(s->pool),
+		dpdk_mbuf_init(m, __bump_pool_page_desc(s->pool, m), bump_pool_buf_size(s->pool),
 			       s->iova_va, RTE_PKTMBUF_HEADROOM);
 	}
 	return 0;
@@ -228,7 +228,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 	struct bump_dma_dev *dma = bump_pool_dma_dev(pool);
 	struct bump_pool_params pp = {
 		.name = "dpdk-rx-ctl",
-		.arena = atomic_load_explicit(&bump_arenas[pool->arena_id], memory_order_relaxed),
+		.arena = atomic_load_explicit(&__bump_arenas[pool->arena_id], memory_order_relaxed),
 		.order = pool->order,
 		.ring_size = 64,
 		.nid = BUMP_NUMA_ANY,

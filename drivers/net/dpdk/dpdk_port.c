@@ -407,12 +407,12 @@ int bump_dpdk_port_id(const struct bump_port *port)
 	return dp ? dp->pid : -EINVAL;
 }
 
-int bump_dpdk_stats_get(const struct bump_port *port, struct bump_dpdk_stats *s)
+int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *s)
 {
-	const struct dpdk_port *dp = dpdk_port_of(port, "bump_dpdk_stats_get");
+	const struct dpdk_port *dp = dpdk_port_of(port, "bump_dpdk_get_stats");
 
 	if (!dp || !s)
-		return dp ? bump_error(EINVAL, "bump_dpdk_stats_get: stats is NULL") : -EINVAL;
+		return dp ? bump_error(EINVAL, "bump_dpdk_get_stats: stats is NULL") : -EINVAL;
 	memset(s, 0, sizeof(*s));
 	for (unsigned i = 0; i < BUMP_PORT_QUEUE_MAX; i++) {
 		const struct dpdk_rxq *r = dp->rxq[i];

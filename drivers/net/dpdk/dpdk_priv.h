@@ -109,7 +109,7 @@ struct dpdk_port {
 	bool txq_ready[BUMP_PORT_QUEUE_MAX];
 };
 
-#define DPDK_STAT_ADD(ctr, n) BUMP_STAT_ADD(ctr, n)
+#define DPDK_STAT_ADD(ctr, n) __BUMP_STAT_ADD(ctr, n)
 #define DPDK_LD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
 /* dpdk_eal.c */

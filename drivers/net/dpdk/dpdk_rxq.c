@@ -72,7 +72,7 @@ static void dpdk_rx_pin(struct dpdk_rxq *q, struct rte_mbuf *m, void *buf)
 	pv->shinfo.fcb_opaque = m;
 	rte_mbuf_ext_refcnt_set(&pv->shinfo, 1);
 	m->buf_addr = addr;
-	rte_mbuf_iova_set(m, dpdk_page_iova(bump_pool_page_desc(q->pool, buf), buf, addr,
+	rte_mbuf_iova_set(m, dpdk_page_iova(__bump_pool_page_desc(q->pool, buf), buf, addr,
 					    q->iova_va));
 	m->buf_len = (uint16_t)RTE_MIN(q->buf_size - q->addr_off, (size_t)UINT16_MAX);
 	m->shinfo = &pv->shinfo;
@@ -355,14 +355,14 @@ static inline bool dpdk_rx_as_is(const struct dpdk_rxq *q, struct rte_mbuf *m,
 	    rte_mbuf_refcnt_read(m) != 1)
 		return false;
 	if (bump_likely(off < pool->span)) {
-		ref = bump_ref_make(pool->arena_id, bump_page_index(off, pool->page_magic));
+		ref = bump_ref_make(pool->arena_id, __bump_page_index(off, pool->page_magic));
 	} else {
 		/* Another arena's (a peer port's pool, over net_ring). */
 		const struct bump_arena *a = bump_arena_of(m);
 
 		if (!a)
 			return false;
-		ref = bump_ref_make(a->id, bump_arena_index(a, (uintptr_t)m - a->base));
+		ref = bump_ref_make(a->id, __bump_arena_index(a, (uintptr_t)m - a->base));
 	}
 	*pkt = (struct bump_pkt){
 		.ref = ref,

@@ -241,7 +241,7 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 		const struct bump_arena *a = bump_ref_arena(p->ref);
 		const struct bump_desc *d = &a->descs[bump_ref_index(p->ref)];
 
-		mb[i] = dpdk_tx_as_is(q, p, d, bump_arena_page(a, bump_ref_index(p->ref)),
+		mb[i] = dpdk_tx_as_is(q, p, d, __bump_arena_page(a, bump_ref_index(p->ref)),
 				      (size_t)a->page_size << d->order);
 		if (!mb[i])
 			ap[na++] = p;

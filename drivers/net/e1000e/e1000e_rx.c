@@ -30,7 +30,7 @@ static void e1000e_rx_refill(struct e1000e_rxq *q, bool force)
 	if (empty < E1000E_RX_REFILL_BATCH && !force)
 		return;
 	if (bump_unlikely(bump_pool_destroyed(q->pool))) {  /* the port holds it: safe to ask */
-		BUMP_STAT_ADD(q->stats.nombuf, empty);
+		__BUMP_STAT_ADD(q->stats.nombuf, empty);
 		bump_port_rx_pool_gone(q->port_id, q->qid, q->pool, &q->pool_gone);
 		return;
 	}
@@ -58,7 +58,7 @@ static void e1000e_rx_refill(struct e1000e_rxq *q, bool force)
 		}
 		empty = (uint16_t)(empty - got);
 		if (got < want) {
-			BUMP_STAT_ADD(q->stats.nombuf, empty);
+			__BUMP_STAT_ADD(q->stats.nombuf, empty);
 			break;
 		}
 	}
@@ -119,11 +119,11 @@ static uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	}
 	q->next = next;
 	if (got) {
-		BUMP_STAT_ADD(q->stats.packets, got);
-		BUMP_STAT_ADD(q->stats.bytes, bytes);
+		__BUMP_STAT_ADD(q->stats.packets, got);
+		__BUMP_STAT_ADD(q->stats.bytes, bytes);
 	}
 	if (bump_unlikely(bad))
-		BUMP_STAT_ADD(q->stats.bad_desc, bad);
+		__BUMP_STAT_ADD(q->stats.bad_desc, bad);
 	/* Refill in batches; at once when the device has nothing left to fill. */
 	e1000e_rx_refill(q, next == q->tail);
 	return got;

@@ -80,11 +80,11 @@ static uint16_t e1000e_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		bump_dma_wmb();  /* descriptors before TDT (dma_wmb) */
 		*q->tdt = tail;
 		q->tail = tail;
-		BUMP_STAT_ADD(q->stats.packets, sent);
-		BUMP_STAT_ADD(q->stats.bytes, bytes);
+		__BUMP_STAT_ADD(q->stats.packets, sent);
+		__BUMP_STAT_ADD(q->stats.bytes, bytes);
 	}
 	if (bump_unlikely(dropped))
-		BUMP_STAT_ADD(q->stats.dropped, dropped);
+		__BUMP_STAT_ADD(q->stats.dropped, dropped);
 	return i;
 }
 

@@ -131,7 +131,7 @@ struct bump_sim_stats {
 };
 
 /* Since open (bump_port_stats_reset does not touch them). */
-int bump_sim_stats_get(const struct bump_port *port, struct bump_sim_stats *stats);
+int bump_sim_get_stats(const struct bump_port *port, struct bump_sim_stats *stats);
 
 /* ---- Frames ------------------------------------------------------------- */
 

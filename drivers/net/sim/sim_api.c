@@ -21,12 +21,12 @@ static struct sim_dev *sim_dev_of(const struct bump_port *port, const char *what
 	return bump_port_priv((struct bump_port *)port);
 }
 
-int bump_sim_stats_get(const struct bump_port *port, struct bump_sim_stats *s)
+int bump_sim_get_stats(const struct bump_port *port, struct bump_sim_stats *s)
 {
-	const struct sim_dev *dev = sim_dev_of(port, "bump_sim_stats_get");
+	const struct sim_dev *dev = sim_dev_of(port, "bump_sim_get_stats");
 
 	if (!dev || !s)
-		return dev ? bump_error(EINVAL, "bump_sim_stats_get: stats is NULL") : -EINVAL;
+		return dev ? bump_error(EINVAL, "bump_sim_get_stats: stats is NULL") : -EINVAL;
 	memset(s, 0, sizeof(*s));
 	for (unsigned i = 0; i < BUMP_PORT_QUEUE_MAX; i++) {
 		const struct sim_rxq *r = dev->rxq[i];

@@ -40,13 +40,13 @@ void *sim_dma_translate(uint64_t iova, size_t len)
 	a = bump_arena_of((const void *)va);
 	if (!a)
 		return NULL;
-	d = &a->descs[bump_arena_index(a, va - a->base)];
+	d = &a->descs[__bump_arena_index(a, va - a->base)];
 	if (d->type == BUMP_DESC_TAIL)
 		d = &a->descs[d->next];
 	if (d->type == BUMP_DESC_FREE || !d->dma_addr ||
 	    !atomic_load_explicit(&d->refcount, memory_order_relaxed))
 		return NULL;
-	buf = (uintptr_t)bump_arena_page(a, (uint32_t)(d - a->descs));
+	buf = (uintptr_t)__bump_arena_page(a, (uint32_t)(d - a->descs));
 	size = (size_t)a->page_size << d->order;
 	off = va - buf;
 	if (d->dma_addr != buf || off >= size || len > size - off)
@@ -230,7 +230,7 @@ unsigned sim_dev_gen_step(struct sim_rxq *q, unsigned budget)
 			sim_dev_rx_complete(q, c->size, 0);
 			done++;
 		}
-		BUMP_STAT_ADD(q->dst.gen_frames, done);
+		__BUMP_STAT_ADD(q->dst.gen_frames, done);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return done;
@@ -250,7 +250,7 @@ static void sim_sink_check(struct sim_txq *q, const void *frame, uint16_t len, b
 	int ret = bump_sim_frame_check(frame, len, &tag);
 
 	SIM_STAT_INC(q->sink.frames);
-	BUMP_STAT_ADD(q->sink.bytes, len);
+	__BUMP_STAT_ADD(q->sink.bytes, len);
 	if (ret == -EPROTO || (!ret && tag.queue >= BUMP_PORT_QUEUE_MAX)) {
 		SIM_STAT_INC(q->sink.bad_format);
 	} else if (ret) {
@@ -258,7 +258,7 @@ static void sim_sink_check(struct sim_txq *q, const void *frame, uint16_t len, b
 	} else if (!order) {
 		return;
 	} else if (tag.seq >= q->sink_next[tag.queue]) {
-		BUMP_STAT_ADD(q->sink.seq_gaps, tag.seq - q->sink_next[tag.queue]);
+		__BUMP_STAT_ADD(q->sink.seq_gaps, tag.seq - q->sink_next[tag.queue]);
 		q->sink_next[tag.queue] = tag.seq + 1;
 	} else {
 		SIM_STAT_INC(q->sink.seq_errors);

@@ -82,7 +82,7 @@ static inline void sim_status_store(uint8_t *status, uint8_t v)
  * holds the queue's device lock), so a relaxed load+store is enough and
  * other threads may read them at any time.
  */
-#define SIM_STAT_INC(ctr) BUMP_STAT_ADD(ctr, 1)
+#define SIM_STAT_INC(ctr) __BUMP_STAT_ADD(ctr, 1)
 #define SIM_LD(ctr) atomic_load_explicit(&(ctr), memory_order_relaxed)
 
 #define SIM_RING_DEFAULT 512

@@ -41,7 +41,7 @@ void sim_rx_refill(struct sim_rxq *q)
 
 	/* lib/port holds the pool, so a destroyed one is still there to ask. */
 	if (bump_unlikely(bump_pool_destroyed(q->pool))) {
-		BUMP_STAT_ADD(q->st.rx_nombuf, SIM_RX_REFILL);
+		__BUMP_STAT_ADD(q->st.rx_nombuf, SIM_RX_REFILL);
 		bump_port_rx_pool_gone(q->port_id, q->qid, q->pool, &q->pool_gone);
 		return;
 	}
@@ -69,7 +69,7 @@ void sim_rx_refill(struct sim_rxq *q)
 			tail++;
 		}
 		if (got < SIM_RX_REFILL) {
-			BUMP_STAT_ADD(q->st.rx_nombuf, SIM_RX_REFILL - got);
+			__BUMP_STAT_ADD(q->st.rx_nombuf, SIM_RX_REFILL - got);
 			if (sim_warn_once(&q->warned, SIM_WARN_NOMBUF))
 				bump_log(BUMP_LOG_WARN, "sim port %u RX queue %u: pool '%s' ran out of "
 					 "buffers (%u posted of %u): free received packets sooner or "
@@ -147,8 +147,8 @@ uint16_t sim_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		next++;
 	}
 	q->next = next;
-	BUMP_STAT_ADD(q->st.ipackets, got);
-	BUMP_STAT_ADD(q->st.ibytes, bytes);
+	__BUMP_STAT_ADD(q->st.ipackets, got);
+	__BUMP_STAT_ADD(q->st.ibytes, bytes);
 	return got;
 }
 
@@ -237,7 +237,7 @@ uint16_t sim_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	sim_tx_clean(q);
 	if (bump_unlikely(!atomic_load_explicit(&q->dev->link_up, memory_order_relaxed))) {
 		/* Refused: the caller keeps the packets (and usually drops them). */
-		BUMP_STAT_ADD(q->st.link_refused, n);
+		__BUMP_STAT_ADD(q->st.link_refused, n);
 		return 0;
 	}
 	room = q->nb_desc - 1 - (q->tail - q->next);
@@ -276,8 +276,8 @@ uint16_t sim_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		q->tail = tail;
 		atomic_store_explicit(&q->tdt, tail, memory_order_release);
 	}
-	BUMP_STAT_ADD(q->st.opackets, sent);
-	BUMP_STAT_ADD(q->st.obytes, bytes);
+	__BUMP_STAT_ADD(q->st.opackets, sent);
+	__BUMP_STAT_ADD(q->st.obytes, bytes);
 	if (q->dev->inline_step && sent) {
 		sim_dev_tx_step(q, q->nb_desc);
 		sim_tx_clean(q);

@@ -29,7 +29,7 @@
 #define URING_TAG_RECV (1ull << 32)
 #define URING_TAG_CANCEL (2ull << 32)
 
-#define URING_STAT_ADD(ctr, n) BUMP_STAT_ADD(ctr, n)
+#define URING_STAT_ADD(ctr, n) __BUMP_STAT_ADD(ctr, n)
 #define URING_STAT_GET(ctr) atomic_load_explicit(&(ctr), memory_order_relaxed)
 
 enum uring_mode { URING_MODE_PACKET, URING_MODE_UDP };

@@ -35,7 +35,7 @@ static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
 	if (q->nfree < VIRTIO_RX_REFILL_BATCH && !force)
 		return;
 	if (bump_unlikely(bump_pool_destroyed(q->pool))) {  /* the port holds it: safe to ask */
-		BUMP_STAT_ADD(q->stats.nombuf, q->nfree);
+		__BUMP_STAT_ADD(q->stats.nombuf, q->nfree);
 		bump_port_rx_pool_gone(q->port_id, q->qid, q->pool, &q->pool_gone);
 		return;
 	}
@@ -66,7 +66,7 @@ static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
 			added++;
 		}
 		if (got < want) {
-			BUMP_STAT_ADD(q->stats.nombuf, q->nfree);
+			__BUMP_STAT_ADD(q->stats.nombuf, q->nfree);
 			break;
 		}
 	}
@@ -122,11 +122,11 @@ static uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		got++;
 	}
 	if (got) {
-		BUMP_STAT_ADD(q->stats.packets, got);
-		BUMP_STAT_ADD(q->stats.bytes, bytes);
+		__BUMP_STAT_ADD(q->stats.packets, got);
+		__BUMP_STAT_ADD(q->stats.bytes, bytes);
 	}
 	if (bump_unlikely(bad))
-		BUMP_STAT_ADD(q->stats.bad, bad);
+		__BUMP_STAT_ADD(q->stats.bad, bad);
 	virtio_rx_refill(q, q->nfree == q->vq.size, true);
 	return got;
 }

@@ -46,7 +46,7 @@ static void virtio_tx_clean(struct virtio_txq *q)
 	if (n && bump_put_bulk(done, n))
 		bump_log(BUMP_LOG_ERR, "virtio: TX completion: %s", bump_last_error());
 	if (bump_unlikely(bad))
-		BUMP_STAT_ADD(q->stats.bad, bad);
+		__BUMP_STAT_ADD(q->stats.bad, bad);
 }
 
 static uint16_t virtio_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
@@ -81,11 +81,11 @@ static uint16_t virtio_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	}
 	if (sent) {
 		virtq_kick(&q->vq);
-		BUMP_STAT_ADD(q->stats.packets, sent);
-		BUMP_STAT_ADD(q->stats.bytes, bytes);
+		__BUMP_STAT_ADD(q->stats.packets, sent);
+		__BUMP_STAT_ADD(q->stats.bytes, bytes);
 	}
 	if (bump_unlikely(dropped))
-		BUMP_STAT_ADD(q->stats.dropped, dropped);
+		__BUMP_STAT_ADD(q->stats.dropped, dropped);
 	return i;
 }
 
