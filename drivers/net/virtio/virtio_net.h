@@ -54,6 +54,7 @@ static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr is 12 bytes i
 #define VIRTIO_HEADROOM_DEFAULT 128
 #define VIRTIO_ETH_HLEN 14
 #define VIRTIO_TX_MAX_LEN 65535
+#define VIRTIO_RX_MAX_LEN 65535  /* frame bytes a descriptor offers: bump_pkt.len is 16 bits */
 
 struct virtio_rx_stats {
 	_Atomic uint64_t packets, bytes;

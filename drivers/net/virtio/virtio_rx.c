@@ -28,7 +28,8 @@
 /* Put buffers on free descriptors; kick when @kick and anything was added. */
 static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
 {
-	size_t room = bump_pool_buf_size(q->pool) - q->headroom;
+	/* No more than a packet handle's 16-bit length can say, whatever the buffer size. */
+	size_t room = BUMP_MIN(bump_pool_buf_size(q->pool) - q->headroom, (size_t)VIRTIO_RX_MAX_LEN);
 	uint16_t added = 0;
 	void *bufs[64];
 
