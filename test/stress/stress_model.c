@@ -416,7 +416,9 @@ static void *run(void *arg)
 
 			MODEL_EQ(bump_arena_free_pages(arena), arena_free0);
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (atomic_load(&divergences) || now.tv_sec - start.tv_sec >= (time_t)seconds)
+			if (atomic_load(&divergences) ||
+			    (now.tv_sec - start.tv_sec) * 1000000000ll + now.tv_nsec - start.tv_nsec >=
+				    seconds * 1000000000ll)
 				atomic_store(&stop, true);
 		}
 		pthread_barrier_wait(&barrier);
