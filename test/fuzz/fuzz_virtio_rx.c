@@ -131,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	/* First byte: buffers of 1..32 pages (over 64 KiB: more than a packet's length), 16..64 descriptors. */
+	/* First byte: buffers of 1..32 pages (over 64 KiB: more than a packet can say), 16..64 slots. */
 	pp.arena = arena;
 	pp.order = data[0] % 6;
 	if (bump_pool_create(&pp, &pool))

@@ -32,7 +32,6 @@
 #define DPDK_TX_HEADERS 4096     /* mbuf headers per TX queue beyond its ring */
 #define DPDK_TX_CACHE 128
 
-
 struct dpdk_rxq;
 
 struct dpdk_mbuf_priv {

@@ -213,7 +213,7 @@ fail:
 	return ret;
 }
 
-/* An empty ring, then a buffer in every slot but one; one tail write (the ring may be ordinary memory: tests). */
+/* An empty ring, then a buffer in every slot but one (the ring may be ordinary memory: tests). */
 void e1000e_rxq_post_all(struct e1000e_rxq *q)
 {
 	memset((void *)q->ring, 0, (size_t)q->nb_desc * sizeof(*q->ring));

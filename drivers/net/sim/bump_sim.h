@@ -121,8 +121,8 @@ struct bump_sim_stats {
 	uint64_t rx_bad_addr;       /* completions for an address the driver did not post */
 	uint64_t rx_desc_errors;    /* completions with the error bit (a DMA fault) */
 	uint64_t tx_lost;           /* TX descriptors the device passed without completing */
-	uint64_t tx_early;          /* TX completions ahead of the device's head (early, duplicate): ignored */
-	uint64_t tx_bogus;          /* TX completions in descriptors never posted: ignored */
+	uint64_t tx_early;          /* TX completions ahead of the device's head (early, twice) */
+	uint64_t tx_bogus;          /* TX completions in descriptors never posted (ignored) */
 	uint64_t tx_tx_errors;      /* TX completions with the error bit (a DMA fault) */
 	uint64_t tx_link_refused;   /* packets tx_burst refused: link down */
 	uint64_t tx_unmapped;       /* packets dropped: their pool has no DMA mapping */
