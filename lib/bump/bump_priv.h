@@ -46,7 +46,7 @@ struct bump_pool_priv {
 	unsigned max_buffers;
 	_Atomic uint64_t detach_time_ns;
 	_Atomic uint64_t dma_scrubbed;
-	_Atomic uint64_t cache_dropped;   /* cached buffers destroy gave back unused */
+	_Atomic uint64_t cache_dropped;   /* cached buffers that left unused: flushed, destroyed */
 	_Atomic int64_t holds;            /* bump_pool_hold()s: in refs, but no buffers */
 };
 

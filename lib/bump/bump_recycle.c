@@ -264,6 +264,8 @@ bool bump_pool_cache_flush(struct bump_pool *pool)
 	memmove(pool->cache, pool->cache + n, (count - n) * sizeof(pool->cache[0]));
 	__bump_pool_set_cache_count(pool, count - n);
 	__BUMP_STAT_ADD(pool->recycle.cache_full, n);
+	/* They leave the cache unused: alloc.fast must not count them (a refill brings them back). */
+	__BUMP_STAT_ADD(pool->priv->cache_dropped, n);
 	pool_ring_put_bulk(pool, bufs, n);
 	return true;
 }

@@ -4,8 +4,9 @@
  * has (sim, afxdp, vfio with its PCI address), fed the same string.  A
  * parser must return 0 or a negative errno with a message, never read or
  * write past the string or its output, and a parse that succeeds must give
- * values in their documented ranges.  (DPDK's "rx=" option is not built
- * here: the fuzz build leaves DPDK out.)
+ * values in their documented ranges.  The dpdk: driver's parser
+ * (dpdk_args.c) needs no DPDK: it is built into this harness, though the
+ * fuzz build leaves DPDK out.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "bump_pci.h"
 #include "bump_vfio.h"
+#include "dpdk_args.h"
 #include "sim_priv.h"
 #ifdef BUMP_FUZZ_AFXDP
 #include "afxdp.h"
@@ -88,6 +90,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		FUZZ_ASSERT((size_t)ret <= size && addr.dev <= 0x1f && addr.func <= 7);
 
+	{
+		char devargs[DPDK_DEVARGS_MAX];
+		enum dpdk_rx_mode mode;
+
+		bump_clear_error();
+		ret = dpdk_args_parse(s, 3, devargs, &mode);
+		check_ret(ret);
+		if (!ret) {  /* DPDK gets the devargs whole, never cut */
+			size_t n = strcspn(s, ";");
+
+			FUZZ_ASSERT(n && strlen(devargs) == n && !memcmp(devargs, s, n));
+			FUZZ_ASSERT(mode <= DPDK_RX_COPY);
+		}
+	}
 #ifdef BUMP_FUZZ_AFXDP
 	{
 		struct afxdp_args aa;

@@ -213,6 +213,55 @@ static void test_tx_lost_reclaimed_by_stop(void)
 	rig_down(&r);
 }
 
+/*
+ * TX completions the driver must not trust: written twice (also into the
+ * next descriptor, not sent yet), written before the frame was read, written
+ * into a descriptor never posted.  Freeing on such a DD would hand the
+ * device a buffer back in the pool (a DMA fault, or another packet's bytes
+ * sent); the driver waits for the device's head, counts, and loses nothing.
+ */
+static void test_tx_dup_early_bogus(void)
+{
+	struct rig r;
+
+	rig_up(&r, "sim:step=manual,check=1");
+	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_TX_DUP, 1), 0);
+	CHECK_EQ(rig_send(&r, 3), 3);
+	CHECK_EQ(bump_sim_device_step(r.port, 1), 1);   /* sends one, DD on the next too */
+	CHECK_EQ(rig_send(&r, 0), 0);                   /* reclaims */
+	CHECK_EQ(fx_inflight(r.txp), 2);
+	CHECK_EQ(bump_sim_device_step(r.port, 64), 2);
+	CHECK_EQ(rig_recv(&r), 3);
+	CHECK_EQ(rig_sim(&r).tx_early, 1);
+
+	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_TX_EARLY, 1), 0);
+	CHECK_EQ(rig_send(&r, 2), 2);
+	CHECK_EQ(bump_sim_device_step(r.port, 64), 0);  /* DD only */
+	CHECK_EQ(rig_send(&r, 0), 0);
+	CHECK_EQ(fx_inflight(r.txp), 2);
+	CHECK_EQ(bump_sim_device_step(r.port, 64), 2);
+	CHECK_EQ(rig_recv(&r), 2);
+	CHECK_EQ(rig_sim(&r).tx_early, 2);
+
+	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_TX_BOGUS, 1), 0);
+	CHECK_EQ(bump_sim_device_step(r.port, 64), 0);  /* DD where nothing was posted */
+	CHECK_EQ(rig_send(&r, 2), 2);
+	CHECK_EQ(rig_send(&r, 0), 0);
+	CHECK_EQ(fx_inflight(r.txp), 2);
+	CHECK_EQ(bump_sim_device_step(r.port, 64), 2);
+	CHECK_EQ(rig_recv(&r), 2);
+	CHECK_EQ(rig_sim(&r).tx_bogus, 1);
+
+	CHECK_EQ(rig_send(&r, 0), 0);
+	CHECK_EQ(fx_inflight(r.txp), 0);
+	CHECK_EQ(r.rx.gaps, 0);
+	CHECK_EQ(rig_sim(&r).dma_faults, 0);
+	CHECK_EQ(rig_sim(&r).sink_bad_csum, 0);
+	CHECK_EQ(rig_stats(&r).q[0].oerrors, 0);
+	CHECK_EQ(rig_sim(&r).faults_injected, 3);
+	rig_down(&r);
+}
+
 /* Link down while traffic runs: rx returns 0, tx refuses, in-flight frames drop; then back. */
 static void test_link_down_under_traffic(void)
 {
@@ -431,6 +480,7 @@ int main(void)
 	TEST_RUN(test_rx_device_lies);
 	TEST_RUN(test_tx_lost_detected);
 	TEST_RUN(test_tx_lost_reclaimed_by_stop);
+	TEST_RUN(test_tx_dup_early_bogus);
 	TEST_RUN(test_link_down_under_traffic);
 	TEST_RUN(test_link_down_receiver);
 	TEST_RUN(test_dma_faults);

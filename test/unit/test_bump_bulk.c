@@ -206,6 +206,37 @@ static void test_bulk_frag_folded(void)
 	fixture_down(&f);
 }
 
+/*
+ * A bulk put into a full cache moves the cache's older half to the ring; a
+ * refill brings those buffers back without their ever being handed out:
+ * alloc.fast counts each handed-out buffer once (issue 10, found by
+ * stress_model: it counted the moved ones twice).
+ */
+static void test_bulk_flush_counts(void)
+{
+	struct fixture f;
+	struct bump_pool *pool;
+	struct bump_pool_stats s;
+	void *bufs[2 * BUMP_POOL_CACHE_SIZE];
+	unsigned n = BUMP_ARRAY_SIZE(bufs), got;
+
+	fixture_up(&f, 1024);
+	pool = pool_new(&f, "flush", 0);
+	got = bump_pool_alloc_bulk(pool, bufs, n);
+	CHECK_EQ(got, n);
+	CHECK_EQ(bump_pool_put_bulk(pool, bufs, n), 0);  /* fills the cache: a flush */
+	bump_pool_get_stats(pool, &s);
+	CHECK(s.recycle.cache_full > 0);
+	CHECK_EQ(s.alloc.fast, n);
+	CHECK_EQ(bump_pool_alloc_bulk(pool, bufs, n), n);  /* cache, then the ring */
+	bump_pool_get_stats(pool, &s);
+	CHECK_EQ(s.alloc.fast, 2 * n);
+	CHECK_EQ(s.inflight, n);
+	CHECK_EQ(bump_pool_put_bulk(pool, bufs, n), 0);
+	CHECK_EQ(bump_pool_destroy(pool), 0);
+	fixture_down(&f);
+}
+
 int main(void)
 {
 	TEST_RUN(test_bulk_impl_reported);
@@ -214,5 +245,6 @@ int main(void)
 	TEST_RUN(test_bulk_checked);
 	TEST_RUN(test_bulk_frag_fold);
 	TEST_RUN(test_bulk_frag_folded);
+	TEST_RUN(test_bulk_flush_counts);
 	return test_exit();
 }

@@ -26,20 +26,6 @@ static bool dpdk_port_used[RTE_MAX_ETHPORTS];
 
 /* ---- Open and close -------------------------------------------------------- */
 
-static int dpdk_parse_opts(struct dpdk_port *dp, const char *opts)
-{
-	if (!opts || !*opts || !strcmp(opts, "rx=auto"))
-		dp->rx_mode = DPDK_RX_AUTO;
-	else if (!strcmp(opts, "rx=zerocopy"))
-		dp->rx_mode = DPDK_RX_ZEROCOPY;
-	else if (!strcmp(opts, "rx=copy"))
-		dp->rx_mode = DPDK_RX_COPY;
-	else
-		return bump_error(EINVAL, "dpdk port %u: option '%s' is unknown: after ';' the "
-				  "driver takes rx=auto, rx=zerocopy or rx=copy", dp->bport, opts);
-	return 0;
-}
-
 /* The ethdev of device @name: by port name, else the first port of that device. */
 static int dpdk_find_port(const char *name, uint16_t *pid)
 {
@@ -107,24 +93,20 @@ static int dpdk_open(struct bump_port *port, const char *args)
 	struct bump_port_info *info = bump_port_info_mut(port);
 	struct rte_eth_dev_info di;
 	struct dpdk_port *dp;
-	char devargs[256];
-	const char *opts;
+	char devargs[DPDK_DEVARGS_MAX];
+	enum dpdk_rx_mode rx_mode;
 	int ret;
 
-	opts = strchr(args, ';');
-	snprintf(devargs, sizeof(devargs), "%.*s", opts ? (int)(opts - args) : (int)strlen(args), args);
-	if (!devargs[0])
-		return bump_error(EINVAL, "dpdk port %u: no device: give DPDK devargs after 'dpdk:' "
-				  "(dpdk:net_ring0, dpdk:net_af_xdp0,iface=eth0, dpdk:0000:03:00.0)",
-				  info->id);
+	ret = dpdk_args_parse(args, info->id, devargs, &rx_mode);
+	if (ret)
+		return ret;
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return bump_error(ENOMEM, "dpdk port %u: out of memory", info->id);
 	dp->port = port;
 	dp->bport = info->id;
-	ret = dpdk_parse_opts(dp, opts ? opts + 1 : NULL);
-	if (!ret)
-		ret = dpdk_eal_start(devargs);
+	dp->rx_mode = rx_mode;
+	ret = dpdk_eal_start(devargs);
 	if (!ret)
 		ret = dpdk_attach(dp, devargs);
 	if (!ret && (ret = rte_eth_dev_info_get(dp->pid, &di))) {

@@ -24,14 +24,13 @@
 #include <rte_mbuf.h>
 
 #include "bump_dpdk.h"
+#include "dpdk_args.h"
 
 #define DPDK_BURST 64            /* mbufs per PMD call */
 #define DPDK_RING_DEFAULT 1024
 #define DPDK_HEADROOM_DEFAULT 128
 #define DPDK_TX_HEADERS 4096     /* mbuf headers per TX queue beyond its ring */
 #define DPDK_TX_CACHE 128
-
-enum dpdk_rx_mode { DPDK_RX_AUTO, DPDK_RX_ZEROCOPY, DPDK_RX_COPY };
 
 struct dpdk_rxq;
 

@@ -111,6 +111,15 @@ int e1000e_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 int e1000e_rxq_start(struct e1000e_dev *d, struct e1000e_rxq *q);
 void e1000e_rxq_stop(struct e1000e_dev *d, struct e1000e_rxq *q);
 void e1000e_rxq_free(struct e1000e_rxq *q);
+/*
+ * The completion path, the first posting and the buffer size, apart from
+ * the device: they touch only the ring, RDT, the queue and its pool, so
+ * test/fuzz runs them on a ring in ordinary memory, playing the device
+ * (fuzz_e1000e_rx).
+ */
+void e1000e_rxq_post_all(struct e1000e_rxq *q);
+uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
+unsigned e1000e_bsize(size_t room, uint32_t *rctl_bits);
 
 /* e1000e_tx.c */
 int e1000e_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq_conf *conf);

@@ -70,7 +70,7 @@ static void e1000e_rx_refill(struct e1000e_rxq *q, bool force)
 	}
 }
 
-static uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
+uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 {
 	struct e1000e_rxq *q = queue;
 	uint16_t next = q->next, got = 0;
@@ -130,7 +130,7 @@ static uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 }
 
 /* The largest RCTL.BSIZE that fits @room bytes (7.1.2): 0 when below 2048. */
-static unsigned e1000e_bsize(size_t room, uint32_t *rctl_bits)
+unsigned e1000e_bsize(size_t room, uint32_t *rctl_bits)
 {
 	static const struct { unsigned size; uint32_t bits; } sizes[] = {
 		{ 16384, E1000E_RCTL_BSEX | 1u << E1000E_RCTL_BSIZE_SHIFT },
@@ -213,6 +213,15 @@ fail:
 	return ret;
 }
 
+/* An empty ring, then a buffer in every slot but one (the ring may be ordinary memory: tests). */
+void e1000e_rxq_post_all(struct e1000e_rxq *q)
+{
+	memset((void *)q->ring, 0, (size_t)q->nb_desc * sizeof(*q->ring));
+	q->next = 0;
+	q->tail = 0;
+	e1000e_rx_refill(q, true);
+}
+
 int e1000e_rxq_start(struct e1000e_dev *d, struct e1000e_rxq *q)
 {
 	uint32_t bits = 0;
@@ -226,10 +235,7 @@ int e1000e_rxq_start(struct e1000e_dev *d, struct e1000e_rxq *q)
 	e1000e_wr(d, E1000E_RDH, 0);
 	e1000e_wr(d, E1000E_RDT, 0);
 	e1000e_wr(d, E1000E_RDTR, 0);
-	memset((void *)q->ring, 0, (size_t)q->nb_desc * sizeof(*q->ring));
-	q->next = 0;
-	q->tail = 0;
-	e1000e_rx_refill(q, true);
+	e1000e_rxq_post_all(q);
 	if (q->tail == 0)
 		return bump_error(ENOBUFS, "e1000e %s: pool '%s' gave no buffer for the RX ring; "
 				  "give it at least %u", d->vdev->name, bump_pool_name(q->pool),

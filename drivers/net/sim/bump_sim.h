@@ -72,6 +72,12 @@ enum bump_sim_fault {
 	BUMP_SIM_FAULT_RX_DUP = 5,
 	/* The next RX descriptors are completed before the frame is written: length 0, frame lost. */
 	BUMP_SIM_FAULT_RX_EARLY = 6,
+	/* The next TX completions are written twice: also into the next descriptor, not sent yet. */
+	BUMP_SIM_FAULT_TX_DUP = 7,
+	/* The next TX descriptors are completed (DD) a step before the frame is read. */
+	BUMP_SIM_FAULT_TX_EARLY = 8,
+	/* The next device steps write a completion into a TX descriptor the driver never posted. */
+	BUMP_SIM_FAULT_TX_BOGUS = 9,
 	BUMP_SIM_FAULT_MAX
 };
 
@@ -115,6 +121,8 @@ struct bump_sim_stats {
 	uint64_t rx_bad_addr;       /* completions for an address the driver did not post */
 	uint64_t rx_desc_errors;    /* completions with the error bit (a DMA fault) */
 	uint64_t tx_lost;           /* TX descriptors the device passed without completing */
+	uint64_t tx_early;          /* TX completions ahead of the device's head (early, twice) */
+	uint64_t tx_bogus;          /* TX completions in descriptors never posted (ignored) */
 	uint64_t tx_tx_errors;      /* TX completions with the error bit (a DMA fault) */
 	uint64_t tx_link_refused;   /* packets tx_burst refused: link down */
 	uint64_t tx_unmapped;       /* packets dropped: their pool has no DMA mapping */

@@ -50,6 +50,8 @@ int bump_sim_get_stats(const struct bump_port *port, struct bump_sim_stats *s)
 			s->link_drops += SIM_LD(t->dst.link_drops);
 			s->dma_faults += SIM_LD(t->dst.dma_faults);
 			s->tx_lost += SIM_LD(t->st.lost);
+			s->tx_early += SIM_LD(t->st.early);
+			s->tx_bogus += SIM_LD(t->st.bogus);
 			s->tx_tx_errors += SIM_LD(t->st.tx_errors);
 			s->tx_link_refused += SIM_LD(t->st.link_refused);
 			s->tx_unmapped += SIM_LD(t->st.unmapped);

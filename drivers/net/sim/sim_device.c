@@ -281,15 +281,23 @@ unsigned sim_dev_tx_step(struct sim_txq *q, unsigned budget)
 	if (!q->enabled)
 		goto out;
 	tail = atomic_load_explicit(&q->tdt, memory_order_acquire);
+	/* The driver keeps the descriptor at the tail empty: a completion there is for nothing sent. */
+	if (sim_fault_take(dev, BUMP_SIM_FAULT_TX_BOGUS))
+		sim_status_store(&q->ring[tail & q->mask].status, SIM_TXD_STAT_DD);
 	if (q->head == tail)
 		goto out;
 	if (loopback)
 		sim_table_read_lock();
 	while (q->head != tail && done < budget) {
 		struct sim_tx_desc *d = &q->ring[q->head & q->mask];
-		const void *va = sim_dma_translate(d->addr, d->length);
+		const void *va;
 		uint8_t status = SIM_TXD_STAT_DD;
 
+		if (sim_fault_take(dev, BUMP_SIM_FAULT_TX_EARLY)) {
+			sim_status_store(&d->status, SIM_TXD_STAT_DD);
+			break;  /* done, says the device; it reads the frame at its next step */
+		}
+		va = sim_dma_translate(d->addr, d->length);
 		if (!va) {
 			SIM_STAT_INC(q->dst.dma_faults);
 			status |= SIM_TXD_STAT_EC;
@@ -307,6 +315,8 @@ unsigned sim_dev_tx_step(struct sim_txq *q, unsigned budget)
 			sim_status_store(&d->status, status);
 		q->head++;
 		atomic_store_explicit(&q->tdh, q->head, memory_order_release);
+		if (q->head != tail && sim_fault_take(dev, BUMP_SIM_FAULT_TX_DUP))
+			sim_status_store(&q->ring[q->head & q->mask].status, status);
 		done++;
 	}
 	if (loopback)

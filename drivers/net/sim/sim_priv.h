@@ -173,10 +173,12 @@ struct sim_txq {
 	bump_cache_aligned struct bump_pkt *sw_ring;
 	uint32_t next;            /* oldest descriptor not yet reclaimed */
 	uint32_t tail;
+	uint32_t early_seen;      /* 1 + the descriptor whose early DD was counted, or 0 */
 	uint8_t warned;
 	struct {
 		_Atomic uint64_t opackets, obytes;
 		_Atomic uint64_t lost, tx_errors, link_refused, unmapped, reclaimed;  /* errors: oerrors */
+		_Atomic uint64_t early, bogus;  /* device faults ignored: nothing lost */
 	} st;
 
 	/* Device side. */
@@ -200,6 +202,8 @@ struct sim_txq {
 #define SIM_WARN_LOST 0x08
 #define SIM_WARN_UNMAPPED 0x10
 #define SIM_WARN_NOMBUF 0x20
+#define SIM_WARN_EARLY 0x40
+#define SIM_WARN_BOGUS 0x80
 
 /* ---- The device ---------------------------------------------------------- */
 

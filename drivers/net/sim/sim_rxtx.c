@@ -173,38 +173,47 @@ void sim_rxq_reclaim(struct sim_rxq *q)
 /* ---- TX ------------------------------------------------------------------- */
 
 /*
- * Reclaim completed descriptors, oldest first.  A descriptor without DD
- * that the device's head has passed lost its completion: the device sets DD
- * before it moves the head, so this is certain, not a timeout guess; the
- * device is done with the buffer, so it is freed and counted.  The packets
- * are freed in bulk, one call per contiguous run of the ring.
+ * Reclaim completed descriptors, oldest first: those the device's head has
+ * passed.  The device sets DD before it moves the head past a descriptor,
+ * so a passed descriptor without DD lost its completion (certain, not a
+ * timeout guess: the device is done with the buffer, freed and counted),
+ * and a DD ahead of the head was written early or twice: the device still
+ * owns that buffer, so it is not freed (counted, once per descriptor).
+ * Reclaimed descriptors are cleared, so that a completion later written
+ * where nothing is posted is seen at the next post.  The packets are freed
+ * in bulk, one call per contiguous run of the ring.
  */
 static void sim_tx_clean(struct sim_txq *q)
 {
 	uint32_t first = q->next, next = first;
+	uint32_t head = atomic_load_explicit(&q->tdh, memory_order_acquire);
 
-	while (next != q->tail) {
+	while (next != q->tail && (int32_t)(head - next) > 0) {
 		struct sim_tx_desc *d = &q->ring[next & q->mask];
 		uint8_t status = sim_status_load(&d->status);
 
 		if (!(status & SIM_TXD_STAT_DD)) {
-			uint32_t head = atomic_load_explicit(&q->tdh, memory_order_acquire);
-
-			if ((int32_t)(head - next) <= 0)
-				break;  /* not sent yet */
-			status = sim_status_load(&d->status);
-			if (!(status & SIM_TXD_STAT_DD)) {
-				SIM_STAT_INC(q->st.lost);
-				if (sim_warn_once(&q->warned, SIM_WARN_LOST))
-					bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: the device "
-						 "passed descriptor %u without completing it: buffer "
-						 "reclaimed; counted in oerrors and bump_sim_stats tx_lost",
-						 q->dev->port_id, q->qid, next);
-			}
+			SIM_STAT_INC(q->st.lost);
+			if (sim_warn_once(&q->warned, SIM_WARN_LOST))
+				bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: the device passed "
+					 "descriptor %u without completing it: buffer reclaimed; "
+					 "counted in oerrors and bump_sim_stats tx_lost",
+					 q->dev->port_id, q->qid, next);
 		}
 		if (bump_unlikely(status & SIM_TXD_STAT_EC))
 			SIM_STAT_INC(q->st.tx_errors);
+		sim_status_store(&d->status, 0);
 		next++;
+	}
+	if (bump_unlikely(next != q->tail && next + 1 != q->early_seen &&
+			  (sim_status_load(&q->ring[next & q->mask].status) & SIM_TXD_STAT_DD))) {
+		q->early_seen = next + 1;
+		SIM_STAT_INC(q->st.early);
+		if (sim_warn_once(&q->warned, SIM_WARN_EARLY))
+			bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: descriptor %u completed "
+				 "before the device passed it (early or written twice): not freed "
+				 "until it has; counted in bump_sim_stats tx_early",
+				 q->dev->port_id, q->qid, next);
 	}
 	q->next = next;
 	while (first != next) {
@@ -260,6 +269,14 @@ uint16_t sim_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 			bump_pkt_free(p);
 			continue;
 		}
+		if (bump_unlikely(sim_status_load(&d->status))) {
+			/* Cleared at reclaim: the device completed what was never posted. */
+			SIM_STAT_INC(q->st.bogus);
+			if (sim_warn_once(&q->warned, SIM_WARN_BOGUS))
+				bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: descriptor %u was "
+					 "completed before it was posted: ignored; counted in "
+					 "bump_sim_stats tx_bogus", q->dev->port_id, q->qid, tail);
+		}
 		d->addr = dma;
 		d->length = p->len;
 		d->cso = 0;
@@ -293,7 +310,7 @@ void sim_txq_reclaim(struct sim_txq *q)
 		SIM_STAT_INC(q->st.reclaimed);
 	}
 	memset(q->ring, 0, (size_t)q->nb_desc * sizeof(*q->ring));
-	q->next = q->tail = q->head = 0;
+	q->next = q->tail = q->head = q->early_seen = 0;
 	atomic_store_explicit(&q->tdt, 0, memory_order_relaxed);
 	atomic_store_explicit(&q->tdh, 0, memory_order_relaxed);
 }

@@ -54,6 +54,7 @@ static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr is 12 bytes i
 #define VIRTIO_HEADROOM_DEFAULT 128
 #define VIRTIO_ETH_HLEN 14
 #define VIRTIO_TX_MAX_LEN 65535
+#define VIRTIO_RX_MAX_LEN 65535  /* frame bytes a descriptor offers: bump_pkt.len is 16 bits */
 
 struct virtio_rx_stats {
 	_Atomic uint64_t packets, bytes;
@@ -112,6 +113,13 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q);
 void virtio_rxq_stop(struct virtio_rxq *q);
 void virtio_rxq_free(struct virtio_rxq *q);
+/*
+ * The completion path and the first posting, apart from the device: they
+ * touch only the rings, the queue and its pool, so test/fuzz runs them on
+ * rings in ordinary memory, playing the device (fuzz_virtio_rx).
+ */
+void virtio_rxq_post_all(struct virtio_rxq *q);
+uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
 
 /* virtio_tx.c */
 int virtio_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq_conf *conf);

@@ -28,7 +28,8 @@
 /* Put buffers on free descriptors; kick when @kick and anything was added. */
 static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
 {
-	size_t room = bump_pool_buf_size(q->pool) - q->headroom;
+	/* No more than a packet handle's 16-bit length can say, whatever the buffer size. */
+	size_t room = BUMP_MIN(bump_pool_buf_size(q->pool) - q->headroom, (size_t)VIRTIO_RX_MAX_LEN);
 	uint16_t added = 0;
 	void *bufs[64];
 
@@ -78,7 +79,7 @@ static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
 	}
 }
 
-static uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
+uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 {
 	struct virtio_rxq *q = queue;
 	uint16_t used = q->vq.used->idx, got = 0;
@@ -192,6 +193,15 @@ fail:
 	return ret;
 }
 
+/* A buffer on every descriptor, none notified yet (the rings may be ordinary memory: tests). */
+void virtio_rxq_post_all(struct virtio_rxq *q)
+{
+	q->nfree = 0;
+	for (unsigned i = q->vq.size; i-- > 0;)
+		q->free_ids[q->nfree++] = (uint16_t)i;
+	virtio_rx_refill(q, true, false);
+}
+
 /* Before DRIVER_OK: program queue 0 and post buffers (no notification yet: 3.1.1). */
 int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q)
 {
@@ -209,10 +219,7 @@ int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q)
 	if (size != q->vq.size)
 		return bump_error(EINVAL, "virtio %s: the device takes at most %u RX descriptors, not "
 				  "%u: ask for fewer", d->vdev->name, size, q->vq.size);
-	q->nfree = 0;
-	for (unsigned i = q->vq.size; i-- > 0;)
-		q->free_ids[q->nfree++] = (uint16_t)i;
-	virtio_rx_refill(q, true, false);
+	virtio_rxq_post_all(q);
 	if (q->nfree == q->vq.size)
 		return bump_error(ENOBUFS, "virtio %s: pool '%s' gave no buffer for the RX queue; "
 				  "give it at least %u", d->vdev->name, bump_pool_name(q->pool),
