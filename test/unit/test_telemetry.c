@@ -11,6 +11,7 @@
 #include "bump_telemetry.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -112,6 +113,21 @@ static void test_json_limits(void)
 	bump_tel_end(&t);
 	CHECK_EQ(t.err, 0);
 	CHECK_EQ(strlen(json), 2 + 2 + BUMP_TEL_STR_MAX - 1);
+}
+
+/* Names and help texts DPDK's rte_telemetry_register_cmd() accepts (the plugin registers them). */
+static void test_cmd_table(void)
+{
+	unsigned n;
+	const struct bump_tel_cmd *c = bump_tel_cmds(&n);
+
+	CHECK(n >= 8);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK(c[i].name[0] == '/' && strlen(c[i].name) < 56);
+		CHECK(strspn(c[i].name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_/") ==
+		      strlen(c[i].name));
+		CHECK(strlen(c[i].help) < BUMP_TEL_STR_MAX);
+	}
 }
 
 /* ---- The socket ------------------------------------------------------------ */
@@ -248,6 +264,73 @@ static void test_socket(void)
 	fixture_down(&f);
 }
 
+/*
+ * The reader against a running pool (suite concurrent, under TSan): the
+ * owner allocates and puts, another thread puts what it is handed, pools
+ * are created and destroyed, while the socket is asked for stats.
+ */
+struct churn {
+	struct bump_pool *pool;
+	struct fixture *f;
+	atomic_bool stop;
+	atomic_uint rounds;
+};
+
+static void *churn_owner(void *arg)
+{
+	struct churn *c = arg;
+	void *bufs[32];
+
+	bump_pool_set_owner(c->pool);
+	while (!atomic_load(&c->stop)) {
+		unsigned n = bump_pool_alloc_bulk(c->pool, bufs, 32);
+
+		/* Half back through the owner's cache, half as another thread's put would. */
+		bump_pool_put_bulk(c->pool, bufs, n / 2);
+		put_from_other_thread(bufs + n / 2, n - n / 2);
+		/* A pool appears and goes: the registry lock the reader takes. */
+		struct bump_pool *tmp = pool_new(c->f, "churn-tmp", 0);
+
+		if (tmp)
+			bump_pool_destroy(tmp);
+		atomic_fetch_add(&c->rounds, 1);
+	}
+	return NULL;
+}
+
+static void test_concurrent_reader(void)
+{
+	struct fixture f;
+	struct churn c = { .f = &f };
+	pthread_t owner;
+	const char *path;
+	char req[64];
+	int fd, asked = 0;
+
+	fixture_up(&f, 1024);
+	c.pool = pool_new(&f, "churn", 0);
+	path = bump_telemetry_path();
+	CHECK(c.pool && path);
+	if (!c.pool || !path)
+		return;
+	fd = tel_connect(path);
+	CHECK(fd >= 0);
+	CHECK(recv(fd, reply, sizeof(reply) - 1, 0) > 0);
+	CHECK_EQ(pthread_create(&owner, NULL, churn_owner, &c), 0);
+	snprintf(req, sizeof(req), "/bump/page_pool/stats_get,%u", bump_pool_id(c.pool));
+	while (atomic_load(&c.rounds) < 200 || asked < 200) {
+		CHECK(strstr(tel_ask(fd, req), "\"name\":\"churn\""));
+		CHECK(strstr(tel_ask(fd, "/bump/page_pool/get"), "\"churn\""));
+		asked++;
+	}
+	atomic_store(&c.stop, true);
+	pthread_join(owner, NULL);
+	close(fd);
+	bump_pool_set_owner(c.pool);
+	CHECK_EQ(bump_pool_destroy(c.pool), 0);
+	fixture_down(&f);
+}
+
 /* BUMP_TELEMETRY=0 (set by meson for this case): the first pool starts nothing. */
 static void test_optout(void)
 {
@@ -268,13 +351,17 @@ static void test_optout(void)
 int main(int argc, char **argv)
 {
 	bool optout = argc > 1 && !strcmp(argv[1], "optout");
+	bool concurrent = argc > 1 && !strcmp(argv[1], "concurrent");
 
 	snprintf(rundir, sizeof(rundir), "/tmp/bump-tel-test.%d", (int)getpid());
 	setenv("BUMP_RUNTIME_DIR", rundir, 1);
 	TEST_RUN(test_json_shapes);
 	TEST_RUN(test_json_dpdk_rules);
 	TEST_RUN(test_json_limits);
-	if (optout) {
+	TEST_RUN(test_cmd_table);
+	if (concurrent) {
+		TEST_RUN(test_concurrent_reader);
+	} else if (optout) {
 		const char *env = getenv("BUMP_TELEMETRY");
 
 		CHECK(env && !strcmp(env, "0"));
