@@ -63,12 +63,12 @@ static bool json_key_ok(const char *key)
 /* Checks and writes what precedes a value of @kind: the comma and the key. */
 static int json_begin_value(struct bump_tel_json *j, const char *key, enum bump_tel_kind kind)
 {
+	struct bump_tel_json_level *l = j->depth ? &j->lvl[j->depth - 1] : NULL;
 	char sep = ',';
 	int ret;
 
-	if (!j->depth)
+	if (!l)
 		return bump_error(EINVAL, "telemetry reply: a value outside the reply's dict or array");
-	typeof(j->lvl[0]) *l = &j->lvl[j->depth - 1];
 
 	if (l->kind == BUMP_TEL_DICT) {
 		if (!key || !json_key_ok(key))

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,7 +325,9 @@ static int tel_bind(void)
 static int tel_start_locked(void)
 {
 	char dir[sizeof(tel_path)];
+	pthread_attr_t attr;
 	sigset_t all, old;
+	cpu_set_t cpus;
 	int ret;
 
 	if (tel_running)
@@ -352,11 +355,20 @@ static int tel_start_locked(void)
 		      bump_error(errno, "telemetry: eventfd: %s", strerror(errno));
 		goto err;
 	}
-	/* The thread takes no signal: they stay with the threads the program chose. */
+	/*
+	 * The first pool is often created on a pinned forwarding thread: the
+	 * server takes the main thread's CPUs instead, as DPDK puts its control
+	 * threads apart from the lcores, and no signal (they stay with the
+	 * threads the program chose).
+	 */
+	pthread_attr_init(&attr);
+	if (sched_getaffinity(getpid(), sizeof(cpus), &cpus) == 0)
+		pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&tel_thread, NULL, tel_main, NULL);
+	ret = pthread_create(&tel_thread, &attr, tel_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	if (ret) {
 		ret = bump_error(ret, "telemetry: pthread_create: %s", strerror(ret));
 		goto err;

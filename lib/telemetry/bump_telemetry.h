@@ -117,7 +117,7 @@ struct bump_tel_json {
 	size_t used;
 	unsigned depth;
 	bool done;                   /* the reply's container was closed */
-	struct {
+	struct bump_tel_json_level {
 		uint8_t kind, elem;  /* enum bump_tel_kind */
 		uint16_t n;          /* entries so far */
 	} lvl[BUMP_TEL_DEPTH_MAX];
