@@ -93,6 +93,7 @@ struct fwd_config {
 	uint8_t eth_peer[FWD_MAX_PORTS][FWD_ETH_ALEN];
 	bool no_huge;
 	double stats_period;        /* seconds between stats lines; 0: none */
+	bool json;                  /* --json: the summary as JSON too */
 	unsigned tx_first;          /* bursts of txonly frames each stream sends first */
 	unsigned test_leak;         /* hidden: buffers an lcore keeps, to test the leak check */
 };
@@ -215,6 +216,8 @@ void fwd_stats_rings_filled(struct fwd_stats *st);
 void fwd_stats_print_interval(struct fwd_stats *st);
 /* The summary since fwd_stats_begin(). */
 void fwd_stats_print_summary(struct fwd_stats *st);
+/* The summary as one line of JSON (--json), after fwd_stats_print_summary(). */
+void fwd_stats_print_json(struct fwd_stats *st);
 /* Report pools still holding buffers (bump_pool_list); returns how many. */
 unsigned fwd_stats_check_inflight(void);
 

@@ -147,6 +147,8 @@ static int fwd_run(struct fwd_app *app, const sigset_t *sigs)
 	fwd_lcores_sync(app);  /* 3: forwarding stopped */
 	if (!atomic_load(&app->abort)) {
 		fwd_stats_print_summary(st);
+		if (app->cfg.json)
+			fwd_stats_print_json(st);
 		ret = 0;
 	}
 	fwd_stop_ports(app);

@@ -29,7 +29,7 @@ enum {
 	OPT_DURATION, OPT_NB_MBUFS, OPT_BUF_SIZE, OPT_TXPKTS, OPT_ETH_PEER, OPT_NO_HUGE,
 	OPT_STATS_PERIOD, OPT_TX_FIRST, OPT_TEST_LEAK,
 	/* testpmd's names for the same settings (issue 12) */
-	OPT_NB_CORES, OPT_TOTAL_NUM_MBUFS, OPT_MBUF_SIZE, OPT_AUTO_START, OPT_LOG_LEVEL,
+	OPT_NB_CORES, OPT_TOTAL_NUM_MBUFS, OPT_MBUF_SIZE, OPT_AUTO_START, OPT_LOG_LEVEL, OPT_JSON,
 };
 
 static const struct option fwd_long_opts[] = {
@@ -56,6 +56,7 @@ static const struct option fwd_long_opts[] = {
 	{ "mbuf-size", required_argument, NULL, OPT_MBUF_SIZE },
 	{ "auto-start", no_argument, NULL, OPT_AUTO_START },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -110,6 +111,8 @@ static void fwd_opts_usage(FILE *out)
 		"  --duration SECONDS   stop after this long (default: until Ctrl-C with --port,\n"
 		"                       %.0f s for the built-in run); SIGINT/SIGTERM stop cleanly\n"
 		"  --stats-period SEC   seconds between stats lines (default 1; 0: summary only)\n"
+		"  --json               print the summary as one line of JSON as well\n"
+		"                       ({\"bump_fwd_summary\": ...}, after the text summary)\n"
 		"  --log-level LEVEL    bump's messages from this level up: error, warning, info\n"
 		"                       (default) or debug\n"
 		"  -h, --help           this text\n"
@@ -143,6 +146,8 @@ static void fwd_opts_usage(FILE *out)
 		"  BUMP_CHECKED=1|0     checked mode for every pool and port: each double put\n"
 		"                       caught, TX packet handles checked (on in sanitizer builds)\n"
 		"  BUMP_NO_AVX512=1     the portable bulk loops even on a CPU with AVX-512\n"
+		"  BUMP_TELEMETRY=0     no telemetry socket (by default bump-stat and\n"
+		"                       dpdk-telemetry.py can watch the run; see bump-stat --help)\n"
 		"\n"
 		"Exit status: 0; 2 for a bad command line; 1 when setup failed or a pool still\n"
 		"had buffers in flight after the ports stopped (the message names the pool).\n",
@@ -422,6 +427,9 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 			break;
 		case OPT_TEST_LEAK:
 			err = fwd_opts_uint("test-leak", optarg, 1, BUMP_POOL_CACHE_SIZE, &cfg->test_leak);
+			break;
+		case OPT_JSON:
+			cfg->json = true;
 			break;
 		case OPT_LOG_LEVEL:
 			err = fwd_opts_log_level(optarg);

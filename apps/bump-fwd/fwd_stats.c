@@ -23,6 +23,7 @@
  */
 #include "fwd.h"
 #include "bump_sim.h"
+#include "bump_telemetry.h"
 #ifdef BUMP_HAVE_URING_PORT
 #include "bump_uring_port.h"
 #endif
@@ -313,6 +314,95 @@ void fwd_stats_print_summary(struct fwd_stats *st)
 	       total, app->cfg.engine->uses_tx ? "forwarded" : "received", secs,
 	       fwd_rate(total, ns), fwd_rate(total, ns) / app->nb_lcores, bytes,
 	       app->cfg.engine->uses_tx ? "sent" : "received", fwd_gbps(bytes, ns));
+	fflush(stdout);
+}
+
+/* Per second, from @n over @ns nanoseconds. */
+static uint64_t fwd_per_s(uint64_t n, uint64_t ns)
+{
+	return ns ? (uint64_t)((double)n * 1e9 / (double)ns) : 0;
+}
+
+/*
+ * The summary's figures as JSON, written with lib/telemetry's builder (the
+ * shapes bump's telemetry socket uses): rates in packets and bits per
+ * second, as integers.
+ */
+void fwd_stats_print_json(struct fwd_stats *st)
+{
+	const struct fwd_app *app = st->app;
+	const struct fwd_snap *a = &st->begin, *b = &st->now;
+	uint64_t ns = b->t_ns - a->t_ns, total = 0, bytes = 0;
+	static char out[64 * 1024];
+	struct bump_tel_json j;
+	struct bump_tel t;
+	char key[8];
+
+	bump_tel_json_init(&t, &j, out, sizeof(out));
+	bump_tel_dict(&t, NULL);
+	bump_tel_dict(&t, "bump_fwd_summary");
+	bump_tel_str(&t, "version", bump_version());
+	bump_tel_str(&t, "mode", app->cfg.engine->name);
+	bump_tel_u64(&t, "duration_ns", ns);
+	bump_tel_int(&t, "nb_lcores", (int)app->nb_lcores);
+	bump_tel_int(&t, "burst", (int)app->cfg.burst);
+	bump_tel_dict(&t, "ports");
+	for (unsigned p = 0; p < app->nb_ports; p++) {
+		const struct fwd_port_snap *x = &a->port[p], *y = &b->port[p];
+		uint64_t rx = y->q.ipackets - x->q.ipackets, tx = y->q.opackets - x->q.opackets;
+		uint64_t rxb = y->q.ibytes - x->q.ibytes, txb = y->q.obytes - x->q.obytes;
+
+		snprintf(key, sizeof(key), "%u", p);
+		bump_tel_dict(&t, key);
+		bump_tel_str(&t, "name", app->ports[p].info.name);
+		bump_tel_str(&t, "driver", app->ports[p].info.driver);
+		bump_tel_u64(&t, "rx_packets", rx);
+		bump_tel_u64(&t, "rx_bytes", rxb);
+		bump_tel_u64(&t, "rx_pps", fwd_per_s(rx, ns));
+		bump_tel_u64(&t, "rx_bps", fwd_per_s(rxb * 8, ns));
+		bump_tel_u64(&t, "tx_packets", tx);
+		bump_tel_u64(&t, "tx_bytes", txb);
+		bump_tel_u64(&t, "tx_pps", fwd_per_s(tx, ns));
+		bump_tel_u64(&t, "tx_bps", fwd_per_s(txb * 8, ns));
+		bump_tel_u64(&t, "imissed", y->q.imissed - x->q.imissed);
+		bump_tel_u64(&t, "tx_dropped", y->tx_drop - x->tx_drop);
+		bump_tel_u64(&t, "rx_nombuf", (y->q.rx_nombuf - x->q.rx_nombuf) + (y->nobuf - x->nobuf));
+		bump_tel_u64(&t, "ierrors", y->q.ierrors - x->q.ierrors);
+		bump_tel_u64(&t, "oerrors", y->q.oerrors - x->q.oerrors);
+		bump_tel_u64(&t, "alloc_fast", y->a_fast - x->a_fast);
+		bump_tel_u64(&t, "alloc_slow", y->a_slow - x->a_slow);
+		bump_tel_u64(&t, "alloc_refill", y->a_refill - x->a_refill);
+		bump_tel_u64(&t, "recycle_cached", y->r_cached - x->r_cached);
+		bump_tel_u64(&t, "recycle_ring", y->r_ring - x->r_ring);
+		bump_tel_u64(&t, "inflight", y->inflight);
+		bump_tel_end(&t);
+		total += app->cfg.engine->uses_tx ? y->fwd_tx - x->fwd_tx : y->fwd_rx - x->fwd_rx;
+		bytes += app->cfg.engine->uses_tx ? txb : rxb;
+	}
+	bump_tel_end(&t);
+	bump_tel_dict(&t, "lcores");
+	for (unsigned l = 0; l < app->nb_lcores; l++) {
+		snprintf(key, sizeof(key), "%u", l);
+		bump_tel_dict(&t, key);
+		bump_tel_int(&t, "cpu", app->lcores[l].cpu);
+		bump_tel_u64(&t, "packets", b->lcore[l].packets - a->lcore[l].packets);
+		bump_tel_u64(&t, "busy_cycles", b->lcore[l].busy_cycles - a->lcore[l].busy_cycles);
+		bump_tel_u64(&t, "cycles", b->cycles - a->cycles);
+		bump_tel_u64(&t, "cpu_ns", app->lcores[l].usage.cpu_ns);
+		bump_tel_u64(&t, "wall_ns", app->lcores[l].usage.wall_ns);
+		bump_tel_end(&t);
+	}
+	bump_tel_end(&t);
+	bump_tel_u64(&t, "packets", total);
+	bump_tel_u64(&t, "pps", fwd_per_s(total, ns));
+	bump_tel_u64(&t, "bytes", bytes);
+	bump_tel_u64(&t, "bps", fwd_per_s(bytes * 8, ns));
+	bump_tel_end(&t);
+	bump_tel_end(&t);
+	if (t.err)
+		fprintf(stderr, "bump-fwd: the JSON summary did not fit (%s)\n", strerror(-t.err));
+	else
+		printf("%s\n", out);
 	fflush(stdout);
 }
 

@@ -58,6 +58,8 @@ BUMP_API int bump_arena_destroy(struct bump_arena *arena);
 /* Pages free in the arena. */
 BUMP_API uint32_t bump_arena_free_pages(const struct bump_arena *arena);
 BUMP_API const char *bump_arena_name(const struct bump_arena *arena);
+/* The region the arena's pages are in (what bump_arena_params.region named). */
+BUMP_API struct bump_region *bump_arena_region(const struct bump_arena *arena);
 
 /* ---- Pools ------------------------------------------------------------ */
 
@@ -141,6 +143,17 @@ struct bump_pool_info {
 };
 /* Fill up to @max entries, in ID order; returns how many pools exist. */
 BUMP_API unsigned bump_pool_list(struct bump_pool_info *infos, unsigned max);
+/*
+ * Call @fn for every pool, live or detached, in ID order, with its listing
+ * and its stats, until @fn returns nonzero (returned); 0 when it never did.
+ * For statistics readers (lib/telemetry): @fn runs under the pool table's
+ * lock, so the pool, its arena and region stay valid meanwhile; it must not
+ * create or destroy a pool, and should only copy (no I/O): a put that
+ * frees a detached pool waits for that lock.
+ */
+typedef int (*bump_pool_visit_fn)(const struct bump_pool *pool, const struct bump_pool_info *info,
+				  const struct bump_pool_stats *stats, void *arg);
+BUMP_API int bump_pool_foreach(bump_pool_visit_fn fn, void *arg);
 
 /* Errors seen process-wide on the put paths (bump_put_* of bad pointers). */
 struct bump_error_stats {

@@ -352,6 +352,11 @@ const char *bump_arena_name(const struct bump_arena *arena)
 	return arena->priv->name;
 }
 
+struct bump_region *bump_arena_region(const struct bump_arena *arena)
+{
+	return arena->priv->region;
+}
+
 void bump_arena_pool_attach(struct bump_arena *arena, int delta)
 {
 	bump_arena_lock(arena);

@@ -182,6 +182,7 @@ int bump_pool_create(const struct bump_pool_params *params, struct bump_pool **o
 					   (uint8_t)pp->order);
 	bump_arena_pool_attach(a, 1);
 	*out = pool;
+	bump_registry_created();
 	return 0;
 err:
 	if (p->dma_map)

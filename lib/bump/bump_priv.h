@@ -66,6 +66,12 @@ void bump_arena_pool_attach(struct bump_arena *arena, int delta);
 struct bump_pool *bump_pool_by_id(uint16_t id);
 int bump_registry_add(struct bump_pool *pool);
 void bump_registry_del(struct bump_pool *pool);
+/*
+ * What a module above lib/bump runs when a pool was created (lib/telemetry
+ * starts its server then): set once, called outside every lock.
+ */
+void bump_registry_set_created_hook(void (*fn)(void));
+void bump_registry_created(void);
 
 /* bump_pool.c, bump_recycle.c */
 void bump_pool_free(struct bump_pool *pool);

@@ -50,33 +50,81 @@ void bump_registry_del(struct bump_pool *pool)
 	pthread_mutex_unlock(&registry_lock);
 }
 
-unsigned bump_pool_list(struct bump_pool_info *infos, unsigned max)
+/* A pool's listing and stats (registry_lock held: the pool cannot be freed). */
+static void registry_fill(const struct bump_pool *pool, struct bump_pool_info *info,
+			  struct bump_pool_stats *s)
 {
-	unsigned n = 0;
+	bump_pool_get_stats(pool, s);
+	memset(info, 0, sizeof(*info));
+	info->id = pool->id;
+	snprintf(info->name, sizeof(info->name), "%s", pool->priv->name);
+	snprintf(info->arena, sizeof(info->arena), "%s", pool->priv->arena->priv->name);
+	info->nid = pool->priv->nid;
+	info->inflight = s->inflight;
+	info->inflight_bytes = s->inflight_bytes;
+	info->detach_time_ns = pool->priv->detach_time_ns;
+	info->dma_mapped = pool->priv->dma_map != NULL;
+}
+
+int bump_pool_foreach(bump_pool_visit_fn fn, void *arg)
+{
+	unsigned seen = 0;
+	int ret = 0;
 
 	pthread_mutex_lock(&registry_lock);
-	for (unsigned id = 1; id <= BUMP_POOL_ID_MAX && n < registry_count; id++) {
+	for (unsigned id = 1; id <= BUMP_POOL_ID_MAX && seen < registry_count && !ret; id++) {
 		struct bump_pool *pool = atomic_load_explicit(&pool_table[id], memory_order_relaxed);
+		struct bump_pool_info info;
 		struct bump_pool_stats s;
 
 		if (!pool)
 			continue;
-		if (n < max) {
-			struct bump_pool_info *info = &infos[n];
-
-			bump_pool_get_stats(pool, &s);
-			memset(info, 0, sizeof(*info));
-			info->id = pool->id;
-			snprintf(info->name, sizeof(info->name), "%s", pool->priv->name);
-			snprintf(info->arena, sizeof(info->arena), "%s", pool->priv->arena->priv->name);
-			info->nid = pool->priv->nid;
-			info->inflight = s.inflight;
-			info->inflight_bytes = s.inflight_bytes;
-			info->detach_time_ns = pool->priv->detach_time_ns;
-			info->dma_mapped = pool->priv->dma_map != NULL;
-		}
-		n++;
+		seen++;
+		registry_fill(pool, &info, &s);
+		ret = fn(pool, &info, &s, arg);
 	}
 	pthread_mutex_unlock(&registry_lock);
-	return n;
+	return ret;
+}
+
+struct registry_list {
+	struct bump_pool_info *infos;
+	unsigned max, n;
+};
+
+static int registry_list_one(const struct bump_pool *pool, const struct bump_pool_info *info,
+			     const struct bump_pool_stats *stats, void *arg)
+{
+	struct registry_list *l = arg;
+
+	(void)pool;
+	(void)stats;
+	if (l->n < l->max)
+		l->infos[l->n] = *info;
+	l->n++;
+	return 0;
+}
+
+unsigned bump_pool_list(struct bump_pool_info *infos, unsigned max)
+{
+	struct registry_list l = { .infos = infos, .max = max };
+
+	bump_pool_foreach(registry_list_one, &l);
+	return l.n;
+}
+
+/* Set by lib/telemetry, a module above this one: its server starts with the first pool. */
+static void (*_Atomic registry_created_hook)(void);
+
+void bump_registry_set_created_hook(void (*fn)(void))
+{
+	atomic_store_explicit(&registry_created_hook, fn, memory_order_release);
+}
+
+void bump_registry_created(void)
+{
+	void (*fn)(void) = atomic_load_explicit(&registry_created_hook, memory_order_acquire);
+
+	if (fn)
+		fn();
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <numa.h>
 #include <numaif.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,8 +40,13 @@ struct bump_region {
 	enum bump_region_backing backing;
 	bool fallback_4k;
 	bool locked;
+	struct bump_region *prev, *next;  /* every region, under region_list_lock */
 	char name[];
 };
+
+/* Every region, for bump_region_foreach(); the create and destroy paths only. */
+static pthread_mutex_t region_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bump_region *region_head, *region_tail;
 
 static _Atomic uint64_t stat_created;
 static _Atomic uint64_t stat_fallback_4k;
@@ -328,6 +334,14 @@ int bump_region_create(const struct bump_region_params *params, struct bump_regi
 	if (fallback)
 		atomic_fetch_add(&stat_fallback_4k, 1);
 	atomic_fetch_add(ps == BUMP_PAGE_4K ? &stat_bytes_4k : &stat_bytes_huge, r->len);
+	pthread_mutex_lock(&region_list_lock);
+	r->prev = region_tail;
+	if (region_tail)
+		region_tail->next = r;
+	else
+		region_head = r;
+	region_tail = r;
+	pthread_mutex_unlock(&region_list_lock);
 	*out = r;
 	return 0;
 }
@@ -336,6 +350,16 @@ void bump_region_destroy(struct bump_region *r)
 {
 	if (!r)
 		return;
+	pthread_mutex_lock(&region_list_lock);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		region_head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		region_tail = r->prev;
+	pthread_mutex_unlock(&region_list_lock);
 	region_unmap(r);
 	atomic_fetch_sub(r->page_size == BUMP_PAGE_4K ? &stat_bytes_4k : &stat_bytes_huge, r->len);
 	free(r);
@@ -351,6 +375,20 @@ void bump_region_get_info(const struct bump_region *r, struct bump_region_info *
 	info->backing = r->backing;
 	info->fallback_4k = r->fallback_4k;
 	info->locked = r->locked;
+}
+
+int bump_region_foreach(bump_region_visit_fn fn, void *arg)
+{
+	struct bump_region_info info;
+	int ret = 0;
+
+	pthread_mutex_lock(&region_list_lock);
+	for (struct bump_region *r = region_head; r && !ret; r = r->next) {
+		bump_region_get_info(r, &info);
+		ret = fn(&info, arg);
+	}
+	pthread_mutex_unlock(&region_list_lock);
+	return ret;
 }
 
 void *bump_region_base(const struct bump_region *r)

@@ -82,6 +82,15 @@ BUMP_API bool bump_region_contains(const struct bump_region *region, const void 
  */
 BUMP_API int bump_region_page_node(const struct bump_region *region, const void *addr);
 
+/*
+ * Call @fn for every region, oldest first, until it returns nonzero (which
+ * is returned; 0 when it never did).  For statistics readers (lib/telemetry):
+ * @fn runs under the region list's lock, so the region stays valid; it must
+ * not create or destroy a region.
+ */
+typedef int (*bump_region_visit_fn)(const struct bump_region_info *info, void *arg);
+BUMP_API int bump_region_foreach(bump_region_visit_fn fn, void *arg);
+
 /* Process-wide counters, for stats tools and tests. */
 struct bump_mem_stats {
 	uint64_t regions_created;

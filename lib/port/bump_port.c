@@ -9,7 +9,9 @@
  *
  * Threading: open and close may run on any thread (the table has a lock).
  * The other control calls on one port are not concurrent with each other,
- * nor with bursts on that port (as with DPDK's ethdev).
+ * nor with bursts on that port (as with DPDK's ethdev).  Statistics readers
+ * (bump_port_foreach) may run meanwhile: what they see changes under the
+ * table's lock (listed, started, shown).
  */
 #include "bump_port.h"
 
@@ -36,6 +38,9 @@ struct bump_port {
 	_Atomic uint64_t tx_invalid[BUMP_PORT_QUEUE_MAX];
 	_Atomic bool tx_invalid_warned;
 	struct bump_port_stats base;  /* stats_reset's snapshot (drivers without stats_reset) */
+	/* What bump_port_foreach() shows, under port_lock: set at open and start. */
+	bool listed;
+	struct bump_port_info shown;
 };
 static_assert(offsetof(struct bump_port, fast) == 0, "bump_port_fast() casts a port to its fast view");
 static_assert(BUMP_PORT_QUEUE_MAX <= 32, "queue readiness is a 32-bit mask");
@@ -224,6 +229,10 @@ int bump_port_open(const char *devargs, struct bump_port **out)
 		free(port);
 		return ret;
 	}
+	pthread_mutex_lock(&port_lock);
+	bump_port_info_get(port, &port->shown);
+	port->listed = true;
+	pthread_mutex_unlock(&port_lock);
 	*out = port;
 	return 0;
 }
@@ -234,6 +243,9 @@ int bump_port_close(struct bump_port *port)
 
 	if (!port)
 		return bump_error(EINVAL, "bump_port_close: port is NULL");
+	pthread_mutex_lock(&port_lock);
+	port->listed = false;
+	pthread_mutex_unlock(&port_lock);
 	if (port->started)
 		ret = bump_port_stop(port);
 	port->drv->close(port);
@@ -363,7 +375,10 @@ int bump_port_start(struct bump_port *port)
 		return ret;
 	port->fast.rx_burst = port->drv->rx_burst;
 	port->fast.tx_burst = port->drv->tx_burst;
+	pthread_mutex_lock(&port_lock);
 	port->started = true;
+	bump_port_info_get(port, &port->shown);
+	pthread_mutex_unlock(&port_lock);
 	return 0;
 }
 
@@ -378,7 +393,10 @@ int bump_port_stop(struct bump_port *port)
 
 	port->fast.rx_burst = port_burst_stopped;
 	port->fast.tx_burst = port_burst_stopped;
+	/* After any statistics reader: the driver's stop may free what stats_get reads. */
+	pthread_mutex_lock(&port_lock);
 	port->started = false;
+	pthread_mutex_unlock(&port_lock);
 	ret = port->drv->stop(port);
 	/* The rings' buffers went back from this thread: hand them to their pools now. */
 	bump_put_flush();
@@ -479,6 +497,18 @@ int bump_port_stats_reset(struct bump_port *port)
 }
 
 /* ---- For drivers -------------------------------------------------------- */
+
+int bump_port_foreach(bump_port_visit_fn fn, void *arg)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&port_lock);
+	for (unsigned i = 0; i < BUMP_PORT_MAX && !ret; i++)
+		if (port_table[i] && port_table[i]->listed)
+			ret = fn(port_table[i], &port_table[i]->shown, port_table[i]->started, arg);
+	pthread_mutex_unlock(&port_lock);
+	return ret;
+}
 
 void *bump_port_priv(struct bump_port *port)
 {

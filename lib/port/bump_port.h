@@ -110,6 +110,18 @@ BUMP_API int bump_port_close(struct bump_port *port);
 BUMP_API int bump_port_link_get(const struct bump_port *port, struct bump_port_link *link);
 BUMP_API int bump_port_get_stats(const struct bump_port *port, struct bump_port_stats *stats);
 BUMP_API int bump_port_stats_reset(struct bump_port *port);
+/*
+ * Call @fn for every open port, in id order, until it returns nonzero
+ * (returned; 0 when it never did).  For statistics readers (lib/telemetry),
+ * from any thread: @info is the port's as of its open or last start.  @fn
+ * runs under the port table's lock, which start, stop and close take too,
+ * so the port stays open and, when @started, started: then @fn may call
+ * bump_port_stats_get(), which reads what the polling threads write with
+ * relaxed loads.  It must not call another port function.
+ */
+typedef int (*bump_port_visit_fn)(const struct bump_port *port, const struct bump_port_info *info,
+				  bool started, void *arg);
+BUMP_API int bump_port_foreach(bump_port_visit_fn fn, void *arg);
 
 /* ---- Data path --------------------------------------------------------- */
 

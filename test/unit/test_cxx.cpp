@@ -12,6 +12,7 @@
 #include "bump_pkt.h"
 #include "bump_port.h"
 #include "bump_ring.h"
+#include "bump_telemetry.h"
 #include "bump_vfio.h"
 
 #include <cstdio>
@@ -81,6 +82,13 @@ int main()
 	void *frag = bump_pool_alloc_frag(pool, &size);
 	EXPECT(frag != nullptr && size == 256);
 	EXPECT(bump_put(frag) == 0);
+
+	// A telemetry reply through the builder's JSON writer.
+	char json[4096];
+	bump_tel_json j;
+	bump_tel t;
+	bump_tel_json_init(&t, &j, json, sizeof(json));
+	EXPECT(bump_tel_call("/bump/page_pool/list", nullptr, &t) == 0 && j.done);
 
 	// The ring.
 	bump_ring *ring = nullptr;
