@@ -116,7 +116,7 @@ BUMP_API int bump_port_stats_reset(struct bump_port *port);
  * from any thread: @info is the port's as of its open or last start.  @fn
  * runs under the port table's lock, which start, stop and close take too,
  * so the port stays open and, when @started, started: then @fn may call
- * bump_port_stats_get(), which reads what the polling threads write with
+ * bump_port_get_stats(), which reads what the polling threads write with
  * relaxed loads.  It must not call another port function.
  */
 typedef int (*bump_port_visit_fn)(const struct bump_port *port, const struct bump_port_info *info,

@@ -73,7 +73,7 @@ struct cmd_pool_walk {
 static void cmd_pool_info(struct bump_tel *t, const char *key, const struct bump_pool *pool,
 			  const struct bump_pool_info *info)
 {
-	struct bump_arena *arena = bump_arenas[pool->arena_id];
+	struct bump_arena *arena = __bump_arenas[pool->arena_id];
 	struct bump_region_info ri;
 
 	bump_tel_dict(t, key);
@@ -249,7 +249,7 @@ static void cmd_port_stats(struct bump_tel *t, const char *key, const struct bum
 	bump_tel_int(t, "id", info->id);
 	bump_tel_int(t, "started", started);
 	/* A stopped port's driver may be changing its queues: only its id. */
-	if (started && bump_port_stats_get(port, &s) == 0) {
+	if (started && bump_port_get_stats(port, &s) == 0) {
 		cmd_queue_stats(t, "total", &s.total, true, true);
 		bump_tel_dict(t, "rxq");
 		for (unsigned i = 0; i < info->nb_rx_queues && i < BUMP_PORT_QUEUE_MAX; i++) {
