@@ -125,20 +125,21 @@ static inline uint64_t __bump_pool_owned_state(const struct bump_pool *pool)
 /* ---- The owner's put, before its slow path ---------------------------- */
 
 /*
- * The owner's put of @buf when it is the last reference to a whole buffer of
- * @pool and the cache has room at @count; false sends the caller to the slow
- * path.  One load reads the refcount and the tag together; no atomic
- * read-modify-write: with one reference left nobody can race us for it.  The
- * acquire pairs with the release of another thread's put of a clone: its
- * writes to the buffer come first.
+ * The owner's put of the buffer whose head is page @head of @pool's arena,
+ * when it holds the last reference to a whole buffer of @pool and the cache
+ * has room at @count; false sends the caller to the slow path.  One load
+ * reads the refcount and the tag together; no atomic read-modify-write:
+ * with one reference left nobody can race us for it.  The acquire pairs
+ * with the release of another thread's put of a clone: its writes to the
+ * buffer come first.  bump_put() and bump_ref_put() on the owner thread
+ * call it with the head they looked up.
  */
-static inline bool __bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
+static inline bool __bump_pool_put_head_fast(struct bump_pool *pool, uint32_t head,
+					     uint32_t count)
 {
-	uintptr_t off = (uintptr_t)buf - pool->base;
-	uint32_t head = __bump_pool_head_index(pool, off);
 	struct bump_desc *d = &pool->descs[head];
 
-	if (bump_likely(off < pool->span && count < pool->cache_limit &&
+	if (bump_likely(count < pool->cache_limit &&
 			bump_atomic_load(&d->state, BUMP_MO_ACQUIRE) ==
 				__bump_pool_owned_state(pool))) {
 		if (pool->checked)
@@ -150,6 +151,15 @@ static inline bool __bump_pool_put_fast(struct bump_pool *pool, void *buf, uint3
 		return true;
 	}
 	return false;
+}
+
+/* The same for @buf, anywhere in a buffer: bump_pool_put()'s fast path. */
+static inline bool __bump_pool_put_fast(struct bump_pool *pool, void *buf, uint32_t count)
+{
+	uintptr_t off = (uintptr_t)buf - pool->base;
+
+	return bump_likely(off < pool->span) &&
+	       __bump_pool_put_head_fast(pool, __bump_pool_head_index(pool, off), count);
 }
 
 /*

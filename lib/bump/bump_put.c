@@ -97,8 +97,17 @@ PUT_INLINE int desc_put(struct bump_pool *pool, struct bump_desc *d, const void 
 {
 	int ret;
 
-	/* Fragments the owner counts itself, with plain stores (bump_frag.c). */
 	if (owner) {
+		uint32_t count = pool->cache_count;
+
+		/* The last reference of a whole buffer: bump_pool_put()'s fast path. */
+		if (bump_likely(__bump_pool_put_head_fast(pool, (uint32_t)(d - pool->descs),
+							  count))) {
+			__bump_pool_set_cache_count(pool, count + 1);
+			__BUMP_STAT_ADD(pool->recycle.cached, 1);
+			return 0;
+		}
+		/* Fragments the owner counts itself, with plain stores (bump_frag.c). */
 		if (d == pool->frag.desc) {  /* the buffer being carved */
 			if (pool->frag.users) {
 				pool->frag.users--;
