@@ -10,7 +10,8 @@
  *   bump_ref_put, bump_ref_put_bulk               by reference (arena table)
  *   the owner's burst misses (bump_pool_put_own)  by the pool's geometry
  *        |
- *   bump_desc_put: drop the reference (the owner counts its own fragments)
+ *   bump_desc_put: the owner's fast path by that head, the owner's own
+ *                  fragment counts, else drop the reference
  *        |
  *   the owner: bump_pool_recycle (cache, ring, arena; bump_recycle.c)
  *   others:    bump_stash_put (stash, then ring; bump_stash.c)
