@@ -5,7 +5,7 @@
  * pool) and hands that to bump_desc_put(), which every put that leaves a
  * fast path reaches exactly once:
  *
- *   bump_pool_put() miss -> __bump_pool_put_slow   by the pool's geometry
+ *   bump_pool_put() miss: __bump_pool_put_slow    by the pool's geometry
  *   bump_put, bump_put_bulk                       by address (arena search)
  *   bump_ref_put, bump_ref_put_bulk               by reference (arena table)
  *   the owner's burst misses (bump_pool_put_own)  by the pool's geometry
