@@ -427,6 +427,7 @@ int main(int argc, char **argv)
 	} else {
 		TEST_RUN(test_socket);
 	}
+	bump_telemetry_disable();  /* its directory goes: the test's can go too */
 	rmdir((strcat(rundir, "/dpdk"), rundir));
 	rundir[strlen(rundir) - 5] = '\0';
 	rmdir(rundir);
