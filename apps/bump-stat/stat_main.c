@@ -218,13 +218,63 @@ static void stat_find(void)
 
 static char reply[BUMP_TEL_OUTPUT_MAX + 1];
 
+/* Ask @cmd on @fd: a copy of the data of its reply {"<cmd>":<data>}, or NULL. */
+static char *stat_ask(int fd, const char *cmd)
+{
+	char *data, *last;
+	ssize_t n;
+
+	if (send(fd, cmd, strlen(cmd), 0) < 0 || (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0)
+		return NULL;
+	reply[n] = '\0';
+	data = strstr(reply, "\":");
+	last = strrchr(reply, '}');
+	if (!data || !last || last < data + 2)
+		return NULL;
+	*last = '\0';
+	return strdup(data + 2);
+}
+
+/*
+ * Every pool or port of @q, one request per id: what a process answers when
+ * all of them at once do not fit in one reply (it answers null then).
+ */
+static char *stat_ask_each(int fd, int q)
+{
+	static struct sjson ids_nodes[BUMP_TEL_ARRAY_MAX + 1];
+	const char *list = q <= Q_POOL_STATS ? "/bump/page_pool/list" : "/bump/port/list";
+	char *ids = stat_ask(fd, list), *out = strdup("{"), cmd[96];
+	const struct sjson *arr = ids ? sjson_parse(ids, ids_nodes, BUMP_ARRAY_SIZE(ids_nodes)) : NULL;
+	size_t len = 1;
+
+	for (const struct sjson *i = arr ? arr->child : NULL; i && out; i = i->next) {
+		char *one, *grown;
+
+		snprintf(cmd, sizeof(cmd), "%s,%" PRIu64, stat_cmds[q], i->u);
+		one = stat_ask(fd, cmd);
+		if (one && strcmp(one, "null")) {  /* null: it went meanwhile */
+			grown = realloc(out, len + strlen(one) + 32);
+			if (grown)
+				len += (size_t)sprintf(grown + len, "%s\"%" PRIu64 "\":%s", len > 1 ? "," : "",
+						       i->u, one);
+			out = grown;
+		}
+		free(one);
+	}
+	free(ids);
+	if (out && (size_t)snprintf(out + len, 2, "}") != 1) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
 /* Every command of @p's sample, into p->now; false when the process cannot be asked. */
 static bool stat_sample(struct stat_proc *p)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timespec ts;
 	bool ok = false;
-	ssize_t n;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->path);
@@ -232,23 +282,17 @@ static bool stat_sample(struct stat_proc *p)
 	    recv(fd, reply, sizeof(reply) - 1, 0) <= 0)  /* the greeting */
 		goto out;
 	for (int q = 0; q < Q_COUNT; q++) {
-		char *data, *last;
+		char *data = stat_ask(fd, stat_cmds[q]);
 
-		if (send(fd, stat_cmds[q], strlen(stat_cmds[q]), 0) < 0 ||
-		    (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0)
+		if (data && q != Q_INFO && !strcmp(data, "null")) {
+			free(data);
+			data = stat_ask_each(fd, q);
+		}
+		if (!data)
 			goto out;
-		reply[n] = '\0';
-		/* {"<cmd>":<data>} */
-		data = strstr(reply, "\":");
-		last = strrchr(reply, '}');
-		if (!data || !last || last < data + 2)
-			goto out;
-		*last = '\0';
 		free(p->prev[q]);
 		p->prev[q] = p->now[q];
-		p->now[q] = strdup(data + 2);
-		if (!p->now[q])
-			goto out;
+		p->now[q] = data;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	p->t_prev = p->t_now;

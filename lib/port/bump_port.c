@@ -470,6 +470,7 @@ int bump_port_get_stats(const struct bump_port *port, struct bump_port_stats *st
 
 int bump_port_stats_reset(struct bump_port *port)
 {
+	struct bump_port_stats base;
 	int ret;
 
 	if (!port)
@@ -479,21 +480,28 @@ int bump_port_stats_reset(struct bump_port *port)
 		if (ret)
 			return ret;
 		/* The driver zeroed its counters; lib/port's own are reset by snapshot. */
-		memset(&port->base, 0, sizeof(port->base));
+		memset(&base, 0, sizeof(base));
 		for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++) {
 			uint64_t bad = atomic_load_explicit(&port->tx_invalid[q], memory_order_relaxed);
 
-			port->base.q[q].tx_invalid = port->base.q[q].oerrors = bad;
-			port->base.total.tx_invalid += bad;
-			port->base.total.oerrors += bad;
+			base.q[q].tx_invalid = base.q[q].oerrors = bad;
+			base.total.tx_invalid += bad;
+			base.total.oerrors += bad;
 		}
-		return 0;
+	} else {
+		/*
+		 * A snapshot, not a write to the counters: the polling threads own
+		 * those, and a reset racing their increments would be lost.
+		 */
+		ret = port_stats_raw(port, &base);
+		if (ret)
+			return ret;
 	}
-	/*
-	 * A snapshot, not a write to the counters: the polling threads own
-	 * those, and a reset racing their increments would be lost.
-	 */
-	return port_stats_raw(port, &port->base);
+	/* Under the table's lock: a statistics reader (bump_port_foreach) reads it. */
+	pthread_mutex_lock(&port_lock);
+	port->base = base;
+	pthread_mutex_unlock(&port_lock);
+	return 0;
 }
 
 /* ---- For drivers -------------------------------------------------------- */

@@ -162,8 +162,11 @@ static int tel_help(const char *params, struct bump_tel *t)
 	return t->err;
 }
 
-/* Answer one request into tel_out; returns the reply's length. */
-static size_t tel_answer(char *req)
+/*
+ * Answer one request into tel_out; returns the reply's length, and in
+ * *@head where its data begins (what a null answer replaces).
+ */
+static size_t tel_answer(char *req, size_t *head_out)
 {
 	char *params = strchr(req, ',');
 	char cmd[64];
@@ -197,15 +200,16 @@ static size_t tel_answer(char *req)
 		j.used = 4;
 	}
 	memcpy(tel_out + head + j.used, "}", 2);
+	*head_out = head;
 	return head + j.used + 1;
 }
 
 /* ---- The thread ---------------------------------------------------------- */
 
-static void tel_send(int fd, const char *msg, size_t len)
+/* Never blocks: a client that does not read its replies loses them.  0 or an errno. */
+static int tel_send(int fd, const char *msg, size_t len)
 {
-	/* Never blocks: a client that does not read its replies loses them. */
-	(void)send(fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return send(fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? errno : 0;
 }
 
 static void tel_accept(struct pollfd *fds, unsigned *nfds)
@@ -220,6 +224,9 @@ static void tel_accept(struct pollfd *fds, unsigned *nfds)
 		close(fd);
 		return;
 	}
+	/* A reply is one message: room for the longest (the kernel caps it at wmem_max). */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ 2 * BUMP_TEL_OUTPUT_MAX }, sizeof(int)) < 0)
+		bump_log(BUMP_LOG_DEBUG, "telemetry: SO_SNDBUF: %s", strerror(errno));
 	bump_tel_json_init(&t, &j, tel_out, BUMP_TEL_OUTPUT_MAX);
 	if (tel_greeting(&t) == 0)
 		tel_send(fd, tel_out, j.used);
@@ -229,20 +236,24 @@ static void tel_accept(struct pollfd *fds, unsigned *nfds)
 	++*nfds;
 }
 
-/* One request from client @i; false when the client is gone. */
+/* One request from client @fd; false when the client is gone. */
 static bool tel_serve(int fd)
 {
 	char req[TEL_REQUEST_MAX];
 	ssize_t n = recv(fd, req, sizeof(req) - 1, MSG_DONTWAIT);
-	size_t len;
+	size_t len, head;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
 	if (n == 0)
 		return false;
 	req[n] = '\0';
-	len = tel_answer(req);
-	tel_send(fd, tel_out, len);
+	len = tel_answer(req, &head);
+	/* Longer than the socket's buffer allows one message: null, as a reply too long. */
+	if (tel_send(fd, tel_out, len) == EMSGSIZE) {
+		memcpy(tel_out + head, "null}", 6);
+		tel_send(fd, tel_out, head + 5);
+	}
 	return true;
 }
 

@@ -331,6 +331,60 @@ static void test_concurrent_reader(void)
 	fixture_down(&f);
 }
 
+/*
+ * More pools than one reply holds: the socket answers null to "every pool",
+ * each pool still answers alone, and bump-stat (argv[2]) shows them all by
+ * asking one at a time.
+ */
+static const char *bump_stat_exe;
+
+static void test_long_reply(void)
+{
+	/* More than a dict's 256 entries, and ~600 bytes of stats each: over BUMP_TEL_OUTPUT_MAX. */
+	enum { NPOOLS = 300 };
+	static struct bump_pool *pools[NPOOLS];
+	struct fixture f;
+	static char all[1 << 20];
+	char name[32], cmd[256];
+	size_t n = 0;
+	unsigned stats = 0;
+	const char *path;
+	FILE *out;
+	int fd;
+
+	fixture_up(&f, TEST_PAGES);
+	for (unsigned i = 0; i < NPOOLS; i++) {
+		snprintf(name, sizeof(name), "long-%u", i);
+		pools[i] = pool_new(&f, name, 0);
+	}
+	path = bump_telemetry_path();
+	CHECK(path != NULL);
+	fd = path ? tel_connect(path) : -1;
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK(recv(fd, reply, sizeof(reply) - 1, 0) > 0);
+		CHECK(!strcmp(tel_ask(fd, "/bump/page_pool/stats_get"),
+			      "{\"/bump/page_pool/stats_get\":null}"));
+		snprintf(cmd, sizeof(cmd), "/bump/page_pool/stats_get,%u", bump_pool_id(pools[NPOOLS - 1]));
+		CHECK(strstr(tel_ask(fd, cmd), "\"long-299\""));
+		close(fd);
+	}
+	snprintf(cmd, sizeof(cmd), "%s --json --pid %d", bump_stat_exe, (int)getpid());
+	out = popen(cmd, "r");
+	CHECK(out != NULL);
+	/* One line of JSON; count the pools' stats entries in it ("alloc_fast" once per pool). */
+	while (out && n < sizeof(all) - 1 && !feof(out) && !ferror(out))
+		n += fread(all + n, 1, sizeof(all) - 1 - n, out);
+	all[n] = '\0';
+	for (char *p = all; (p = strstr(p, "\"alloc_fast\"")); p++)
+		stats++;
+	CHECK(out && pclose(out) == 0);
+	CHECK_EQ(stats, NPOOLS);
+	for (unsigned i = 0; i < NPOOLS; i++)
+		CHECK_EQ(bump_pool_destroy(pools[i]), 0);
+	fixture_down(&f);
+}
+
 /* BUMP_TELEMETRY=0 (set by meson for this case): the first pool starts nothing. */
 static void test_optout(void)
 {
@@ -352,6 +406,7 @@ int main(int argc, char **argv)
 {
 	bool optout = argc > 1 && !strcmp(argv[1], "optout");
 	bool concurrent = argc > 1 && !strcmp(argv[1], "concurrent");
+	bool longreply = argc > 2 && !strcmp(argv[1], "long");
 
 	snprintf(rundir, sizeof(rundir), "/tmp/bump-tel-test.%d", (int)getpid());
 	setenv("BUMP_RUNTIME_DIR", rundir, 1);
@@ -359,7 +414,10 @@ int main(int argc, char **argv)
 	TEST_RUN(test_json_dpdk_rules);
 	TEST_RUN(test_json_limits);
 	TEST_RUN(test_cmd_table);
-	if (concurrent) {
+	if (longreply) {
+		bump_stat_exe = argv[2];
+		TEST_RUN(test_long_reply);
+	} else if (concurrent) {
 		TEST_RUN(test_concurrent_reader);
 	} else if (optout) {
 		const char *env = getenv("BUMP_TELEMETRY");
@@ -369,6 +427,7 @@ int main(int argc, char **argv)
 	} else {
 		TEST_RUN(test_socket);
 	}
+	bump_telemetry_disable();  /* its directory goes: the test's can go too */
 	rmdir((strcat(rundir, "/dpdk"), rundir));
 	rundir[strlen(rundir) - 5] = '\0';
 	rmdir(rundir);
