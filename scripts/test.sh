@@ -6,7 +6,7 @@
 #      fallback path);
 #   3. a TSan build of the concurrent tests (meson suite 'concurrent');
 #   4. a clang libFuzzer build (ASan+UBSan, -Dfuzz=true) running each harness
-#      for a bounded time from the seed corpus (meson suite 'fuzz', ~75 s).
+#      for a bounded time from the seed corpus (meson suite 'fuzz', five harnesses, ~100 s).
 # Ends with one line: "N passed, N failed" (scripts/test-summary.py): a build
 # that did not build, or a suite that ran no test, counts as failed; skipped
 # tests and skipped cases are listed by name and never counted as passed.

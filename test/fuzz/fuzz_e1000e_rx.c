@@ -132,8 +132,9 @@ write:
 			e1000e_mem_writeback(q, slot, len, status, errors);
 			break;
 		case 3:  /* the driver polls */
+			/* Posted slots only: one consumed keeps its old address. */
 			for (unsigned i = 0; i < q->nb_desc; i++)
-				addr[i] = q->ring[i].addr;
+				addr[i] = q->bufs[i] ? q->ring[i].addr : 0;
 			k = e1000e_rx_burst(q, pkts, n);
 			FUZZ_ASSERT(k <= n);
 			for (uint16_t i = 0; i < k; i++) {
