@@ -28,7 +28,7 @@ void bump_pci_sysfs_path(const struct bump_pci_addr *addr, const char *leaf, cha
 	char a[BUMP_PCI_ADDR_LEN];
 
 	if (!addr) {
-		snprintf(buf, len, "%s/bus/pci/%s", pci_sysfs_root, leaf);
+		snprintf(buf, len, "%s/bus/pci/%s", pci_sysfs_root, leaf ? leaf : "");
 		return;
 	}
 	bump_pci_addr_format(addr, a, sizeof(a));
