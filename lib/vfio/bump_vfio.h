@@ -85,6 +85,7 @@ struct bump_vfio_dev {
  * usable.  The device joins the process's container.
  */
 BUMP_API int bump_vfio_dev_open(const char *pci_addr, unsigned flags, struct bump_vfio_dev **out);
+
 enum bump_vfio_bind_flags {
 	/* Unbind a device even when one of its network interfaces is in use. */
 	BUMP_VFIO_BIND_F_FORCE = 1u << 0,

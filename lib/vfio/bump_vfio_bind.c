@@ -36,8 +36,8 @@ static bool vfio_bind_default_route(const char *ifname, char *why, size_t len)
 
 	/* Iface Destination Gateway Flags RefCnt Use Metric Mask ...: hex, network order. */
 	while (f && !found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%16s %lx %lx %x %*d %*d %*d %lx", dev, &dst, &gw, &flags, &mask) == 5 &&
-		    dst == 0 && mask == 0 && (flags & 1 /* RTF_UP */) && !strcmp(dev, ifname)) {
+		if (sscanf(line, "%16s %lx %lx %x %*d %*d %*d %lx", dev, &dst, &gw, &flags,
+			   &mask) == 5 && dst == 0 && mask == 0 && (flags & 1 /* RTF_UP */) && !strcmp(dev, ifname)) {
 			struct in_addr a = { .s_addr = (in_addr_t)gw };
 			char g[INET_ADDRSTRLEN];
 
@@ -51,8 +51,8 @@ static bool vfio_bind_default_route(const char *ifname, char *why, size_t len)
 	f = fopen("/proc/net/ipv6_route", "re");
 	while (f && !found && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%32s %x %*s %*x %*s %*x %*x %*x %x %16s", dst6, &plen, &flags,
-			   dev) == 4 && plen == 0 && strspn(dst6, "0") == 32 && (flags & 1) && !(flags & 0x200) &&
-		    !strcmp(dev, ifname)) {
+			   dev) == 4 && plen == 0 && strspn(dst6, "0") == 32 && (flags & 1) &&
+		    !(flags & 0x200) && !strcmp(dev, ifname)) {
 			snprintf(why, len, "the IPv6 default route");
 			found = true;
 		}
