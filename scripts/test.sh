@@ -1,5 +1,6 @@
 #!/bin/sh
-# The whole test suite, as CI runs it (.ci/run calls this):
+# The whole test suite, as CI runs it (.ci/run calls this on a clean
+# machine): first the build and test packages (install-deps.sh --test), then
 #   1. a release build, every suite, with hugepages reserved;
 #   2. an ASan+UBSan build, every suite but the benchmark one (the QEMU guest
 #      tests are not built under sanitizers), with no hugepages (the 4 KiB
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 TEST_PLAN=build-ci.plan
 . scripts/test-build.sh
 test_plan_start
-if ! scripts/install-deps.sh; then
+if ! scripts/install-deps.sh --test; then
 	echo "installing the dependencies failed: nothing was built or run"
 	echo "0 passed, 1 failed"
 	exit 1

@@ -3,7 +3,7 @@
  * bench_bump.c - the bump workloads.
  *
  * Every pool of a run comes from one region and arena of 4 KiB buffer pages,
- * on 2 MiB hugepages when bench_env_init() found enough for bump and EAL
+ * on 2 MiB hugepages when the driver (bench_main.cpp) found enough for bump and EAL
  * both, else on 4 KiB pages like the peers.  The region is made once, before
  * EAL takes its memory, and kept to the end, so that only pool creation (as
  * cheap as page_pool_create()) is repeated per benchmark.

@@ -5,10 +5,11 @@
  * The peers run on DPDK 22.11 as a distribution ships it.  EAL gets the two
  * CPUs the cross-thread runs use as lcores (main lcore: the first, which is
  * also where every single-thread benchmark runs), 512 MiB, no PCI and no
- * telemetry; hugepages when bench_env_init() found enough for both sides,
- * otherwise --no-huge, as bump then runs on 4 KiB pages too.  --in-memory (or, without hugepages, --no-shconf and a file prefix
- * of its own) keeps this binary clear of any other DPDK process that runs
- * beside it, a test suite's included.
+ * telemetry; hugepages when the driver (bench_main.cpp) found enough for
+ * both sides, otherwise --no-huge, as bump then runs on 4 KiB pages too.
+ * --in-memory (or, without hugepages, --no-shconf and a file prefix of its
+ * own) keeps this binary clear of any other DPDK process that runs beside
+ * it, a test suite's included.
  */
 #include "bench_dpdk.h"
 

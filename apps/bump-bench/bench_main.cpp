@@ -173,6 +173,43 @@ void RegisterAll(bool quick)
 	}
 }
 
+// The process-wide environment, once, before any benchmark.  Both
+// allocators get 2 MiB hugepages when there are free ones enough for both,
+// otherwise both run on 4 KiB pages: never one on each.  False only when
+// there is no CPU to run on; a failed EAL leaves the DPDK benchmarks to
+// report the reason.
+bool EnvInit()
+{
+	bool huge = bench_hugepages_free() >= BENCH_BUMP_REGION + BENCH_DPDK_MEM;
+
+	bench_cpus_record();
+	int cpu = bench_first_cpu();
+	if (cpu < 0)
+		return false;
+	// bump first: it is what is measured; then EAL on the same kind of pages.
+	if (bench_bump_init(huge) && huge) {
+		fprintf(stderr, "bump-bench: bump on hugepages failed (%s); both sides on 4 KiB "
+			"pages\n", bench_last_error());
+		huge = false;
+		if (bench_bump_init(false))
+			fprintf(stderr, "bump-bench: bump workloads disabled: %s\n",
+				bench_last_error());
+	}
+	// Before pinning: EAL looks at the CPUs this thread may use.
+	if (bench_dpdk_init(huge))
+		fprintf(stderr, "bump-bench: DPDK peers disabled: %s\n", bench_last_error());
+	// Every single-thread workload runs on the first CPU (cross-thread runs
+	// add the second): pin now so that all of them run where the first did.
+	bench_pin_self(cpu);
+	return true;
+}
+
+void EnvFini()
+{
+	bench_bump_fini();
+	bench_dpdk_fini();
+}
+
 }  // namespace
 
 int main(int argc, char **argv)
@@ -204,7 +241,7 @@ int main(int argc, char **argv)
 	benchmark::Initialize(&n, args.data());
 	if (benchmark::ReportUnrecognizedArguments(n, args.data()))
 		return 1;
-	if (!bench_env_init()) {
+	if (!EnvInit()) {
 		fprintf(stderr, "bump-bench: no CPU to run on\n");
 		return 1;
 	}
@@ -216,6 +253,6 @@ int main(int argc, char **argv)
 	benchmark::RunSpecifiedBenchmarks();
 	live.Release();
 	benchmark::Shutdown();
-	bench_env_fini();
+	EnvFini();
 	return 0;
 }

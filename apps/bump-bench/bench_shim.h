@@ -67,15 +67,17 @@ const char *bench_last_error(void);
 void bench_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * The process-wide environment, set up once before any benchmark: makes
- * bump's region, starts DPDK's EAL, and pins the calling (main) thread to the
- * first CPU of its set.  Both allocators get 2 MiB hugepages when there are
- * free ones enough for both, otherwise both run on 4 KiB pages: never one on
- * each.  Returns false only when there is no CPU to run on; a failed EAL
- * leaves the DPDK benchmarks to report the reason.
+ * The process-wide environment is set up once, by the driver
+ * (bench_main.cpp), before any benchmark: bump's region, then DPDK's EAL,
+ * then the main thread pinned to the first CPU of its set.  These are its
+ * parts; each workload file knows only its own.
  */
-bool bench_env_init(void);
-void bench_env_fini(void);
+/* Remember the process's CPU set before anything pins the main thread. */
+void bench_cpus_record(void);
+/* The first CPU of that set, or -1 when there is none. */
+int bench_first_cpu(void);
+/* Pin the calling thread to @cpu; 0 or -1 with bench_last_error() set. */
+int bench_pin_self(int cpu);
 /* Free 2 MiB hugepages, in bytes, when a hugetlbfs is mounted (else 0). */
 size_t bench_hugepages_free(void);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_util.c - error messages, CPU placement and the process environment.
+ * bench_util.c - error messages, CPU placement, aligned arrays and free
+ * hugepages: what every workload file and the driver share.
  */
 #include "bench_shim.h"
 #include "bench_util.h"
@@ -39,6 +40,15 @@ void bench_cpus_record(void)
 	CPU_ZERO(&bench_cpus);
 	if (sched_getaffinity(0, sizeof(bench_cpus), &bench_cpus) == 0)
 		bench_cpus_known = 1;
+}
+
+int bench_first_cpu(void)
+{
+	bench_cpus_record();
+	for (int cpu = 0; bench_cpus_known && cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &bench_cpus))
+			return cpu;
+	return -1;
 }
 
 int bench_cpu_pair(int *cpu_a, int *cpu_b)
@@ -110,38 +120,4 @@ size_t bench_hugepages_free(void)
 		fclose(f);
 	}
 	return mounted && free_pages > 0 ? (size_t)free_pages << 21 : 0;
-}
-
-bool bench_env_init(void)
-{
-	bool huge = bench_hugepages_free() >= BENCH_BUMP_REGION + BENCH_DPDK_MEM;
-	int cpu = 0;
-
-	bench_cpus_record();
-	if (!bench_cpus_known || CPU_COUNT(&bench_cpus) == 0)
-		return false;
-	/* bump first: it is what is measured; then EAL on the same kind of pages. */
-	if (bench_bump_init(huge) && huge) {
-		fprintf(stderr, "bump-bench: bump on hugepages failed (%s); both sides on 4 KiB "
-			"pages\n", bench_last_error());
-		huge = false;
-		if (bench_bump_init(false))
-			fprintf(stderr, "bump-bench: bump workloads disabled: %s\n",
-				bench_last_error());
-	}
-	/* Before pinning: EAL looks at the CPUs this thread may use. */
-	if (bench_dpdk_init(huge))
-		fprintf(stderr, "bump-bench: DPDK peers disabled: %s\n", bench_last_error());
-	/* Every single-thread workload runs on the first CPU (cross-thread runs
-	 * add the second): pin now so that all of them run where the first did. */
-	while (!CPU_ISSET(cpu, &bench_cpus))
-		cpu++;
-	bench_pin_self(cpu);
-	return true;
-}
-
-void bench_env_fini(void)
-{
-	bench_bump_fini();
-	bench_dpdk_fini();
 }

@@ -27,10 +27,6 @@
 
 /* The two CPUs a cross-thread run uses (A: the main thread's, B: the next). */
 int bench_cpu_pair(int *cpu_a, int *cpu_b);
-/* Pin the calling thread to @cpu; 0 or -1 with bench_last_error() set. */
-int bench_pin_self(int cpu);
-/* Remember the process's CPU set before anything pins the main thread. */
-void bench_cpus_record(void);
 
 /* A zeroed, cache-line-aligned array of @n pointers, or NULL (error set). */
 void **bench_ptr_array(size_t n);

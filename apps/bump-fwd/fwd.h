@@ -92,6 +92,7 @@ struct fwd_config {
 	bool eth_peer_set[FWD_MAX_PORTS];
 	uint8_t eth_peer[FWD_MAX_PORTS][FWD_ETH_ALEN];
 	bool no_huge;
+	bool force_unbind;          /* bind vfio: devices even when their interface is in use */
 	double stats_period;        /* seconds between stats lines; 0: none */
 	bool json;                  /* --json: the summary as JSON too */
 	unsigned tx_first;          /* bursts of txonly frames each stream sends first */

@@ -27,7 +27,7 @@ static const char *const fwd_default_ports[] = {
 enum {
 	OPT_PORT = 256, OPT_FWD, OPT_BURST, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_LCORES,
 	OPT_DURATION, OPT_NB_MBUFS, OPT_BUF_SIZE, OPT_TXPKTS, OPT_ETH_PEER, OPT_NO_HUGE,
-	OPT_STATS_PERIOD, OPT_TX_FIRST, OPT_TEST_LEAK,
+	OPT_STATS_PERIOD, OPT_TX_FIRST, OPT_TEST_LEAK, OPT_FORCE_UNBIND,
 	/* testpmd's names for the same settings (issue 12) */
 	OPT_NB_CORES, OPT_TOTAL_NUM_MBUFS, OPT_MBUF_SIZE, OPT_AUTO_START, OPT_LOG_LEVEL, OPT_JSON,
 };
@@ -47,6 +47,7 @@ static const struct option fwd_long_opts[] = {
 	{ "txpkts", required_argument, NULL, OPT_TXPKTS },
 	{ "eth-peer", required_argument, NULL, OPT_ETH_PEER },
 	{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
+	{ "force-unbind", no_argument, NULL, OPT_FORCE_UNBIND },
 	{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
 	{ "tx-first", optional_argument, NULL, OPT_TX_FIRST },
 	{ "test-leak", required_argument, NULL, OPT_TEST_LEAK },  /* hidden: for test/fwd */
@@ -82,6 +83,10 @@ static void fwd_opts_usage(FILE *out)
 		"                       uring:IF (io_uring, raw frames of IF),\n"
 		"                       uring:udp=ADDR:PORT[,peer=ADDR:PORT] (datagrams),\n"
 		"                       vfio:PCI-ADDRESS, dpdk:DEVARGS\n"
+		"  --force-unbind       a vfio: port's device on a kernel driver is bound to\n"
+		"                       vfio-pci first, as dpdk-devbind.py --bind does, and\n"
+		"                       refused while one of its interfaces carries the default\n"
+		"                       route or is up with an address; this unbinds it anyway\n"
 		"  --rxq N, --txq N     RX / TX queues per port (default 1; --txq defaults to --rxq)\n"
 		"  --rxd N, --txd N     RX / TX ring size (default: the driver's)\n"
 		"\n"
@@ -142,7 +147,8 @@ static void fwd_opts_usage(FILE *out)
 		"\n"
 		"Environment:\n"
 		"  BUMP_EAL_ARGS        DPDK EAL arguments for dpdk: ports, split on white space\n"
-		"                       (e.g. \"--in-memory --vdev=net_ring0\"; default: bump's own)\n"
+		"                       (e.g. \"--in-memory --vdev=net_ring0\"; default: bump's own,\n"
+		"                       whose runtime directory /var/run/dpdk/bump-PID goes at exit)\n"
 		"  BUMP_CHECKED=1|0     checked mode for every pool and port: each double put\n"
 		"                       caught, TX packet handles checked (on in sanitizer builds)\n"
 		"  BUMP_NO_AVX512=1     the portable bulk loops even on a CPU with AVX-512\n"
@@ -421,6 +427,9 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 			break;
 		case OPT_NO_HUGE:
 			cfg->no_huge = true;
+			break;
+		case OPT_FORCE_UNBIND:
+			cfg->force_unbind = true;
 			break;
 		case OPT_STATS_PERIOD:
 			err = fwd_opts_seconds("stats-period", optarg, &cfg->stats_period);

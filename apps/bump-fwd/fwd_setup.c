@@ -19,14 +19,48 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bump_vfio.h"
+
+/*
+ * A vfio: port's device still on its kernel driver goes to vfio-pci first,
+ * unless the kernel uses it (bump_vfio_bind refuses, saying how to free it).
+ */
+static int fwd_bind_vfio(struct fwd_app *app, unsigned p)
+{
+	const char *devargs = app->cfg.devargs[p];
+	char addr[64];
+	unsigned flags;
+	int ret;
+
+	if (strncmp(devargs, "vfio:", 5))
+		return 0;
+	ret = bump_vfio_parse_args(devargs + 5, addr, sizeof(addr), &flags);
+	if (!ret)
+		ret = bump_vfio_bind(addr, app->cfg.force_unbind ? BUMP_VFIO_BIND_F_FORCE : 0);
+	if (ret == -EBUSY)
+		fprintf(stderr, "bump-fwd: port %u '%s': its device is in use by the kernel; free "
+			"it as said above, or pass --force-unbind to unbind it anyway\n", p, devargs);
+	else if (ret < 0)
+		fprintf(stderr, "bump-fwd: port %u '%s' did not open; %s\n", p,
+			devargs, FWD_SEE_ABOVE);
+	else if (ret == 1)
+		printf("bump-fwd: port %u: %s is now bound to vfio-pci\n", p, addr);
+	/* Bad devargs are the command line's fault (exit 2). */
+	app->bad_cmdline = ret == -EINVAL;
+	return ret < 0 ? ret : 0;
+}
+
 int fwd_setup_ports(struct fwd_app *app)
 {
 	const struct fwd_config *cfg = &app->cfg;
 
 	for (unsigned p = 0; p < cfg->nb_ports; p++) {
 		struct fwd_port *fp = &app->ports[p];
-		int ret = bump_port_open(cfg->devargs[p], &fp->port);
+		int ret = fwd_bind_vfio(app, p);
 
+		if (ret)
+			return ret;
+		ret = bump_port_open(cfg->devargs[p], &fp->port);
 		if (ret) {
 			fprintf(stderr, "bump-fwd: port %u '%s' did not open; %s\n", p,
 				cfg->devargs[p], FWD_SEE_ABOVE);

@@ -134,6 +134,12 @@ struct bump_pci_ids {
 
 /* Override the sysfs root (tests); NULL restores "/sys". */
 BUMP_API void bump_pci_sysfs_set_root(const char *root);
+/*
+ * @addr's sysfs path with @leaf ("driver_override") under it, or, with a
+ * NULL @addr, the path of @leaf under the PCI bus ("drivers_probe").
+ */
+BUMP_API void bump_pci_sysfs_path(const struct bump_pci_addr *addr, const char *leaf, char *buf,
+				  size_t len);
 /* The device's directory under sysfs exists. */
 BUMP_API bool bump_pci_sysfs_exists(const struct bump_pci_addr *addr);
 BUMP_API int bump_pci_sysfs_ids(const struct bump_pci_addr *addr, struct bump_pci_ids *ids);

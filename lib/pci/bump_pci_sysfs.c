@@ -22,10 +22,15 @@ void bump_pci_sysfs_set_root(const char *root)
 	pci_sysfs_root = root ? root : "/sys";
 }
 
-static void pci_dev_path(const struct bump_pci_addr *addr, const char *leaf, char *buf, size_t len)
+void bump_pci_sysfs_path(const struct bump_pci_addr *addr, const char *leaf, char *buf,
+			 size_t len)
 {
 	char a[BUMP_PCI_ADDR_LEN];
 
+	if (!addr) {
+		snprintf(buf, len, "%s/bus/pci/%s", pci_sysfs_root, leaf ? leaf : "");
+		return;
+	}
 	bump_pci_addr_format(addr, a, sizeof(a));
 	snprintf(buf, len, "%s/bus/pci/devices/%s%s%s", pci_sysfs_root, a, leaf ? "/" : "",
 		 leaf ? leaf : "");
@@ -35,7 +40,7 @@ bool bump_pci_sysfs_exists(const struct bump_pci_addr *addr)
 {
 	char path[PATH_MAX];
 
-	pci_dev_path(addr, NULL, path, sizeof(path));
+	bump_pci_sysfs_path(addr, NULL, path, sizeof(path));
 	return access(path, F_OK) == 0;
 }
 
@@ -70,7 +75,7 @@ int bump_pci_sysfs_ids(const struct bump_pci_addr *addr, struct bump_pci_ids *id
 	for (unsigned i = 0; i < 5; i++) {
 		int ret;
 
-		pci_dev_path(addr, attr[i], path, sizeof(path));
+		bump_pci_sysfs_path(addr, attr[i], path, sizeof(path));
 		ret = pci_read_num(path, &v[i]);
 		if (ret) {
 			bump_pci_addr_format(addr, a, sizeof(a));
@@ -107,7 +112,7 @@ int bump_pci_sysfs_driver(const struct bump_pci_addr *addr, char *buf, size_t le
 {
 	char path[PATH_MAX];
 
-	pci_dev_path(addr, "driver", path, sizeof(path));
+	bump_pci_sysfs_path(addr, "driver", path, sizeof(path));
 	return pci_link_name(path, buf, len);
 }
 
@@ -117,7 +122,7 @@ int bump_pci_sysfs_iommu_group(const struct bump_pci_addr *addr)
 	long group;
 	int ret;
 
-	pci_dev_path(addr, "iommu_group", path, sizeof(path));
+	bump_pci_sysfs_path(addr, "iommu_group", path, sizeof(path));
 	ret = pci_link_name(path, name, sizeof(name));
 	if (ret)
 		return ret;
@@ -166,7 +171,7 @@ int bump_pci_sysfs_numa_node(const struct bump_pci_addr *addr)
 	char path[PATH_MAX];
 	long v;
 
-	pci_dev_path(addr, "numa_node", path, sizeof(path));
+	bump_pci_sysfs_path(addr, "numa_node", path, sizeof(path));
 	if (pci_read_num(path, &v))
 		return -1;
 	return v < 0 || v > INT_MAX ? -1 : (int)v;

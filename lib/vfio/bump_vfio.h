@@ -17,6 +17,7 @@
  *                          space, BAR mmap, bus master, reset
  *   bump_vfio_dma.c        the bump_dma_ops of the container, ring memory,
  *                          driver holds and the per-queue translation cache
+ *   bump_vfio_bind.c       handing a device to vfio-pci, unless the kernel uses it
  *   bump_vfio_bus.c        the "vfio" port driver: dispatch by PCI ID to the
  *                          drivers that registered (e1000e, virtio)
  *
@@ -84,6 +85,24 @@ struct bump_vfio_dev {
  * usable.  The device joins the process's container.
  */
 BUMP_API int bump_vfio_dev_open(const char *pci_addr, unsigned flags, struct bump_vfio_dev **out);
+
+enum bump_vfio_bind_flags {
+	/* Unbind a device even when one of its network interfaces is in use. */
+	BUMP_VFIO_BIND_F_FORCE = 1u << 0,
+};
+
+/*
+ * Bind PCI function @pci_addr to vfio-pci, as `dpdk-devbind.py
+ * --bind=vfio-pci` does: unbind it from its kernel driver, set its
+ * driver_override and probe.  Refused (-EBUSY, the message naming the
+ * interface, its address or route, and how to free it) when one of its
+ * network interfaces carries a default route or is up with an address
+ * other than IPv6 link-local, unless @flags has BUMP_VFIO_BIND_F_FORCE.
+ * Returns 0 when it was bound to vfio-pci already, 1 when this call bound
+ * it, or a negative errno (a device vfio-pci would not take goes back to
+ * its kernel driver).
+ */
+BUMP_API int bump_vfio_bind(const char *pci_addr, unsigned flags);
 /* Unmap the BARs, close the device (vfio-pci resets it and disables bus mastering). */
 BUMP_API void bump_vfio_dev_close(struct bump_vfio_dev *dev);
 /* mmap BAR @bar (cached: a second call returns the same mapping). */

@@ -35,7 +35,8 @@
 # Usage: meson test -C BUILD --benchmark afxdp_bench -v
 #        (env: BENCH_ROUNDS=5 BENCH_SECONDS=4 BENCH_INJECT=128 BENCH_MODES="native skb"
 #         BENCH_TOOLS="bump-fwd afxdp_fwd ..." to run some only,
-#         BENCH_TESTPMD=path of dpdk-testpmd, "" for none)
+#         BENCH_TESTPMD=path of dpdk-testpmd, "" for none,
+#         AFXDP_BENCH_PNG=path: the table as a bar chart there, scripts/bench_plot.py)
 set -u
 . "$(dirname "$0")/afxdp_lib.sh"
 [ -x "${AFXDP_IXY:-}" ] || test_skip "AFXDP_IXY is not set: run through meson test"
@@ -234,20 +235,29 @@ for mode in $MODES; do
 	done
 done
 
-echo
-echo "| XDP mode | forwarder | median Mpps | min | max | samples | vs afxdp_ixy | vs testpmd |"
-echo "|---|---|---|---|---|---|---|---|"
-for mode in $MODES; do
-	read -r ixy _ <<EOF
+table() {
+	echo "| XDP mode | forwarder | median Mpps | min | max | samples | vs afxdp_ixy | vs testpmd |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for mode in $MODES; do
+		read -r ixy _ <<EOF
 $(stats "$AFXDP_TMP/rates.afxdp_ixy.$mode")
 EOF
-	read -r tpmd _ <<EOF
+		read -r tpmd _ <<EOF
 $(stats "$AFXDP_TMP/rates.testpmd_net_af_xdp.$mode")
 EOF
-	for tool in $TOOLS; do
-		read -r med lo hi n <<EOF
+		for tool in $TOOLS; do
+			read -r med lo hi n <<EOF
 $(stats "$AFXDP_TMP/rates.$(echo "$tool" | tr / _).$mode")
 EOF
-		echo "| $mode | $tool | $med | $lo | $hi | $n | $(ratio "$med" "$ixy") | $(ratio "$med" "$tpmd") |"
+			echo "| $mode | $tool | $med | $lo | $hi | $n | $(ratio "$med" "$ixy") | $(ratio "$med" "$tpmd") |"
+		done
 	done
-done
+}
+echo
+table | tee "$AFXDP_TMP/table.md"
+[ -n "${AFXDP_BENCH_PNG:-}" ] || exit 0
+# The figure of doc/bench/afxdp.md, drawn from the table just printed.
+python3 "$(dirname "$0")/../../scripts/bench_plot.py" "$AFXDP_TMP/table.md" --x forwarder \
+	--series "XDP mode" --y "median Mpps" --lo min --hi max --ylabel Mpps \
+	--title "AF_XDP forwarding on a veth pair, one core: Mpps, median and range" \
+	--png "$AFXDP_BENCH_PNG" || test_fail "the plot failed"

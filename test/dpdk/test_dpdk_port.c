@@ -500,8 +500,8 @@ static void test_dma_dev(void)
 
 int main(int argc, char **argv)
 {
-	char prefix[64];
-	const char *eal_nohuge[] = { "--no-huge", "-m", "256", "--no-shconf", prefix };
+	/* No --file-prefix: bump's own (bump-<pid>) is private and removed at exit. */
+	const char *eal_nohuge[] = { "--no-huge", "-m", "256", "--no-shconf" };
 	const char *eal_huge[] = { "--in-memory" };
 	struct bump_region_params rp = {
 		.name = "dpdk-test", .size = (size_t)PAGES * 4096, .numa_node = BUMP_NUMA_ANY,
@@ -516,7 +516,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	huge = !strcmp(argv[1], "huge");
-	snprintf(prefix, sizeof(prefix), "--file-prefix=bmpd-test-%d", (int)getpid());
 	if (huge && bump_mem_free_hugepages(BUMP_PAGE_2M, BUMP_NUMA_ANY) < 128) {
 		printf("SKIP: needs 128 free 2 MiB hugepages (run scripts/hugepages.sh as root); the "
 		       "nohuge variant runs without\n");
@@ -527,7 +526,7 @@ int main(int argc, char **argv)
 	if (huge)
 		bump_dpdk_eal_args(1, eal_huge);
 	else
-		bump_dpdk_eal_args(5, eal_nohuge);
+		bump_dpdk_eal_args(4, eal_nohuge);
 	/* bump's own EAL start is under test: its failure is a failure, not a skip. */
 	if (bump_dpdk_eal_init()) {
 		fprintf(stderr, "FAIL: bump_dpdk_eal_init: %s\n", bump_last_error());

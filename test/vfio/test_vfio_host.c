@@ -44,6 +44,14 @@ static void mkdirs(const char *rel)
 	CHECK(system(cmd) == 0);
 }
 
+static void rmdir_rel(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	CHECK(rmdir(path) == 0);
+}
+
 static void put_link(const char *rel, const char *target)
 {
 	char path[512];
@@ -206,6 +214,78 @@ static void test_advice_no_device(void)
 	CHECK_EQ(bump_vfio_dev_open("0000:00:02.0x", 0, &dev), -EINVAL);
 }
 
+/* The interface holding this machine's IPv4 default route, into @buf ("" if none). */
+static void default_route_iface(char *buf, size_t len)
+{
+	char line[256], dev[32];
+	unsigned long dst, mask;
+	FILE *f = fopen("/proc/net/route", "r");
+
+	buf[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %lx %*x %*x %*d %*d %*d %lx", dev, &dst, &mask) == 3 &&
+		    dst == 0 && mask == 0) {
+			snprintf(buf, len, "%s", dev);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+/* bump_vfio_bind refuses a NIC whose interface is in use, naming it and the way out. */
+static void test_bind_refuses_in_use(void)
+{
+	const char *net = "bus/pci/devices/0000:00:02.0/net";
+	char rel[128];
+
+	fake_device("0x8086\n", "0x10d3\n", "e1000e", 5);
+	mkdirs(net);
+	CHECK_EQ(bump_vfio_bind("0000:00:02.0", 0), -ENOENT);
+	CHECK_ERROR_SAYS("modprobe vfio-pci");
+	mkdirs("bus/pci/drivers/vfio-pci");
+
+	/* The loopback interface is up with 127.0.0.1 on every machine. */
+	snprintf(rel, sizeof(rel), "%s/lo", net);
+	mkdirs(rel);
+	CHECK_EQ(bump_vfio_bind("0000:00:02.0", 0), -EBUSY);
+	CHECK_ERROR_SAYS("0000:00:02.0 is network interface lo, which is up with address 127.0.0.1");
+	CHECK_ERROR_SAYS("unbinding it from e1000e would take it away");
+	CHECK_ERROR_SAYS("ip addr flush dev lo; ip link set lo down");
+	CHECK_ERROR_SAYS("force the unbind");
+	rmdir_rel(rel);
+	/* A virtio NIC's interface sits under its virtio device. */
+	snprintf(rel, sizeof(rel), "%s/../virtio0/net/lo", net);
+	mkdirs(rel);
+	CHECK_EQ(bump_vfio_bind("0000:00:02.0", 0), -EBUSY);
+	CHECK_ERROR_SAYS("0000:00:02.0 is network interface lo, which is up with address 127.0.0.1");
+	rmdir_rel(rel);
+
+	/* Bound to vfio-pci already: nothing to do. */
+	fake_device("0x8086\n", "0x10d3\n", "vfio-pci", 5);
+	CHECK_EQ(bump_vfio_bind("0000:00:02.0", 0), 0);
+	CHECK_EQ(bump_vfio_bind("0000:00:02.0,x", 0), -EINVAL);
+	CHECK_EQ(bump_vfio_bind("0000:00:09.0", 0), -ENODEV);
+	CHECK_ERROR_SAYS("no PCI device 0000:00:09.0");
+}
+
+static void test_bind_refuses_default_route(void)
+{
+	char rel[128], iface[32];
+
+	default_route_iface(iface, sizeof(iface));
+	if (!iface[0])
+		TEST_SKIP("this machine has no IPv4 default route");
+	fake_device("0x8086\n", "0x10d3\n", "e1000e", 5);
+	mkdirs("bus/pci/drivers/vfio-pci");
+	snprintf(rel, sizeof(rel), "bus/pci/devices/0000:00:02.0/net/%s", iface);
+	mkdirs(rel);
+	CHECK_EQ(bump_vfio_bind("0000:00:02.0", 0), -EBUSY);
+	CHECK_ERROR_SAYS("which carries the IPv4 default route (via ");
+	CHECK_ERROR_SAYS("cut this machine off its network");
+	CHECK_ERROR_SAYS("ip route del default; ");
+	rmdir_rel(rel);
+}
+
 static void test_group_listing(void)
 {
 	char buf[512];
@@ -271,6 +351,8 @@ int main(void)
 	TEST_RUN(test_advice_not_bound);
 	TEST_RUN(test_advice_no_iommu);
 	TEST_RUN(test_advice_no_device);
+	TEST_RUN(test_bind_refuses_in_use);
+	TEST_RUN(test_bind_refuses_default_route);
 	TEST_RUN(test_group_listing);
 	TEST_RUN(test_port_dispatch);
 	TEST_RUN(test_no_vfio_here);

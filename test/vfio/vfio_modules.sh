@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# vfio_modules.sh KVER - the modules the guest loads to bind a NIC to
-# vfio-pci, in load order (each after those it depends on), one
+# vfio_modules.sh KVER [MODULE...] - the modules the guest loads to bind a
+# NIC to vfio-pci (and the MODULEs named, a NIC's kernel driver), in load order (each after those it depends on), one
 # "NAME FILENAME" per line; built-in modules are left out.  The list comes
 # from the kernel's own modinfo, so it follows the kernel: vfio_virqfd is a
 # module up to Linux 6.1 and part of vfio from 6.2.  vfio_iommu_type1 is
@@ -10,6 +10,7 @@
 # test gives it a newer kernel's answers).
 set -eu
 kver=$1
+shift
 modinfo=${MODINFO:-modinfo}
 done_list=" "
 
@@ -25,6 +26,6 @@ visit() {
 	done_list="$done_list$1 "
 	case "$file" in *builtin*) ;; *) echo "$1 $file" ;; esac
 }
-for root in vfio-pci vfio_iommu_type1; do
+for root in vfio-pci vfio_iommu_type1 "$@"; do
 	visit "$root"
 done

@@ -6,11 +6,13 @@
 # run a bump program on it there, and drive it from the host with vfio_peer
 # over QEMU's UDP socket netdev.  doc/vfio.md has the details.
 #
-#   vfio_qemu.sh --nic e1000e|virtio --scenario fwd|unbind|bogus|bump-fwd \
+#   vfio_qemu.sh --nic e1000e|virtio --scenario fwd|unbind|bogus|bump-fwd|in-use \
 #                --guest PROG --peer PROG [--count N] [--keep]
 #
-# --guest is test/vfio/vfio_guest for fwd/unbind/bogus, a static bump-fwd for
-# bump-fwd.  Exits 0 on success, 1 on failure, 77 (skipped) when this machine
+# --guest is test/vfio/vfio_guest for fwd/unbind/bogus, bump-fwd for bump-fwd
+# and in-use.  in-use leaves the NIC on its kernel driver, up with an address
+# and the default route: bump-fwd must refuse to unbind it, naming the route,
+# then the address, and bind it and forward with --force-unbind.  Exits 0 on success, 1 on failure, 77 (skipped) when this machine
 # cannot run it (no QEMU, no kernel image, no busybox-static, ...), with why.
 set -eu
 
@@ -56,16 +58,17 @@ done
 guest_dynamic=0
 if readelf -l "$guest" | grep -q INTERP; then
 	# Only bump-fwd may come with its libraries; the guest program must be static.
-	[ "$scenario" = bump-fwd ] || { echo "FAIL: $guest is dynamically linked"; exit 1; }
+	case "$scenario" in bump-fwd|in-use) ;; *) echo "FAIL: $guest is dynamically linked"; exit 1 ;; esac
 	command -v ldd >/dev/null 2>&1 || skip "ldd is missing: cannot collect $guest's libraries"
 	guest_dynamic=1
 fi
 
 case "$nic" in
-e1000e) DEVICE="e1000e,romfile=,netdev=n0" ;;
+e1000e) DEVICE="e1000e,romfile=,netdev=n0" KDRIVER=e1000e ;;
 # iommu_platform=on: the device's DMA goes through the IOMMU (VIRTIO_F_ACCESS_PLATFORM);
 # without it QEMU's virtio would bypass the IOMMU and read IOVAs as guest-physical addresses.
 virtio) DEVICE="virtio-net-pci,disable-legacy=on,iommu_platform=on,romfile=,netdev=n0"
+	KDRIVER="virtio_pci virtio_net"
 	# refuse: a device that does not offer VIRTIO_F_ACCESS_PLATFORM must be turned down.
 	[ "$scenario" = refuse ] && DEVICE="virtio-net-pci,disable-legacy=on,romfile=,netdev=n0" ;;
 *) echo "vfio_qemu.sh: --nic is e1000e or virtio" >&2; exit 2 ;;
@@ -95,7 +98,10 @@ if [ $guest_dynamic = 1 ]; then
 	done
 fi
 # The vfio modules this kernel has, in load order (vfio_modules.sh).
-mods=$(sh "$(dirname "$0")/vfio_modules.sh" "$KVER" 2>"$work/modules.err") ||
+# in-use: the NIC's kernel driver too, which takes it at boot.
+[ "$scenario" = in-use ] || KDRIVER=
+# shellcheck disable=SC2086
+mods=$(sh "$(dirname "$0")/vfio_modules.sh" "$KVER" $KDRIVER 2>"$work/modules.err") ||
 	skip "$(cat "$work/modules.err") (this test needs the vfio modules)"
 MODS=
 while read -r m f; do
@@ -111,12 +117,31 @@ done <<EOM
 $mods
 EOM
 
+BIND=1
+# bump-fwd runs until the host writes a line on the serial console.
+FWD_RUN='/bin/guest --fwd macswap --port vfio:$nic --stats-period 0 $force & pid=$!
+read -r line < /dev/console
+kill -INT $pid; wait $pid'
 case "$scenario" in
 bump-fwd)
-	# bump-fwd runs until the host writes a line on the serial console.
-	RUN='/bin/guest --fwd macswap --port vfio:$nic --stats-period 0 & pid=$!
-read -r line < /dev/console
-kill -INT $pid; wait $pid' ;;
+	RUN="force=; $FWD_RUN" ;;
+in-use)
+	# Each refusal prints "BUMP-CHECK: <what> refused"; the host wants both.
+	BIND=0
+	# A virtio NIC's interface hangs off its virtio device (virtio0/net).
+	RUN='for n in $dev/net/* $dev/virtio*/net/*; do [ -e "$n" ] && ifc=${n##*/}; done
+drv=$(basename $(readlink $dev/driver))
+ip addr add 10.0.2.15/24 dev $ifc; ip link set $ifc up; ip route add default via 10.0.2.2 dev $ifc
+refused() {
+	/bin/guest --port vfio:$nic --duration 0.1 > /tmp/out 2>&1; rc=$?; cat /tmp/out
+	grep -q "$2" /tmp/out && grep -q -- "--force-unbind to unbind it anyway" /tmp/out &&
+		[ $rc = 1 ] && [ "$(basename $(readlink $dev/driver))" = "$drv" ] && echo "BUMP-CHECK: $1 refused"
+}
+refused route "is network interface $ifc, which carries the IPv4 default route (via 10.0.2.2)"
+ip route del default
+refused address "is network interface $ifc, which is up with address 10.0.2.15"
+force=--force-unbind
+'"$FWD_RUN" ;;
 fwd|unbind|bogus)
 	RUN="/bin/guest --port vfio:\$nic --scenario $scenario --timeout 100" ;;
 refuse)
@@ -142,9 +167,11 @@ for d in /sys/bus/pci/devices/*; do
 done
 if [ -z "\$nic" ]; then echo "BUMP-RESULT: FAIL no network device in the guest"; poweroff -f; fi
 dev=/sys/bus/pci/devices/\$nic
-[ -e \$dev/driver ] && echo \$nic > \$dev/driver/unbind
-echo vfio-pci > \$dev/driver_override
-echo \$nic > /sys/bus/pci/drivers_probe
+if [ $BIND = 1 ]; then
+	[ -e \$dev/driver ] && echo \$nic > \$dev/driver/unbind
+	echo vfio-pci > \$dev/driver_override
+	echo \$nic > /sys/bus/pci/drivers_probe
+fi
 echo "BUMP-INIT: \$nic \$(cat \$dev/vendor):\$(cat \$dev/device) driver \$(basename \$(readlink \$dev/driver)) iommu group \$(basename \$(readlink \$dev/iommu_group))"
 $RUN
 echo "BUMP-EXIT: \$?"
@@ -183,7 +210,7 @@ else
 	peer_rc=$?
 fi
 t_peer=$(date +%s.%N)
-[ "$scenario" = bump-fwd ] && echo stop >&3
+case "$scenario" in bump-fwd|in-use) echo stop >&3 ;; esac
 # The guest powers off by itself; give it time for its checks.
 [ "$scenario" = refuse ] && wait_s=1200 || wait_s=600
 for _ in $(seq 1 $wait_s); do
@@ -208,9 +235,17 @@ ok=1
 [ $peer_rc -eq 0 ] || { echo "FAIL: the peer failed ($peer_rc)"; ok=0; }
 grep -q 'BUMP-EXIT: 0' "$work/serial.log" || { echo "FAIL: the guest program did not exit 0"; ok=0; }
 grep -q 'BUMP-DMAR-FAULTS: 0' "$work/serial.log" || { echo "FAIL: the IOMMU reported DMA faults (or the guest did not finish)"; ok=0; }
-if [ "$scenario" != bump-fwd ]; then
-	grep -q 'BUMP-RESULT: ok' "$work/serial.log" || { echo "FAIL: no 'BUMP-RESULT: ok' from the guest"; ok=0; }
-fi
+case "$scenario" in
+bump-fwd) ;;
+in-use)
+	for what in route address; do
+		grep -q "BUMP-CHECK: $what refused" "$work/serial.log" ||
+			{ echo "FAIL: bump-fwd did not refuse to unbind a NIC with the $what (exit 1, saying why and --force-unbind)"; ok=0; }
+	done
+	grep -q "unbinding it from .* anyway, as forced" "$work/serial.log" ||
+		{ echo "FAIL: --force-unbind did not warn that it unbinds an interface in use"; ok=0; } ;;
+*) grep -q 'BUMP-RESULT: ok' "$work/serial.log" || { echo "FAIL: no 'BUMP-RESULT: ok' from the guest"; ok=0; } ;;
+esac
 if [ "$scenario" = bogus ]; then
 	# Lost frames are exactly those whose completion the hook corrupted (or fewer: a
 	# corrupted probe or STOP costs no DATA frame).

@@ -8,11 +8,18 @@
  * CPUs the calling thread already has (EAL pins the main thread to its
  * lcore's cpuset), no PCI device probed unless a port names one (a
  * vfio-pci device may belong to bump's own vfio driver), no telemetry
- * socket.  The user's arguments come after and win.
+ * socket, and a file prefix of its own ("bump-<pid>").  The user's
+ * arguments come after and win.
+ *
+ * EAL makes a runtime directory (/var/run/dpdk/<prefix>) and never removes
+ * it, not even in rte_eal_cleanup().  When bump started EAL with its own
+ * prefix, the directory is bump's: it goes at exit (an atexit handler, so
+ * every way out of the program takes it, a failed start included).
  */
 #include "dpdk_priv.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -32,6 +39,8 @@ static bool eal_huge;
 static int eal_err;                   /* a failed start is not retried */
 static char *user_args[EAL_ARGS_MAX];
 static int user_argc = -1;            /* -1: none given; BUMP_EAL_ARGS then */
+static char eal_prefix[32];           /* "bump-<pid>" when bump chose the file prefix */
+static bool eal_owned;                /* bump's rte_eal_init() succeeded: clean up at exit */
 
 int bump_dpdk_eal_args(int argc, const char *const *argv)
 {
@@ -133,12 +142,53 @@ static bool eal_is_pci(const char *devargs, char *addr, size_t len)
 	return true;
 }
 
+/* Remove EAL's runtime directory when its name is the prefix bump chose. */
+static void eal_remove_runtime_dir(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	const char *base = dir ? strrchr(dir, '/') : NULL;
+	struct dirent *de;
+	DIR *d;
+
+	if (!eal_prefix[0] || !base || strcmp(base + 1, eal_prefix))
+		return;
+	d = opendir(dir);
+	if (!d) {
+		if (errno != ENOENT)
+			bump_log(BUMP_LOG_WARN, "dpdk: cannot open EAL's runtime directory %s: %s",
+				 dir, strerror(errno));
+		return;
+	}
+	/* Whatever EAL left there (config, fbarrays, mp_socket without --no-shconf). */
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    unlinkat(dirfd(d), de->d_name, 0))
+			bump_log(BUMP_LOG_WARN, "dpdk: cannot remove %s/%s: %s", dir, de->d_name,
+				 strerror(errno));
+	closedir(d);
+	if (rmdir(dir))
+		bump_log(BUMP_LOG_WARN, "dpdk: cannot remove EAL's runtime directory %s: %s", dir,
+			 strerror(errno));
+}
+
+/* At exit: EAL's cleanup if bump started it, then its runtime directory. */
+static void eal_atexit(void)
+{
+	pthread_mutex_lock(&eal_lock);
+	if (eal_owned && rte_eal_cleanup())
+		bump_log(BUMP_LOG_WARN, "dpdk: rte_eal_cleanup: %s", rte_strerror(rte_errno));
+	eal_owned = false;
+	eal_remove_runtime_dir();
+	pthread_mutex_unlock(&eal_lock);
+}
+
 static int eal_start_locked(const char *first_devargs)
 {
 	static const char *const mem_opts[] = { "--no-huge", "--in-memory", "-m", "--socket-mem",
 						"--file-prefix", "--no-shconf", NULL };
 	static const char *const lcore_opts[] = { "-l", "-c", "--lcores", NULL };
 	static const char *const pci_opts[] = { "--no-pci", "-a", "-b", "--allow", "--block", NULL };
+	static const char *const prefix_opts[] = { "--file-prefix", NULL };
 	static char lcores[1024], prefix[64], allow[64];
 	char *argv[EAL_ARGS_MAX * 2];
 	char addr[32];
@@ -152,13 +202,16 @@ static int eal_start_locked(const char *first_devargs)
 			argv[argc++] = (char *)"--in-memory";
 		} else {
 			/* --no-huge is legacy memory, which --in-memory refuses. */
-			snprintf(prefix, sizeof(prefix), "--file-prefix=bump-%d", (int)getpid());
 			argv[argc++] = (char *)"--no-huge";
 			argv[argc++] = (char *)"-m";
 			argv[argc++] = (char *)"256";
 			argv[argc++] = (char *)"--no-shconf";
-			argv[argc++] = prefix;
 		}
+	}
+	if (!eal_user_has(prefix_opts)) {
+		snprintf(eal_prefix, sizeof(eal_prefix), "bump-%d", (int)getpid());
+		snprintf(prefix, sizeof(prefix), "--file-prefix=%s", eal_prefix);
+		argv[argc++] = prefix;
 	}
 	if (!eal_user_has(lcore_opts)) {
 		eal_lcores_arg(lcores, sizeof(lcores));
@@ -180,10 +233,15 @@ static int eal_start_locked(const char *first_devargs)
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0 && rte_errno == EALREADY) {
-		/* The program started EAL itself: use it as it is. */
+		/* The program started EAL itself: use it as it is, and leave it be. */
+		eal_prefix[0] = '\0';
 		eal_huge = rte_eal_has_hugepages();
 		return 0;
 	}
+	eal_owned = ret >= 0;
+	if (eal_prefix[0] && atexit(eal_atexit))
+		bump_log(BUMP_LOG_WARN, "dpdk: atexit failed: %s stays at exit",
+			 rte_eal_get_runtime_dir());
 	if (ret < 0)
 		return bump_error(rte_errno ? rte_errno : EINVAL,
 				  "DPDK's EAL did not start (%s; its own lines above say why): fix "
