@@ -8,6 +8,7 @@
  * vfio queue keeps in its first member (struct bump_vfio_queue).
  */
 #include "bump_vfio.h"
+#include "bump_devargs.h"
 #include "bump_log.h"
 
 #include <errno.h>
@@ -41,40 +42,34 @@ int bump_vfio_pci_driver_register(const struct bump_vfio_pci_driver *drv)
 	return ret;
 }
 
+#define VFIO_USAGE "vfio:<PCI address>[,noiommu=0|1], e.g. vfio:0000:00:02.0"
+
+static int vfio_parse_kv(void *arg, const char *key, const char *val)
+{
+	unsigned *flags = arg;
+
+	if (strcmp(key, "noiommu"))
+		return bump_devargs_unknown("vfio", key, VFIO_USAGE);
+	/* A bare "noiommu" is noiommu=1. */
+	if (!val || !strcmp(val, "1"))
+		*flags |= BUMP_VFIO_F_NOIOMMU;
+	else if (strcmp(val, "0"))
+		return bump_error(EINVAL, "vfio: noiommu=%s: use noiommu=0 or noiommu=1", val);
+	return 0;
+}
+
 int bump_vfio_parse_args(const char *args, char *pci_addr, size_t len, unsigned *flags)
 {
 	const char *comma = strchr(args, ',');
 	size_t alen = comma ? (size_t)(comma - args) : strlen(args);
 
-	bool noiommu_seen = false;
-
 	*flags = 0;
 	if (alen == 0 || alen >= len)
-		return bump_error(EINVAL, "vfio: devargs \"%s\": start with the device's PCI address, "
-				  "e.g. vfio:0000:00:02.0", args);
+		return bump_error(EINVAL, "vfio: devargs \"%s\": start with the device's PCI address "
+				  "(" VFIO_USAGE ")", args);
 	memcpy(pci_addr, args, alen);
 	pci_addr[alen] = '\0';
-	while (comma) {
-		const char *opt = comma + 1;
-		size_t olen;
-
-		comma = strchr(opt, ',');
-		olen = comma ? (size_t)(comma - opt) : strlen(opt);
-		if (olen >= 7 && !strncmp(opt, "noiommu", 7)) {
-			if (noiommu_seen)
-				return bump_error(EINVAL, "vfio: noiommu is given twice in \"%s\"; give "
-						  "it once", args);
-			noiommu_seen = true;
-		}
-		if ((olen == 9 && !strncmp(opt, "noiommu=1", 9)) || (olen == 7 && !strncmp(opt, "noiommu", 7)))
-			*flags |= BUMP_VFIO_F_NOIOMMU;
-		else if (olen == 9 && !strncmp(opt, "noiommu=0", 9))
-			*flags &= ~(unsigned)BUMP_VFIO_F_NOIOMMU;
-		else
-			return bump_error(EINVAL, "vfio: unknown option \"%.*s\" in \"%s\"; the only "
-					  "option is noiommu=0|1", (int)olen, opt, args);
-	}
-	return 0;
+	return comma ? bump_devargs_parse("vfio", comma + 1, NULL, VFIO_USAGE, vfio_parse_kv, flags) : 0;
 }
 
 static const struct bump_vfio_pci_driver *vfio_match(const struct bump_pci_ids *ids)

@@ -121,7 +121,7 @@ static void test_open_errors(void)
 	CHECK_EQ(bump_port_open("sim:mode=warp", &port), -EINVAL);
 	CHECK_ERROR_SAYS("mode=loopback");
 	CHECK_EQ(bump_port_open("sim:colour=blue", &port), -EINVAL);
-	CHECK_ERROR_SAYS("unknown argument 'colour'");
+	CHECK_ERROR_SAYS("unknown devargs key 'colour'");
 	CHECK_EQ(bump_port_open("sim:queues=17", &port), -EINVAL);
 	CHECK_ERROR_SAYS("from 1 to 16");
 	CHECK_EQ(bump_port_open("sim:queues", &port), -EINVAL);
@@ -139,7 +139,7 @@ static void test_open_errors(void)
 	{
 		static const struct { const char *devargs, *says; } twice[] = {
 			{ "sim:mode=gen,mode=sink", "'mode' is given twice" },
-			{ "vfio:0000:ff:1f.7,noiommu=1,noiommu=0", "noiommu is given twice" },
+			{ "vfio:0000:ff:1f.7,noiommu=1,noiommu=0", "'noiommu' is given twice" },
 			{ "afxdp:lo,queue=0,queue=0", "'queue' is given twice" },
 			{ "afxdp:lo,iface=lo", "'iface' is given twice" },
 		};
