@@ -288,12 +288,17 @@ static int port_queue_check(const struct bump_port *port, const char *dir, uint1
 	return 0;
 }
 
-int bump_port_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf)
+int bump_port_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *user)
 {
-	int ret = port_queue_check(port, "rx", qid, port ? port->info.max_rx_queues : 0, conf);
+	int ret = port_queue_check(port, "rx", qid, port ? port->info.max_rx_queues : 0, user);
+	struct bump_rxq_conf c, *conf = &c;
 
 	if (ret)
 		return ret;
+	/* Defaults decided here once, so that every driver sees the same queue. */
+	c = *user;
+	if (!c.headroom)
+		c.headroom = BUMP_PORT_HEADROOM_DEFAULT;
 	if (!conf->pool)
 		return bump_error(EINVAL, "port %u (%s): RX queue %u needs a pool for its buffers: "
 				  "set conf.pool (one pool per RX queue, owned by its polling "

@@ -30,7 +30,6 @@
 /* Refill the RX ring once this many slots are empty: fewer tail writes (MMIO). */
 #define E1000E_RX_REFILL_BATCH 32
 #define E1000E_TX_CLEAN_BATCH 64
-#define E1000E_HEADROOM_DEFAULT 128
 
 struct e1000e_dev;
 

@@ -162,7 +162,7 @@ int e1000e_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 {
 	struct e1000e_dev *d = bump_port_priv(port);
 	unsigned nb = conf->ring_size ? conf->ring_size : E1000E_RING_DEFAULT;
-	unsigned headroom = conf->headroom ? conf->headroom : E1000E_HEADROOM_DEFAULT;
+	unsigned headroom = conf->headroom;
 	size_t buf_size = bump_pool_buf_size(conf->pool);
 	struct e1000e_rxq *q;
 	uint32_t bits;

@@ -148,7 +148,7 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 {
 	struct virtio_net_dev *d = bump_port_priv(port);
 	unsigned nb = conf->ring_size ? conf->ring_size : VIRTIO_RING_DEFAULT;
-	unsigned headroom = conf->headroom ? conf->headroom : VIRTIO_HEADROOM_DEFAULT;
+	unsigned headroom = conf->headroom;
 	size_t buf_size = bump_pool_buf_size(conf->pool);
 	struct virtio_rxq *q;
 	uint64_t iova;
