@@ -8,9 +8,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/ether.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int bump_devargs_parse(const char *drv, const char *args, const char *bare_key,
 		       const char *usage, bump_devargs_fn fn, void *arg)
@@ -66,4 +69,29 @@ int bump_devargs_uint(const char *drv, const char *key, const char *val, uint64_
 				  val ? val : "", (unsigned long long)lo, (unsigned long long)hi);
 	*out = v;
 	return 0;
+}
+
+int bump_devargs_mac(const char *drv, const char *key, const char *val, uint8_t mac[6])
+{
+	struct ether_addr ea;
+
+	/*
+	 * ether_aton_r stops after the sixth byte and takes up to two digits
+	 * per byte: the value must also read back the same, so that
+	 * "...:01x" or "...:100" is refused rather than cut short.
+	 */
+	if (val && ether_aton_r(val, &ea)) {
+		const uint8_t *b = ea.ether_addr_octet;
+		char two[3 * 6], one[3 * 6];
+
+		snprintf(two, sizeof(two), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
+			 b[4], b[5]);
+		snprintf(one, sizeof(one), "%x:%x:%x:%x:%x:%x", b[0], b[1], b[2], b[3], b[4], b[5]);
+		if (!strcasecmp(val, two) || !strcasecmp(val, one)) {
+			memcpy(mac, b, 6);
+			return 0;
+		}
+	}
+	return bump_error(EINVAL, "%s: %s=%s: expected a MAC address, six hex bytes such as "
+			  "02:00:00:00:00:01", drv, key, val ? val : "");
 }

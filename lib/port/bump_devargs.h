@@ -45,6 +45,12 @@ BUMP_API int bump_devargs_unknown(const char *drv, const char *key, const char *
 BUMP_API int bump_devargs_uint(const char *drv, const char *key, const char *val, uint64_t lo,
 			       uint64_t hi, uint64_t *out);
 
+/*
+ * @val as a MAC address, six hex bytes separated by ':' (02:00:00:00:00:01,
+ * or 2:0:0:0:0:1); otherwise "<drv>: <key>=<val>: expected ..." naming the form.
+ */
+BUMP_API int bump_devargs_mac(const char *drv, const char *key, const char *val, uint8_t mac[6]);
+
 #ifdef __cplusplus
 }
 #endif

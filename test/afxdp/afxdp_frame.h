@@ -18,9 +18,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#define TF_ETHERTYPE 0x88B5
+#include <linux/if_ether.h>
+
+#define TF_ETHERTYPE ETH_P_802_EX1
 #define TF_MAGIC 0x62756d70u      /* "bump" */
-#define TF_ETH_LEN 14
+#define TF_ETH_LEN ETH_HLEN
 #define TF_MIN_LEN 64             /* Ethernet minimum without FCS */
 #define TF_MAX_LEN 9000
 #define TF_FLAG_OVERSIZE 0x1      /* sent to be dropped: not part of the sequence */

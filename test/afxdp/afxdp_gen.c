@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <netinet/ether.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +63,11 @@ static double gen_now(void)
 
 static int gen_parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
+	struct ether_addr ea;
 
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+	if (!ether_aton_r(s, &ea))
 		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
+	memcpy(mac, ea.ether_addr_octet, 6);
 	return 0;
 }
 

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(sc.mode <= SIM_MODE_SINK);
 		FUZZ_ASSERT(sc.queues >= 1 && sc.queues <= BUMP_PORT_QUEUE_MAX);
 		FUZZ_ASSERT(sc.peer >= -1 && sc.peer < BUMP_PORT_MAX);
-		FUZZ_ASSERT(sc.size >= BUMP_SIM_FRAME_MIN && sc.size <= BUMP_SIM_FRAME_MAX);
+		FUZZ_ASSERT(sc.size >= BUMP_FRAME_MIN && sc.size <= BUMP_FRAME_MAX);
 		FUZZ_ASSERT(sc.flows >= 1 && !(sc.mac[0] & 1));
 		FUZZ_ASSERT(sc.cpu < 0 || sc.thread);
 	}

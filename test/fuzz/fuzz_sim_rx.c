@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		switch (a[0] % 7) {
 		case 0: {  /* send n frames of a size from the input */
-			uint16_t len = (uint16_t)(BUMP_SIM_FRAME_MIN + a[2] * 7);
+			uint16_t len = (uint16_t)(BUMP_FRAME_MIN + a[2] * 7);
 
 			for (k = 0; k < n; k++) {
 				void *b = bump_pool_alloc(txp);
@@ -132,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					break;
 				pkts[k] = (struct bump_pkt){ .ref = bump_pool_ref(txp, b), .off = 128,
 							     .len = len };
-				bump_sim_frame_build(bump_pkt_data(&pkts[k]), len,
+				bump_frame_build(bump_pkt_data(&pkts[k]), len,
 						     (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 },
 						     (const uint8_t[6]){ 2, 0, 0, 0, 0, 2 }, 0, 0, seq++);
 			}

@@ -16,11 +16,13 @@
 #include <stdint.h>
 #include <string.h>
 
-#define VF_ETHERTYPE 0x88b5
-#define VF_HDR_LEN 14
+#include <linux/if_ether.h>
+
+#define VF_ETHERTYPE ETH_P_802_EX1
+#define VF_HDR_LEN ETH_HLEN
 #define VF_MAGIC "BUMP"
 #define VF_MIN_LEN 60      /* no padding by any device: the shortest frame we send */
-#define VF_MAX_LEN 1514
+#define VF_MAX_LEN ETH_FRAME_LEN
 
 enum vf_kind {
 	VF_PROBE = 1,  /* returned; the peer sends them until one comes back */

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/if_ether.h>
+
 #include "bump.h"
 #include "bump_port.h"
 #include "bump_vfio.h"

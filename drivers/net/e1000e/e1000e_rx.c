@@ -100,7 +100,7 @@ uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 			continue;
 		}
 		if (bump_unlikely(!(status & E1000E_RXD_STAT_EOP) || (errors & E1000E_RXD_ERR_FRAME) ||
-				  len < E1000E_ETH_HLEN || len > q->buf_len)) {
+				  len < ETH_HLEN || len > q->buf_len)) {
 			bad++;
 			bump_pool_put(q->pool, buf);
 			continue;

@@ -30,18 +30,10 @@ static int sim_arg_uint(const char *key, const char *val, uint64_t lo, uint64_t 
 
 static int sim_arg_mac(const char *val, uint8_t mac[6])
 {
-	unsigned b[6];
-	char tail;
+	int ret = bump_devargs_mac("sim", "mac", val, mac);
 
-	if (sscanf(val, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return bump_error(EINVAL, "sim: mac=%s: expected six hex bytes such as "
-				  "02:00:00:00:00:01", val);
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			return bump_error(EINVAL, "sim: mac=%s: byte %d is larger than ff", val, i);
-		mac[i] = (uint8_t)b[i];
-	}
+	if (ret)
+		return ret;
 	if (mac[0] & 1)
 		return bump_error(EINVAL, "sim: mac=%s is a multicast address: a port needs a "
 				  "unicast one (first byte even, e.g. 02:...)", val);
@@ -91,7 +83,7 @@ static int sim_arg_one(void *arg, const char *key, const char *val)
 		ret = sim_arg_uint(key, val, 0, CPU_SETSIZE - 1, &v);
 		c->cpu = (int)v;
 	} else if (!strcmp(key, "size")) {
-		ret = sim_arg_uint(key, val, BUMP_SIM_FRAME_MIN, BUMP_SIM_FRAME_MAX, &v);
+		ret = sim_arg_uint(key, val, BUMP_FRAME_MIN, BUMP_FRAME_MAX, &v);
 		c->size = (uint16_t)v;
 	} else if (!strcmp(key, "flows")) {
 		ret = sim_arg_uint(key, val, 1, 65535, &v);

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/if_ether.h>
+
 #include "bump.h"
 #include "bump_port.h"
 #include "bump_vfio.h"
@@ -51,7 +53,6 @@ static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr is 12 bytes i
 #define VIRTIO_RING_DEFAULT 256
 #define VIRTIO_RING_MIN 16
 #define VIRTIO_RX_REFILL_BATCH 32
-#define VIRTIO_ETH_HLEN 14
 #define VIRTIO_TX_MAX_LEN 65535
 #define VIRTIO_RX_MAX_LEN 65535  /* frame bytes a descriptor offers: bump_pkt.len is 16 bits */
 

@@ -107,7 +107,7 @@ uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		q->bufs[id] = NULL;
 		q->free_ids[q->nfree++] = (uint16_t)id;
 		hdr = (const void *)((uint8_t *)buf + q->headroom - HDR_LEN);
-		if (bump_unlikely(len < HDR_LEN + VIRTIO_ETH_HLEN || len > q->posted_len[id] ||
+		if (bump_unlikely(len < HDR_LEN + ETH_HLEN || len > q->posted_len[id] ||
 				  hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
 			bad++;
 			bump_pool_put(q->pool, buf);
