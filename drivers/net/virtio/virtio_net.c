@@ -50,8 +50,8 @@ static int virtio_net_init(struct virtio_net_dev *d)
 
 	if (ret)
 		return ret;
-	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_ACKNOWLEDGE);
-	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_DRIVER);
+	virtio_pci_set_status(&d->vp, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	virtio_pci_set_status(&d->vp, VIRTIO_CONFIG_S_DRIVER);
 	offered = virtio_pci_device_features(&d->vp);
 	if (!(offered & 1ull << VIRTIO_F_VERSION_1))
 		return bump_error(ENOTSUP, "virtio %s: the device does not offer VIRTIO_F_VERSION_1 "
@@ -70,7 +70,7 @@ static int virtio_net_init(struct virtio_net_dev *d)
 static int virtio_net_read_mac(struct virtio_net_dev *d)
 {
 	if (d->features & 1ull << VIRTIO_NET_F_MAC)
-		return virtio_pci_read_device_cfg(&d->vp, VIRTIO_NET_CFG_MAC, d->mac, 6);
+		return virtio_pci_read_device_cfg(&d->vp, offsetof(struct virtio_net_config, mac), d->mac, 6);
 	/* No MAC from the device: a random locally administered one (5.1.5). */
 	{
 		struct timespec ts;
@@ -157,8 +157,8 @@ static int virtio_net_start(struct bump_port *port)
 			virtio_rxq_stop(d->rxq);
 		return ret;
 	}
-	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_DRIVER_OK);
-	if (virtio_pci_get_status(&d->vp) & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)) {
+	virtio_pci_set_status(&d->vp, VIRTIO_CONFIG_S_DRIVER_OK);
+	if (virtio_pci_get_status(&d->vp) & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)) {
 		virtio_pci_reset(&d->vp);
 		if (d->rxq)
 			virtio_rxq_stop(d->rxq);
@@ -223,7 +223,7 @@ static int virtio_net_link_get(struct bump_port *port, struct bump_port_link *li
 
 	/* Without VIRTIO_NET_F_STATUS the link is assumed up (5.1.4). */
 	if ((d->features & 1ull << VIRTIO_NET_F_STATUS) &&
-	    virtio_pci_read_device_cfg(&d->vp, VIRTIO_NET_CFG_STATUS, &status, sizeof(status)))
+	    virtio_pci_read_device_cfg(&d->vp, offsetof(struct virtio_net_config, status), &status, sizeof(status)))
 		return -EIO;
 	link->up = status & VIRTIO_NET_S_LINK_UP;
 	link->full_duplex = true;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include <linux/if_ether.h>
+#include <linux/virtio_net.h>
 
 #include "bump.h"
 #include "bump_port.h"
@@ -28,27 +29,13 @@
 #include "virtio_pci.h"
 #include "virtio_ring.h"
 
-/* Network device feature bits (5.1.3). */
-#define VIRTIO_NET_F_MAC 5
-#define VIRTIO_NET_F_STATUS 16
-#define VIRTIO_NET_S_LINK_UP 1
-
-/* Device configuration (5.1.4). */
-#define VIRTIO_NET_CFG_MAC 0
-#define VIRTIO_NET_CFG_STATUS 6
-
-/* The header before every frame (5.1.6): 12 bytes with VERSION_1. */
-struct virtio_net_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-	uint16_t num_buffers;
-};
-static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr is 12 bytes in virtio 1.x");
-#define VIRTIO_NET_HDR_GSO_NONE 0
+/*
+ * Feature bits (5.1.3), the device configuration (5.1.4) and the header
+ * before every frame (5.1.6: virtio_net_hdr_v1 with VERSION_1) are the
+ * kernel's, <linux/virtio_net.h>.
+ */
+static_assert(sizeof(struct virtio_net_hdr_v1) == 12, "the header is 12 bytes in virtio 1.x");
+static_assert(offsetof(struct virtio_net_config, status) == 6, "status follows the MAC (5.1.4)");
 
 #define VIRTIO_RING_DEFAULT 256
 #define VIRTIO_RING_MIN 16

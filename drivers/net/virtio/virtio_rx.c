@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HDR_LEN ((uint32_t)sizeof(struct virtio_net_hdr))
+#define HDR_LEN ((uint32_t)sizeof(struct virtio_net_hdr_v1))
 
 /* Put buffers on free descriptors; kick when @kick and anything was added. */
 static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
@@ -58,7 +58,7 @@ static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
 			id = q->free_ids[--q->nfree];
 			q->vq.desc[id].addr = iova;
 			q->vq.desc[id].len = (uint32_t)room + HDR_LEN;
-			q->vq.desc[id].flags = VIRTQ_DESC_F_WRITE;
+			q->vq.desc[id].flags = VRING_DESC_F_WRITE;
 			q->vq.desc[id].next = 0;
 			q->posted_len[id] = (uint32_t)room + HDR_LEN;
 			q->bufs[id] = bufs[i];
@@ -88,13 +88,13 @@ uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	/* The elements up to used->idx are written before idx (2.7.8): read them after. */
 	bump_dma_rmb();
 	while (got < n && q->vq.used_idx != used) {
-		volatile struct virtq_used_elem *e = &q->vq.used->ring[q->vq.used_idx & q->vq.mask];
-		const struct virtio_net_hdr *hdr;
+		volatile struct vring_used_elem *e = &q->vq.used->ring[q->vq.used_idx & q->vq.mask];
+		const struct virtio_net_hdr_v1 *hdr;
 		uint32_t id, len;
 		void *buf;
 
 		if (bump_unlikely(q->hook != NULL))
-			q->hook(q->hook_arg, q->qid, e, offsetof(struct virtq_used_elem, len),
+			q->hook(q->hook_arg, q->qid, e, offsetof(struct vring_used_elem, len),
 				sizeof(e->len));
 		id = e->id;
 		len = e->len;
@@ -209,7 +209,7 @@ int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q)
 	int ret;
 
 	memset(q->vq.mem.va, 0, q->vq.mem.size);
-	q->vq.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	q->vq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	q->vq.avail_idx = q->vq.used_idx = 0;
 	ret = virtio_pci_queue_setup(&d->vp, q->vq.index, &size, q->vq.mem.iova,
 				     q->vq.mem.iova + virtq_avail_off(q->vq.size),

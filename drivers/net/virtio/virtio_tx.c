@@ -58,7 +58,7 @@ static uint16_t virtio_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	virtio_tx_clean(q);
 	for (i = 0; i < n && q->nfree; i++) {
 		const struct bump_pkt *p = &pkts[i];
-		volatile struct virtq_desc *data;
+		volatile struct vring_desc *data;
 		uint16_t slot;
 		uint64_t iova;
 
@@ -126,7 +126,7 @@ int virtio_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq
 	q->vq_burst.burst = virtio_tx_burst;
 	ret = virtio_virtq_alloc(&q->vq, (uint16_t)nb, 1, "the TX queue");
 	if (!ret)
-		ret = bump_vfio_dma_alloc(sizeof(struct virtio_net_hdr), "the TX header", &q->hdr);
+		ret = bump_vfio_dma_alloc(sizeof(struct virtio_net_hdr_v1), "the TX header", &q->hdr);
 	if (ret) {
 		virtio_txq_free(q);
 		return ret;
@@ -143,7 +143,7 @@ int virtio_txq_start(struct virtio_net_dev *d, struct virtio_txq *q)
 	int ret;
 
 	memset(q->vq.mem.va, 0, q->vq.mem.size);
-	q->vq.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	q->vq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	q->vq.avail_idx = q->vq.used_idx = 0;
 	ret = virtio_pci_queue_setup(&d->vp, q->vq.index, &size, q->vq.mem.iova,
 				     q->vq.mem.iova + virtq_avail_off(q->vq.size),
@@ -155,11 +155,11 @@ int virtio_txq_start(struct virtio_net_dev *d, struct virtio_txq *q)
 				  "%u: ask for fewer", d->vdev->name, size, q->vq.size);
 	q->nfree = 0;
 	for (unsigned s = q->nslots; s-- > 0;) {
-		volatile struct virtq_desc *h = &q->vq.desc[2 * s];
+		volatile struct vring_desc *h = &q->vq.desc[2 * s];
 
 		h->addr = q->hdr.iova;
-		h->len = sizeof(struct virtio_net_hdr);
-		h->flags = VIRTQ_DESC_F_NEXT;
+		h->len = sizeof(struct virtio_net_hdr_v1);
+		h->flags = VRING_DESC_F_NEXT;
 		h->next = (uint16_t)(2 * s + 1);
 		q->busy[s] = false;
 		q->free_slots[q->nfree++] = (uint16_t)s;
