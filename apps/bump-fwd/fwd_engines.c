@@ -8,6 +8,7 @@
  */
 #include "fwd.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "bump_frame.h"
@@ -171,7 +172,16 @@ const struct fwd_engine *fwd_engine_find(const char *name)
 	return NULL;
 }
 
+/* "io|mac|...": the table's names, for --help and errors (built once, on the main thread). */
 const char *fwd_engine_names(void)
 {
-	return "io|mac|macswap|rxonly|txonly";
+	static char names[128];
+	size_t at = 0;
+
+	if (names[0])
+		return names;
+	for (unsigned i = 0; fwd_engines[i] && at < sizeof(names); i++)
+		at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", i ? "|" : "",
+				       fwd_engines[i]->name);
+	return names;
 }
