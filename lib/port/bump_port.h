@@ -220,6 +220,15 @@ struct bump_port_driver {
 
 BUMP_API int bump_port_driver_register(const struct bump_port_driver *drv);
 
+/*
+ * For a bus driver's open (drivers/bus/vfio): hand the port to the device
+ * driver the bus matched.  Every later op and both bursts are @ops' (its
+ * name and open are not used), so a bus adds no call per burst; the port
+ * keeps the bus's name in info.driver.  @ops needs what a registered driver
+ * needs, open aside.
+ */
+BUMP_API int bump_port_set_ops(struct bump_port *port, const struct bump_port_driver *ops);
+
 /* For drivers: their private state, their info, and their queue pointers. */
 BUMP_API void *bump_port_priv(struct bump_port *port);
 BUMP_API void bump_port_set_priv(struct bump_port *port, void *priv);

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "bump_pci.h"
-#include "bump_vfio.h"
+#include "bump_vfio_bus.h"
 #include "dpdk_args.h"
 #include "sim_priv.h"
 #ifdef BUMP_FUZZ_AFXDP

@@ -93,8 +93,8 @@ uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		uint32_t id, len;
 		void *buf;
 
-		if (bump_unlikely(q->hook != NULL))
-			q->hook(q->hook_arg, q->qid, e, offsetof(struct vring_used_elem, len),
+		if (bump_unlikely(q->hook.fn != NULL))
+			q->hook.fn(q->hook.arg, q->qid, e, offsetof(struct vring_used_elem, len),
 				sizeof(e->len));
 		id = e->id;
 		len = e->len;
@@ -156,11 +156,11 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 
 	if (nb < VIRTIO_RING_MIN || nb > 32768 || (nb & (nb - 1)))
 		return bump_error(EINVAL, "virtio %s: RX ring of %u descriptors: use a power of two "
-				  "from %u to 32768", d->vdev->name, nb, VIRTIO_RING_MIN);
+				  "from %u to 32768", d->bus.vdev->name, nb, VIRTIO_RING_MIN);
 	if (headroom < HDR_LEN || headroom >= buf_size || buf_size - headroom < 1514)
 		return bump_error(EINVAL, "virtio %s: pool '%s' has %zu-byte buffers and the queue "
 				  "%u bytes of headroom: the headroom must hold the %u-byte "
-				  "virtio_net_hdr and the rest a 1514-byte frame", d->vdev->name,
+				  "virtio_net_hdr and the rest a 1514-byte frame", d->bus.vdev->name,
 				  bump_pool_name(conf->pool), buf_size, headroom, HDR_LEN);
 	q = calloc(1, sizeof(*q));
 	if (!q)
@@ -172,7 +172,6 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 		virtio_rxq_free(q);
 		return bump_error(ENOMEM, "virtio: out of memory for the RX queue");
 	}
-	q->vq_burst.burst = virtio_rx_burst;
 	q->headroom = (uint16_t)headroom;
 	q->port_id = bump_port_info_mut(port)->id;
 	q->qid = qid;
@@ -186,6 +185,7 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 		goto fail;
 	virtio_rxq_free(d->rxq);
 	d->rxq = q;
+	d->bus.rx_hook = &q->hook;
 	bump_port_set_queue(port, true, qid, q);
 	return 0;
 fail:
@@ -218,11 +218,11 @@ int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q)
 		return ret;
 	if (size != q->vq.size)
 		return bump_error(EINVAL, "virtio %s: the device takes at most %u RX descriptors, not "
-				  "%u: ask for fewer", d->vdev->name, size, q->vq.size);
+				  "%u: ask for fewer", d->bus.vdev->name, size, q->vq.size);
 	virtio_rxq_post_all(q);
 	if (q->nfree == q->vq.size)
 		return bump_error(ENOBUFS, "virtio %s: pool '%s' gave no buffer for the RX queue; "
-				  "give it at least %u", d->vdev->name, bump_pool_name(q->pool),
+				  "give it at least %u", d->bus.vdev->name, bump_pool_name(q->pool),
 				  q->vq.size);
 	return 0;
 }
