@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * afxdp_gen - the test generator: numbered, checksummed frames (afxdp_frame.h)
+ * afxdp_gen - the test generator: numbered, checksummed frames (test/lib/test_frame.h)
  * out of one interface through a raw AF_PACKET socket, paced or flat out.
  *
  *   afxdp_gen -i IF [-n COUNT] [-r PPS] [-s SIZE] [-d SECONDS] [--run ID]
@@ -12,7 +12,7 @@
  * oversized one (flag TF_FLAG_OVERSIZE, outside the sequence) that the
  * forwarder is expected to drop.  Prints one "gen:" line of counts at exit.
  */
-#include "afxdp_frame.h"
+#include "test_frame.h"
 
 #include <errno.h>
 #include <getopt.h>
