@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <netinet/ether.h>
 #include <stdio.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

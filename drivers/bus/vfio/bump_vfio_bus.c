@@ -147,7 +147,6 @@ static int vfio_port_open(struct bump_port *port, const char *args)
 	if (!bp)
 		return bump_error(ENOMEM, "%s: out of memory", drv->name);
 	bp->drv = drv;
-	bp->port = port;
 	info->max_rx_queues = 1;
 	info->max_tx_queues = 1;
 	info->mtu = 1500;

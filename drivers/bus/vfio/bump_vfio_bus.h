@@ -45,11 +45,10 @@ struct bump_vfio_rx_hook_slot {
 
 struct bump_vfio_pci_driver;
 
-/* What the bus keeps of an open port: the first member of the driver's device state. */
+/* What the bus keeps of an open port (its priv): the first member of the driver's state. */
 struct bump_vfio_port {
 	const struct bump_vfio_pci_driver *drv;
 	struct bump_vfio_dev *vdev;
-	struct bump_port *port;
 	struct bump_vfio_rx_hook_slot *rx_hook;  /* the RX queue's, set by its setup */
 };
 
@@ -69,8 +68,8 @@ struct bump_vfio_pci_driver {
 	/* At close, once bus mastering is off: free the queues. */
 	void (*free_queues)(struct bump_vfio_port *bp);
 	/*
-	 * The port's ops from open on.  open and name are not used; close must
-	 * be bump_vfio_bus_close; stats_reset NULL lets lib/port snapshot.
+	 * The port's ops from open on.  open is not used; close must be
+	 * bump_vfio_bus_close; stats_reset NULL lets lib/port snapshot.
 	 */
 	const struct bump_port_driver *ops;
 };

@@ -83,7 +83,7 @@ struct e1000e_hw_stats {
 };
 
 struct e1000e_dev {
-	struct bump_vfio_port bus;           /* first: the vfio bus's part (device, port, hook) */
+	struct bump_vfio_port bus;           /* first: the vfio bus's part (device, RX hook) */
 	volatile uint8_t *bar0;
 	uint8_t mac[6];
 	bool started;

@@ -83,7 +83,7 @@ struct virtio_txq {
 };
 
 struct virtio_net_dev {
-	struct bump_vfio_port bus;           /* first: the vfio bus's part (device, port, hook) */
+	struct bump_vfio_port bus;           /* first: the vfio bus's part (device, RX hook) */
 	struct virtio_pci vp;
 	uint64_t features;                   /* negotiated */
 	uint8_t mac[6];
