@@ -80,7 +80,8 @@ static inline const char *vf_check(const uint8_t *f, unsigned len, bool swapped)
 	if (memcmp(f, swapped ? vf_peer_mac : vf_guest_mac, ETH_ALEN) != 0 ||
 	    memcmp(f + ETH_ALEN, swapped ? vf_guest_mac : vf_peer_mac, ETH_ALEN) != 0)
 		return "wrong MAC addresses";
-	if (h.flags < VF_PROBE || h.flags > VF_STOP || len != vf_len_of((enum vf_kind)h.flags, (uint32_t)h.seq))
+	if (h.flags < VF_PROBE || h.flags > VF_STOP ||
+	    len != vf_len_of((enum vf_kind)h.flags, (uint32_t)h.seq))
 		return "wrong length";
 	return NULL;
 }

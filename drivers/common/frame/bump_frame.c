@@ -16,7 +16,8 @@
 #define FRAME_TAG_CSUM_OFF (FRAME_TAG_OFF + (int)offsetof(struct bump_frame_tag, csum))
 #define FRAME_FILL_OFF BUMP_FRAME_MIN
 
-static_assert(offsetof(struct bump_frame_tag, csum) + sizeof(uint32_t) == sizeof(struct bump_frame_tag),
+static_assert(offsetof(struct bump_frame_tag, csum) + sizeof(uint32_t) ==
+	      sizeof(struct bump_frame_tag),
 	      "the checksum is the tag's last field: the covered bytes are two runs");
 static_assert(offsetof(struct bump_frame_tag, csum) % 4 == 0,
 	      "the first covered run is whole 32-bit words, so two runs sum like one");
@@ -148,7 +149,8 @@ int bump_frame_check(const void *frame, uint16_t len, struct bump_frame_tag *out
 	struct bump_frame_tag tag;
 	uint16_t ip_len;
 
-	if (len < BUMP_FRAME_MIN || get16be(p + 2 * ETH_ALEN) != ETH_P_IP || ip[0] != 0x45 || ip[9] != IPPROTO_UDP)
+	if (len < BUMP_FRAME_MIN || get16be(p + 2 * ETH_ALEN) != ETH_P_IP || ip[0] != 0x45 ||
+	    ip[9] != IPPROTO_UDP)
 		return -EPROTO;
 	ip_len = get16be(ip + 2);
 	/* The IP length bounds the payload: anything after it is Ethernet padding. */

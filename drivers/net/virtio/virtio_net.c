@@ -189,7 +189,8 @@ static int virtio_net_link_get(struct bump_port *port, struct bump_port_link *li
 
 	/* Without VIRTIO_NET_F_STATUS the link is assumed up (5.1.4). */
 	if ((d->features & 1ull << VIRTIO_NET_F_STATUS) &&
-	    virtio_pci_read_device_cfg(&d->vp, offsetof(struct virtio_net_config, status), &status, sizeof(status)))
+	    virtio_pci_read_device_cfg(&d->vp, offsetof(struct virtio_net_config, status), &status,
+				       sizeof(status)))
 		return -EIO;
 	link->up = status & VIRTIO_NET_S_LINK_UP;
 	link->full_duplex = true;
