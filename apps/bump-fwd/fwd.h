@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/if_ether.h>
+
 #include "bump.h"
 #include "bump_port.h"
 
@@ -30,8 +32,7 @@
 #define FWD_MAX_STREAMS (FWD_MAX_PORTS * BUMP_PORT_QUEUE_MAX)
 #define FWD_BURST_MAX 512
 /* Where a packet starts in its buffer: the RX queues' headroom, and txonly's. */
-#define FWD_HEADROOM 128
-#define FWD_ETH_ALEN 6
+#define FWD_HEADROOM BUMP_PORT_HEADROOM_DEFAULT
 
 /*
  * A counter written by one thread and read by another: a relaxed load and
@@ -90,7 +91,7 @@ struct fwd_config {
 	unsigned buf_size;          /* bytes per buffer, a power of two */
 	unsigned txpkts;            /* txonly frame size */
 	bool eth_peer_set[FWD_MAX_PORTS];
-	uint8_t eth_peer[FWD_MAX_PORTS][FWD_ETH_ALEN];
+	uint8_t eth_peer[FWD_MAX_PORTS][ETH_ALEN];
 	bool no_huge;
 	bool force_unbind;          /* bind vfio: devices even when their interface is in use */
 	double stats_period;        /* seconds between stats lines; 0: none */
@@ -116,7 +117,7 @@ struct fwd_port {
 	struct bump_port_info info;
 	unsigned idx;               /* index in fwd_app.ports */
 	unsigned peer;              /* the port this one's packets are sent to */
-	uint8_t peer_mac[FWD_ETH_ALEN];  /* mac mode: destination for frames sent here */
+	uint8_t peer_mac[ETH_ALEN];  /* mac mode: destination for frames sent here */
 	struct bump_dma_dev *dma;   /* what RX pools are mapped for (info.dma_dev); NULL: none */
 	/* txonly: sequence per TX queue, written by the one lcore sending on it. */
 	uint64_t tx_seq[BUMP_PORT_QUEUE_MAX];

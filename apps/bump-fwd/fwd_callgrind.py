@@ -12,7 +12,7 @@ packets N" gives the packet count).  bump-fwd must be built with -g so that
 code inlined from bump.h is charged to bump.h lines (meson -Ddebug=true).
 
 Costs are charged by where the instructions come from, inlined code included:
-  device   the simulated NIC's hardware side (sim_device.c, sim_frame.c and
+  device   the simulated NIC's hardware side (sim_device.c, bump_frame.c and
            what they call): on a real NIC this is silicon, not CPU
   bump     lib/bump, lib/ring, lib/dma (alloc, refill, recycle, lookups), split by
            what the code was doing
@@ -28,7 +28,7 @@ import collections
 import re
 import sys
 
-DEVICE_FILES = ("drivers/net/sim/sim_device.c", "drivers/net/sim/sim_frame.c")
+DEVICE_FILES = ("drivers/net/sim/sim_device.c", "drivers/common/frame/bump_frame.c")
 BUMP_DIRS = ("lib/bump/", "lib/ring/", "lib/dma/")
 EXTERNAL_OBJS = ("libc.so", "ld-linux", "libnuma", "libpthread")
 

@@ -8,9 +8,10 @@
  */
 #include "fwd.h"
 
+#include <stdio.h>
 #include <string.h>
 
-#include "bump_sim.h"
+#include "bump_frame.h"
 
 /* Packets TX refused still belong to us: free them into their pools. */
 static inline void fwd_send(struct fwd_stream *fs, struct bump_pkt *pkts, uint16_t n)
@@ -55,9 +56,9 @@ static unsigned fwd_mac_burst(struct fwd_stream *fs)
 	for (uint16_t i = 0; i < n; i++) {
 		uint8_t *eth = bump_pkt_data(&pkts[i]);
 
-		if (bump_likely(pkts[i].len >= 14)) {
-			memcpy(eth, dst, FWD_ETH_ALEN);
-			memcpy(eth + FWD_ETH_ALEN, src, FWD_ETH_ALEN);
+		if (bump_likely(pkts[i].len >= ETH_HLEN)) {
+			memcpy(eth, dst, ETH_ALEN);
+			memcpy(eth + ETH_ALEN, src, ETH_ALEN);
 		}
 	}
 	fwd_send(fs, pkts, n);
@@ -73,12 +74,12 @@ static unsigned fwd_macswap_burst(struct fwd_stream *fs)
 		return 0;
 	for (uint16_t i = 0; i < n; i++) {
 		uint8_t *eth = bump_pkt_data(&pkts[i]);
-		uint8_t tmp[FWD_ETH_ALEN];
+		uint8_t tmp[ETH_ALEN];
 
-		if (bump_likely(pkts[i].len >= 14)) {
-			memcpy(tmp, eth, FWD_ETH_ALEN);
-			memcpy(eth, eth + FWD_ETH_ALEN, FWD_ETH_ALEN);
-			memcpy(eth + FWD_ETH_ALEN, tmp, FWD_ETH_ALEN);
+		if (bump_likely(pkts[i].len >= ETH_HLEN)) {
+			memcpy(tmp, eth, ETH_ALEN);
+			memcpy(eth, eth + ETH_ALEN, ETH_ALEN);
+			memcpy(eth + ETH_ALEN, tmp, ETH_ALEN);
 		}
 	}
 	fwd_send(fs, pkts, n);
@@ -120,7 +121,7 @@ static unsigned fwd_txonly_burst(struct fwd_stream *fs)
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t s = (*seq)++;
 
-		bump_sim_frame_build((uint8_t *)bufs[i] + FWD_HEADROOM, fs->txpkts,
+		bump_frame_build((uint8_t *)bufs[i] + FWD_HEADROOM, fs->txpkts,
 				     fs->tx->peer_mac, fs->tx->info.mac, fs->txq,
 				     (uint16_t)(s % FWD_TX_FLOWS), s);
 		pkts[i] = (struct bump_pkt){
@@ -171,7 +172,16 @@ const struct fwd_engine *fwd_engine_find(const char *name)
 	return NULL;
 }
 
+/* "io|mac|...": the table's names, for --help and errors (built once, on the main thread). */
 const char *fwd_engine_names(void)
 {
-	return "io|mac|macswap|rxonly|txonly";
+	static char names[128];
+	size_t at = 0;
+
+	if (names[0])
+		return names;
+	for (unsigned i = 0; fwd_engines[i] && at < sizeof(names); i++)
+		at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", i ? "|" : "",
+				       fwd_engines[i]->name);
+	return names;
 }

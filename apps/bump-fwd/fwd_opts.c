@@ -9,13 +9,15 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <numa.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bump_sim.h"
+#include "bump_devargs.h"
+#include "bump_frame.h"
 
 /* The run bump-fwd does with no --port: the README's main job. */
 static const char *const fwd_default_ports[] = {
@@ -193,63 +195,49 @@ static int fwd_opts_seconds(const char *opt, const char *arg, double *out)
 	return 0;
 }
 
-/* "1", "0,2", "2-3,5": CPUs this process may run on. */
+/*
+ * "1", "0,2", "2-3,5": CPUs this process may run on, in increasing order.
+ * libnuma parses the list (numa_parse_cpustring_all: CPUs the machine has);
+ * its other forms ("all", "!", "+") are not testpmd's and are refused.
+ */
 static int fwd_opts_lcores(const char *arg, struct fwd_config *cfg)
 {
+	struct bitmask *cpus = NULL;
 	cpu_set_t allowed;
-	const char *s = arg;
+	int ret = -1;
 
 	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
 		perror("bump-fwd: sched_getaffinity");
 		return -1;
 	}
 	cfg->nb_lcores = 0;
-	while (*s) {
-		char *end;
-		unsigned long lo, hi;
-
-		/* strtoul would take "-1" as ULONG_MAX: digits only. */
-		if (*s < '0' || *s > '9')
-			goto bad;
-		lo = hi = strtoul(s, &end, 10);
-		if (*end == '-') {
-			s = end + 1;
-			if (*s < '0' || *s > '9')
-				goto bad;
-			hi = strtoul(s, &end, 10);
-			if (end == s || hi < lo)
-				goto bad;
+	if (arg[0] && strspn(arg, "0123456789,-") == strlen(arg))
+		cpus = numa_parse_cpustring_all(arg);
+	for (unsigned cpu = 0; cpus && cpu < numa_bitmask_nbytes(cpus) * 8; cpu++) {
+		if (!numa_bitmask_isbitset(cpus, cpu))
+			continue;
+		if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)) {
+			fprintf(stderr, "bump-fwd: --lcores: CPU %u is not available to this process "
+				"(%d CPUs are): pick CPUs from `taskset -cp $$`\n", cpu,
+				CPU_COUNT(&allowed));
+			goto out;
 		}
-		if (*end && *end != ',')
-			goto bad;
-		for (unsigned long cpu = lo; cpu <= hi; cpu++) {
-			if (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)) {
-				fprintf(stderr, "bump-fwd: --lcores: CPU %lu is not available to this "
-					"process (%d CPUs are): pick CPUs from `taskset -cp $$`\n",
-					cpu, CPU_COUNT(&allowed));
-				return -1;
-			}
-			for (unsigned i = 0; i < cfg->nb_lcores; i++)
-				if (cfg->lcores[i] == (int)cpu) {
-					fprintf(stderr, "bump-fwd: --lcores: CPU %lu is listed twice\n",
-						cpu);
-					return -1;
-				}
-			if (cfg->nb_lcores == FWD_MAX_LCORES) {
-				fprintf(stderr, "bump-fwd: --lcores: at most %d forwarding threads\n",
-					FWD_MAX_LCORES);
-				return -1;
-			}
-			cfg->lcores[cfg->nb_lcores++] = (int)cpu;
+		if (cfg->nb_lcores == FWD_MAX_LCORES) {
+			fprintf(stderr, "bump-fwd: --lcores: at most %d forwarding threads\n",
+				FWD_MAX_LCORES);
+			goto out;
 		}
-		s = *end ? end + 1 : end;
+		cfg->lcores[cfg->nb_lcores++] = (int)cpu;
 	}
 	if (cfg->nb_lcores)
-		return 0;
-bad:
-	fprintf(stderr, "bump-fwd: --lcores '%s': give CPU numbers and ranges, e.g. 1 or 2-3,5\n",
-		arg);
-	return -1;
+		ret = 0;
+	else
+		fprintf(stderr, "bump-fwd: --lcores '%s': give numbers and ranges of this machine's "
+			"CPUs, e.g. 1 or 2-3,5\n", arg);
+out:
+	if (cpus)
+		numa_bitmask_free(cpus);
+	return ret;
 }
 
 /* --log-level: applies at once, so the rest of the set-up obeys it. */
@@ -271,23 +259,19 @@ static int fwd_opts_log_level(const char *arg)
 /* "P,aa:bb:cc:dd:ee:ff" */
 static int fwd_opts_eth_peer(const char *arg, struct fwd_config *cfg)
 {
-	unsigned port, m[FWD_ETH_ALEN];
-	int used = 0;
+	const char *comma = strchr(arg, ',');
+	unsigned long port;
+	char *end;
 
-	if (sscanf(arg, "%u,%x:%x:%x:%x:%x:%x%n", &port, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-		   &used) != 7 || arg[used] || port >= FWD_MAX_PORTS) {
+	errno = 0;
+	port = strtoul(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || errno || end != comma || port >= FWD_MAX_PORTS) {
 		fprintf(stderr, "bump-fwd: --eth-peer '%s': give PORT,MAC with PORT below %d, e.g. "
 			"0,02:00:00:00:00:01\n", arg, FWD_MAX_PORTS);
 		return -1;
 	}
-	for (unsigned i = 0; i < FWD_ETH_ALEN; i++) {
-		if (m[i] > 0xff) {
-			fprintf(stderr, "bump-fwd: --eth-peer '%s': each MAC byte is two hex digits\n",
-				arg);
-			return -1;
-		}
-		cfg->eth_peer[port][i] = (uint8_t)m[i];
-	}
+	if (bump_devargs_mac("bump-fwd", "--eth-peer", comma + 1, cfg->eth_peer[port]))
+		return -1;  /* bump_error() logged why */
 	cfg->eth_peer_set[port] = true;
 	return 0;
 }
@@ -414,7 +398,7 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 			break;
 		case OPT_TXPKTS:
 			/* txonly sends self-checking sim frames: headers and a tag at least. */
-			err = fwd_opts_uint("txpkts", optarg, BUMP_SIM_FRAME_MIN, BUMP_SIM_FRAME_MAX,
+			err = fwd_opts_uint("txpkts", optarg, BUMP_FRAME_MIN, BUMP_FRAME_MAX,
 					    &cfg->txpkts);
 			break;
 		case OPT_TX_FIRST:

@@ -87,11 +87,11 @@ int fwd_setup_ports(struct fwd_app *app)
 		/* testpmd's paired topology: 0<->1, 2<->3; a last odd port talks to itself. */
 		fp->peer = (p ^ 1) < app->nb_ports ? p ^ 1 : p;
 		if (cfg->eth_peer_set[p]) {
-			memcpy(fp->peer_mac, cfg->eth_peer[p], FWD_ETH_ALEN);
+			memcpy(fp->peer_mac, cfg->eth_peer[p], ETH_ALEN);
 		} else {
-			static const uint8_t def[FWD_ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0 };
+			static const uint8_t def[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0 };
 
-			memcpy(fp->peer_mac, def, FWD_ETH_ALEN);
+			memcpy(fp->peer_mac, def, ETH_ALEN);
 			fp->peer_mac[5] = (uint8_t)p;
 		}
 	}

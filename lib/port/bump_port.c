@@ -52,11 +52,25 @@ static struct bump_port *port_table[BUMP_PORT_MAX];
 
 /* ---- Driver registry ---------------------------------------------------- */
 
+/* The ops every port needs (open aside: a bus's device drivers have none of their own). */
+static bool port_ops_valid(const struct bump_port_driver *drv)
+{
+	return drv->rxq_setup && drv->txq_setup && drv->start && drv->stop && drv->close &&
+	       drv->rx_burst && drv->tx_burst;
+}
+
+/* A bus (drivers/bus/vfio) has open alone: its open hands the port on (bump_port_set_ops). */
+static bool port_driver_is_bus(const struct bump_port_driver *drv)
+{
+	return !drv->rxq_setup && !drv->txq_setup && !drv->start && !drv->stop && !drv->close &&
+	       !drv->link_get && !drv->stats_get && !drv->stats_reset && !drv->rx_burst &&
+	       !drv->tx_burst;
+}
+
 static bool port_driver_valid(const struct bump_port_driver *drv)
 {
 	return drv->name && drv->name[0] && strlen(drv->name) < sizeof(((struct bump_port_info *)0)->driver) &&
-	       !strchr(drv->name, ':') && drv->open && drv->rxq_setup && drv->txq_setup &&
-	       drv->start && drv->stop && drv->close && drv->rx_burst && drv->tx_burst;
+	       !strchr(drv->name, ':') && drv->open && (port_ops_valid(drv) || port_driver_is_bus(drv));
 }
 
 int bump_port_driver_register(const struct bump_port_driver *drv)
@@ -66,7 +80,8 @@ int bump_port_driver_register(const struct bump_port_driver *drv)
 	if (!drv || !port_driver_valid(drv))
 		return bump_error(EINVAL, "bump_port_driver_register: a driver needs a name (1..15 "
 				  "characters, no ':') and open, rxq_setup, txq_setup, start, stop, "
-				  "close, rx_burst and tx_burst");
+				  "close, rx_burst and tx_burst (a bus: open alone, which hands each "
+				  "port on with bump_port_set_ops)");
 	pthread_mutex_lock(&port_lock);
 	for (unsigned i = 0; i < port_ndrivers; i++)
 		if (!strcmp(port_drivers[i]->name, drv->name))
@@ -214,9 +229,14 @@ int bump_port_open(const char *devargs, struct bump_port **out)
 	snprintf(port->info.name, sizeof(port->info.name), "%s", devargs);
 	port->info.id = (uint16_t)id;
 	ret = drv->open(port, args);
-	if (!ret && (port->info.max_rx_queues > BUMP_PORT_QUEUE_MAX ||
+	if (!ret && !port_ops_valid(port->drv)) {
+		/* A bus whose open did not hand the port on: nothing to call, not even close. */
+		ret = bump_error(EPROTO, "bump_port_open(\"%s\"): bus driver '%s' opened the port "
+				 "without handing it to a device driver (bump_port_set_ops): fix the "
+				 "bus", devargs, drv->name);
+	} else if (!ret && (port->info.max_rx_queues > BUMP_PORT_QUEUE_MAX ||
 		     port->info.max_tx_queues > BUMP_PORT_QUEUE_MAX)) {
-		drv->close(port);
+		port->drv->close(port);  /* a bus's open may have handed the port on */
 		ret = bump_error(EINVAL, "driver '%s' reports %u RX and %u TX queues; the port layer "
 				 "handles at most %d: fix the driver", drv->name,
 				 port->info.max_rx_queues, port->info.max_tx_queues,
@@ -288,12 +308,17 @@ static int port_queue_check(const struct bump_port *port, const char *dir, uint1
 	return 0;
 }
 
-int bump_port_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf)
+int bump_port_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *user)
 {
-	int ret = port_queue_check(port, "rx", qid, port ? port->info.max_rx_queues : 0, conf);
+	int ret = port_queue_check(port, "rx", qid, port ? port->info.max_rx_queues : 0, user);
+	struct bump_rxq_conf c, *conf = &c;
 
 	if (ret)
 		return ret;
+	/* Defaults decided here once, so that every driver sees the same queue. */
+	c = *user;
+	if (!c.headroom)
+		c.headroom = BUMP_PORT_HEADROOM_DEFAULT;
 	if (!conf->pool)
 		return bump_error(EINVAL, "port %u (%s): RX queue %u needs a pool for its buffers: "
 				  "set conf.pool (one pool per RX queue, owned by its polling "
@@ -516,6 +541,18 @@ int bump_port_foreach(bump_port_visit_fn fn, void *arg)
 			ret = fn(port_table[i], &port_table[i]->shown, port_table[i]->started, arg);
 	pthread_mutex_unlock(&port_lock);
 	return ret;
+}
+
+int bump_port_set_ops(struct bump_port *port, const struct bump_port_driver *ops)
+{
+	if (!port || !ops || !port_ops_valid(ops))
+		return bump_error(EINVAL, "bump_port_set_ops: a port's ops need rxq_setup, txq_setup, "
+				  "start, stop, close, rx_burst and tx_burst");
+	if (port->started || port->rxq_ready || port->txq_ready)
+		return bump_error(EBUSY, "bump_port_set_ops: port %u (%s) is in use: ops are handed "
+				  "over in the bus driver's open only", port->info.id, port->info.name);
+	port->drv = ops;
+	return 0;
 }
 
 void *bump_port_priv(struct bump_port *port)

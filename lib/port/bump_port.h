@@ -62,10 +62,14 @@ struct bump_port_link {
 	uint32_t speed_mbps;
 };
 
+/* The RX headroom when a queue's conf asks for 0 (DPDK's RTE_PKTMBUF_HEADROOM). */
+#define BUMP_PORT_HEADROOM_DEFAULT 128
+
 struct bump_rxq_conf {
 	uint16_t ring_size;     /* descriptors (0: the driver's default) */
 	struct bump_pool *pool; /* buffers for this queue; its owner is the polling thread */
-	uint16_t headroom;      /* bytes left before the packet in each buffer (0: 128) */
+	/* Bytes left before the packet in each buffer (0: BUMP_PORT_HEADROOM_DEFAULT). */
+	uint16_t headroom;
 };
 
 struct bump_txq_conf {
@@ -194,9 +198,10 @@ static inline uint16_t bump_port_tx_burst(struct bump_port *port, uint16_t qid,
  * ops run only while stopped with qid < max_*_queues and (RX) a pool; start
  * only with a prefix of queues set up; stop only while started.  Burst
  * functions receive a NULL queue for a queue id that was not set up and
- * must return 0 then.  stats_get fills q[] (and any port-wide counters in
- * total); lib/port adds q[] into total.  stats_reset may be NULL: lib/port
- * then resets by snapshot.
+ * must return 0 then.  rxq_setup sees the headroom default applied.
+ * stats_get fills q[] (and any port-wide counters in total); lib/port adds
+ * q[] into total.  stats_reset may be NULL: lib/port then resets by
+ * snapshot.
  */
 struct bump_port_driver {
 	const char *name;  /* the devargs prefix */
@@ -215,6 +220,15 @@ struct bump_port_driver {
 };
 
 BUMP_API int bump_port_driver_register(const struct bump_port_driver *drv);
+
+/*
+ * For a bus driver's open (drivers/bus/vfio): hand the port to the device
+ * driver the bus matched.  Every later op and both bursts are @ops' (its
+ * open is not used; its name appears in messages), so a bus adds no call
+ * per burst; the port keeps the bus's name in info.driver.  @ops needs what a registered driver
+ * needs, open aside.
+ */
+BUMP_API int bump_port_set_ops(struct bump_port *port, const struct bump_port_driver *ops);
 
 /* For drivers: their private state, their info, and their queue pointers. */
 BUMP_API void *bump_port_priv(struct bump_port *port);

@@ -18,8 +18,9 @@
  *   bump_vfio_dma.c        the bump_dma_ops of the container, ring memory,
  *                          driver holds and the per-queue translation cache
  *   bump_vfio_bind.c       handing a device to vfio-pci, unless the kernel uses it
- *   bump_vfio_bus.c        the "vfio" port driver: dispatch by PCI ID to the
- *                          drivers that registered (e1000e, virtio)
+ *
+ * VFIO alone: the "vfio" port driver that matches PCI IDs to NIC drivers is
+ * drivers/bus/vfio.
  *
  * Reference: Documentation/driver-api/vfio.rst and <linux/vfio.h>.
  */
@@ -36,7 +37,6 @@
 #include "bump.h"
 #include "bump_dma.h"
 #include "bump_pci.h"
-#include "bump_port.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -202,57 +202,6 @@ static inline int bump_vfio_xlat_iova(struct bump_vfio_xlat *x, bump_ref_t ref, 
 	}
 	return bump_vfio_xlat_miss(x, a, (uintptr_t)va, iova);
 }
-
-/* ---- The "vfio" port driver: PCI drivers register here ------------------- */
-
-struct bump_vfio_pci_id {
-	uint16_t vendor, device;
-};
-
-/*
- * A test hook, called for each RX completion before the driver reads it:
- * @desc is the completion the device wrote (a legacy RX descriptor, a used
- * ring element), and the length field is @len_size bytes at @len_off.  A
- * hook may overwrite it to play a faulty device.
- */
-typedef void (*bump_vfio_rx_hook)(void *arg, uint16_t qid, volatile void *desc, unsigned len_off,
-				  unsigned len_size);
-
-struct bump_vfio_pci_driver {
-	const char *name;                     /* "e1000e", "virtio-net" */
-	const struct bump_vfio_pci_id *ids;   /* ends with { 0, 0 } */
-	/*
-	 * The port ops for the devices it drives.  Its private state (port
-	 * priv) is its own; every queue it installs with bump_port_set_queue
-	 * must begin with a struct bump_vfio_queue (the burst to call).
-	 * name, rx_burst and tx_burst are not used.
-	 */
-	const struct bump_port_driver *ops;
-	int (*set_rx_hook)(struct bump_port *port, bump_vfio_rx_hook hook, void *arg);
-	/* The VFIO device behind an open port. */
-	struct bump_vfio_dev *(*vfio_dev)(struct bump_port *port);
-};
-
-/* What every queue of a vfio port begins with. */
-struct bump_vfio_queue {
-	bump_burst_fn burst;
-};
-
-BUMP_API int bump_vfio_pci_driver_register(const struct bump_vfio_pci_driver *drv);
-
-/* Install a test hook on every RX queue of an open vfio port (NULL removes it). */
-BUMP_API int bump_vfio_port_set_rx_hook(struct bump_port *port, bump_vfio_rx_hook hook, void *arg);
-/* The VFIO device of an open vfio port, or NULL. */
-BUMP_API struct bump_vfio_dev *bump_vfio_port_dev(struct bump_port *port);
-/* The name of the PCI driver behind an open vfio port ("e1000e"), or NULL. */
-BUMP_API const char *bump_vfio_port_pci_driver(struct bump_port *port);
-
-/*
- * devargs of the "vfio" port driver: "<pci address>[,noiommu=1]", e.g.
- * "vfio:0000:00:02.0".  Options after the address go to the PCI driver.
- * The flags a PCI driver should open its device with, from those args.
- */
-BUMP_API int bump_vfio_parse_args(const char *args, char *pci_addr, size_t len, unsigned *flags);
 
 #ifdef __cplusplus
 }

@@ -88,7 +88,7 @@ expect_error no-such-queue "$IF_A1 has no queue 7" "afxdp:$IF_A1,queue=7"
 expect_error native-mtu-too-big "MTU" "afxdp:$IF_A1,mode=native"
 expect_error zero-copy-unsupported "no zero-copy" "afxdp:$IF_A1,mode=skb,zc=on"
 expect_error unknown-key "unknown devargs key 'qeue'" "afxdp:$IF_A1,qeue=1"
-expect_error bad-queue-number "queue=x is not a number" "afxdp:$IF_A1,queue=x"
+expect_error bad-queue-number "queue=x: expected a number" "afxdp:$IF_A1,queue=x"
 expect_error no-interface-given "no interface given" "afxdp:queue=0"
 # The failed opens and starts above must leave no XDP program behind.
 ip -n "$NS_F" link show "$IF_A1" | grep -q ' xdp' && fail "an XDP program was left on $IF_A1"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * afxdp_gen - the test generator: numbered, checksummed frames (afxdp_frame.h)
+ * afxdp_gen - the test generator: numbered, checksummed frames (test/lib/test_frame.h)
  * out of one interface through a raw AF_PACKET socket, paced or flat out.
  *
  *   afxdp_gen -i IF [-n COUNT] [-r PPS] [-s SIZE] [-d SECONDS] [--run ID]
@@ -12,12 +12,13 @@
  * oversized one (flag TF_FLAG_OVERSIZE, outside the sequence) that the
  * forwarder is expected to drop.  Prints one "gen:" line of counts at exit.
  */
-#include "afxdp_frame.h"
+#include "test_frame.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <netinet/ether.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,12 +63,11 @@ static double gen_now(void)
 
 static int gen_parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
+	struct ether_addr ea;
 
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+	if (!ether_aton_r(s, &ea))
 		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
+	memcpy(mac, ea.ether_addr_octet, 6);
 	return 0;
 }
 

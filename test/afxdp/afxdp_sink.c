@@ -13,7 +13,7 @@
  * It stops at EXPECT frames, after --idle-ms without a frame once some came,
  * or at --timeout-ms.
  */
-#include "afxdp_frame.h"
+#include "test_frame.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -13,7 +13,7 @@
  * kernel's hands, restart, stats reset, and a pool of the wrong buffer size.
  * After each case every pool has nothing in flight.
  */
-#include "afxdp_frame.h"
+#include "test_frame.h"
 #include "bump.h"
 #include "bump_afxdp.h"
 #include "bump_port.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_devargs.c - libFuzzer harness: every devargs parser the fuzz build
- * has (sim, afxdp, vfio with its PCI address), fed the same string.  A
+ * has (sim, afxdp, uring and vfio with its PCI address, all on lib/port's
+ * key=value parser), fed the same string.  A
  * parser must return 0 or a negative errno with a message, never read or
  * write past the string or its output, and a parse that succeeds must give
  * values in their documented ranges.  The dpdk: driver's parser
@@ -13,11 +14,14 @@
 #include <string.h>
 
 #include "bump_pci.h"
-#include "bump_vfio.h"
+#include "bump_vfio_bus.h"
 #include "dpdk_args.h"
 #include "sim_priv.h"
 #ifdef BUMP_FUZZ_AFXDP
 #include "afxdp.h"
+#endif
+#ifdef BUMP_FUZZ_URING
+#include "uring.h"
 #endif
 
 #define FUZZ_ASSERT(cond)                                                               \
@@ -68,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(sc.mode <= SIM_MODE_SINK);
 		FUZZ_ASSERT(sc.queues >= 1 && sc.queues <= BUMP_PORT_QUEUE_MAX);
 		FUZZ_ASSERT(sc.peer >= -1 && sc.peer < BUMP_PORT_MAX);
-		FUZZ_ASSERT(sc.size >= BUMP_SIM_FRAME_MIN && sc.size <= BUMP_SIM_FRAME_MAX);
+		FUZZ_ASSERT(sc.size >= BUMP_FRAME_MIN && sc.size <= BUMP_FRAME_MAX);
 		FUZZ_ASSERT(sc.flows >= 1 && !(sc.mac[0] & 1));
 		FUZZ_ASSERT(sc.cpu < 0 || sc.thread);
 	}
@@ -114,6 +118,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!ret) {
 			FUZZ_ASSERT(aa.ifname[0] && strlen(aa.ifname) < sizeof(aa.ifname));
 			FUZZ_ASSERT(aa.queue < aa.nb_queues);
+		}
+	}
+#endif
+#ifdef BUMP_FUZZ_URING
+	{
+		struct uring_args ua;
+
+		bump_clear_error();
+		ret = uring_args_parse(s, &ua);
+		check_ret(ret);
+		if (!ret) {
+			FUZZ_ASSERT(ua.mode == URING_MODE_UDP ? !ua.ifname[0] : ua.ifindex != 0);
+			FUZZ_ASSERT(!ua.ring_size || !(ua.ring_size & (ua.ring_size - 1)));
 		}
 	}
 #endif

@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bump_txq_conf tc = { .ring_size = 64 };
 	struct bump_pkt held[HELD_MAX], pkts[32];
 	struct bump_error_stats e0, e1;
-	struct bump_sim_tag tag;
+	struct bump_frame_tag tag;
 	uint8_t seen[SEQ_MAX / 8] = { 0 };
 	unsigned armed = 0;   /* faults armed, a bit each */
 	unsigned nheld = 0;
@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		switch (a[0] % 7) {
 		case 0: {  /* send n frames of a size from the input */
-			uint16_t len = (uint16_t)(BUMP_SIM_FRAME_MIN + a[2] * 7);
+			uint16_t len = (uint16_t)(BUMP_FRAME_MIN + a[2] * 7);
 
 			for (k = 0; k < n; k++) {
 				void *b = bump_pool_alloc(txp);
@@ -132,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					break;
 				pkts[k] = (struct bump_pkt){ .ref = bump_pool_ref(txp, b), .off = 128,
 							     .len = len };
-				bump_sim_frame_build(bump_pkt_data(&pkts[k]), len,
+				bump_frame_build(bump_pkt_data(&pkts[k]), len,
 						     (const uint8_t[6]){ 2, 0, 0, 0, 0, 1 },
 						     (const uint8_t[6]){ 2, 0, 0, 0, 0, 2 }, 0, 0, seq++);
 			}
@@ -161,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 * (RX_DUP after RX_OTHER_ADDR) hands up whatever the buffer held.
 				 */
 				if ((armed & RX_LIES) != RX_LIES &&
-				    bump_sim_frame_check(bump_pkt_data(&pkts[i]), pkts[i].len, &tag) == 0 &&
+				    bump_frame_check(bump_pkt_data(&pkts[i]), pkts[i].len, &tag) == 0 &&
 				    tag.seq < SEQ_MAX) {
 					FUZZ_ASSERT(!(seen[tag.seq / 8] & (1u << tag.seq % 8)));
 					seen[tag.seq / 8] |= (uint8_t)(1u << tag.seq % 8);

@@ -18,7 +18,7 @@
 
 #define PAGES 8192
 #define HELD_MAX 64
-#define HDR ((uint32_t)sizeof(struct virtio_net_hdr))
+#define HDR ((uint32_t)sizeof(struct virtio_net_hdr_v1))
 
 #define FUZZ_ASSERT(cond)                                                                 \
 	do {                                                                              \
@@ -74,11 +74,11 @@ static void dev_take(struct virtio_rxq *q, struct device *dv, unsigned n, uint8_
 		FUZZ_ASSERT(id < q->vq.size);
 		at = (uint8_t *)(uintptr_t)q->vq.desc[id].addr;   /* IOVA == VA here */
 		FUZZ_ASSERT(bump_pool_owns(q->pool, at));
-		FUZZ_ASSERT(q->vq.desc[id].flags == VIRTQ_DESC_F_WRITE);
+		FUZZ_ASSERT(q->vq.desc[id].flags == VRING_DESC_F_WRITE);
 		FUZZ_ASSERT(q->vq.desc[id].len <= HDR + VIRTIO_RX_MAX_LEN);
 		FUZZ_ASSERT(((uintptr_t)at & (buf_size - 1)) + q->vq.desc[id].len <= buf_size);
 		memset(at, 0, HDR);
-		((struct virtio_net_hdr *)at)->gso_type = gso;
+		((struct virtio_net_hdr_v1 *)at)->gso_type = gso;
 		dv->owned[dv->nowned++] = id;
 	}
 }
@@ -99,11 +99,11 @@ static void check_pkt(struct virtio_rxq *q, const struct bump_pkt *p, const uint
 
 	FUZZ_ASSERT(bump_pkt_check(p) == 0);
 	FUZZ_ASSERT(bump_ref_desc(p->ref)->pool_id == bump_pool_id(q->pool));
-	FUZZ_ASSERT(p->len >= VIRTIO_ETH_HLEN && p->off == q->headroom);
+	FUZZ_ASSERT(p->len >= ETH_HLEN && p->off == q->headroom);
 	for (unsigned i = 0; i < nheld; i++)
 		FUZZ_ASSERT(held[i].ref != p->ref);   /* handed up twice */
 	for (uint16_t u = from; u != to && !found; u++) {
-		volatile struct virtq_used_elem *e = &q->vq.used->ring[u & q->vq.mask];
+		volatile struct vring_used_elem *e = &q->vq.used->ring[u & q->vq.mask];
 
 		found = e->id < q->vq.size && addr[e->id] == hdr && e->len == p->len + HDR;
 	}
@@ -152,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				uint16_t id = dv.owned[i];
 
 				switch (a[2] % 4) {
-				case 0: len = HDR + VIRTIO_ETH_HLEN + a[3] * 23u; break;
+				case 0: len = HDR + ETH_HLEN + a[3] * 23u; break;
 				case 1: len = q->vq.desc[id].len; break;
 				case 2: len = q->vq.desc[id].len + 1u + a[3]; break;
 				default: len = (uint32_t)a[3] << (a[2] % 24); break;

@@ -18,7 +18,7 @@ CASES = [
     (['--txd', '3'], 'TX queue 0 (--txd 3)', None),
     (['--port', 'sim:mode=gen,mode=sink'], "'mode' is given twice", None),
     (['--port', 'sim:queues=1,queues=1'], "'queues' is given twice", None),
-    (['--port', 'sim:bogus=1'], "unknown argument 'bogus'", None),
+    (['--port', 'sim:bogus=1'], "unknown devargs key 'bogus'", None),
     (['--port', 'nosuchdriver:x'], "no driver named 'nosuchdriver'", None),
     (['--rxq', '2', '--port', 'sim:mode=loopback'], 'lower --rxq', None),
     (['--total-num-mbufs', '4096'], 'not both', None),  # the run gives --nb-mbufs too

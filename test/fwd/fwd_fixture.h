@@ -119,17 +119,17 @@ static inline bool fx_frame_pkt(struct bump_pool *pool, struct bump_pkt *pkt, ui
 		return false;
 	*pkt = (struct bump_pkt){ .ref = bump_pool_ref(pool, buf), .off = FX_HEADROOM,
 				  .len = size };
-	CHECK_EQ(bump_sim_frame_build(bump_pkt_data(pkt), size, dst, src, q, (uint16_t)(seq % 16),
+	CHECK_EQ(bump_frame_build(bump_pkt_data(pkt), size, dst, src, q, (uint16_t)(seq % 16),
 				      seq), 0);
 	return true;
 }
 
 /* Check a received packet is an intact sim frame; returns its tag. */
-static inline struct bump_sim_tag fx_check_pkt(const struct bump_pkt *pkt)
+static inline struct bump_frame_tag fx_check_pkt(const struct bump_pkt *pkt)
 {
-	struct bump_sim_tag tag = { 0 };
+	struct bump_frame_tag tag = { 0 };
 
-	CHECK_EQ(bump_sim_frame_check(bump_pkt_data(pkt), pkt->len, &tag), 0);
+	CHECK_EQ(bump_frame_check(bump_pkt_data(pkt), pkt->len, &tag), 0);
 	return tag;
 }
 
@@ -144,7 +144,7 @@ struct fx_seq {
 /* Check one received packet (tag.queue must be @qid) and account for its order. */
 static inline void fx_seq_rx(struct fx_seq *s, const struct bump_pkt *p, uint16_t qid)
 {
-	struct bump_sim_tag tag = fx_check_pkt(p);
+	struct bump_frame_tag tag = fx_check_pkt(p);
 
 	CHECK_EQ(tag.queue, qid);
 	if (tag.queue >= BUMP_PORT_QUEUE_MAX)

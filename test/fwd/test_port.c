@@ -105,6 +105,60 @@ static void test_driver_registry(void)
 	CHECK_EQ(bump_port_driver_register(&bad), -EINVAL);
 }
 
+/*
+ * A bus (drivers/bus/vfio's shape): open alone, handing each port to the
+ * device driver's ops; "nohand" forgets to.
+ */
+static int dummy_bus_open(struct bump_port *port, const char *args)
+{
+	int ret = dummy_open(port, args);
+
+	if (ret || !strcmp(args, "nohand"))
+		return ret;
+	return bump_port_set_ops(port, &dummy_driver);
+}
+
+static const struct bump_port_driver dummy_bus = { .name = "dummybus", .open = dummy_bus_open };
+
+static void test_bus_driver(void)
+{
+	struct bump_port_driver partial = { .name = "partial", .open = dummy_open,
+					    .close = dummy_close };
+	struct bump_rxq_conf rc = { .pool = mapped_pool };
+	struct bump_txq_conf tc = { 0 };
+	struct bump_port_info info;
+	struct bump_port *port = NULL;
+	struct bump_pkt pkts[4];
+
+	CHECK_EQ(bump_port_driver_register(&dummy_bus), 0);
+	CHECK_EQ(bump_port_driver_register(&partial), -EINVAL);  /* neither a driver nor a bus */
+	CHECK_ERROR_SAYS("a bus: open alone");
+
+	/* A bus that opens without handing the port on is refused, not called later. */
+	CHECK_EQ(bump_port_open("dummybus:nohand", &port), -EPROTO);
+	CHECK_ERROR_SAYS("without handing it to a device driver");
+
+	memset(&dummy, 0, sizeof(dummy));
+	CHECK_EQ(bump_port_open("dummybus:x", &port), 0);
+	CHECK_EQ(bump_port_info_get(port, &info), 0);
+	CHECK(strcmp(info.driver, "dummybus") == 0);  /* the bus's name stays */
+	CHECK_EQ(bump_port_rxq_setup(port, 0, &rc), 0);
+	CHECK_EQ(bump_port_txq_setup(port, 0, &tc), 0);
+	CHECK_EQ(dummy.rxq_setup, 1);
+	CHECK_EQ(dummy.txq_setup, 1);
+	/* Ops are handed over in open only. */
+	CHECK_EQ(bump_port_set_ops(port, &dummy_driver), -EBUSY);
+	CHECK_EQ(bump_port_start(port), 0);
+	/* The device driver's bursts themselves: no call of the bus's in between. */
+	CHECK(bump_port_fast(port)->rx_burst == dummy_burst);
+	CHECK(bump_port_fast(port)->tx_burst == dummy_burst);
+	memset(pkts, 0, sizeof(pkts));
+	CHECK_EQ(bump_port_rx_burst(port, 0, pkts, 4), 4);
+	CHECK_EQ(bump_port_close(port), 0);
+	CHECK_EQ(dummy.stop, 1);
+	CHECK_EQ(dummy.close, 1);
+}
+
 static void test_open_errors(void)
 {
 	struct bump_port *port = NULL;
@@ -121,7 +175,7 @@ static void test_open_errors(void)
 	CHECK_EQ(bump_port_open("sim:mode=warp", &port), -EINVAL);
 	CHECK_ERROR_SAYS("mode=loopback");
 	CHECK_EQ(bump_port_open("sim:colour=blue", &port), -EINVAL);
-	CHECK_ERROR_SAYS("unknown argument 'colour'");
+	CHECK_ERROR_SAYS("unknown devargs key 'colour'");
 	CHECK_EQ(bump_port_open("sim:queues=17", &port), -EINVAL);
 	CHECK_ERROR_SAYS("from 1 to 16");
 	CHECK_EQ(bump_port_open("sim:queues", &port), -EINVAL);
@@ -139,7 +193,7 @@ static void test_open_errors(void)
 	{
 		static const struct { const char *devargs, *says; } twice[] = {
 			{ "sim:mode=gen,mode=sink", "'mode' is given twice" },
-			{ "vfio:0000:ff:1f.7,noiommu=1,noiommu=0", "noiommu is given twice" },
+			{ "vfio:0000:ff:1f.7,noiommu=1,noiommu=0", "'noiommu' is given twice" },
 			{ "afxdp:lo,queue=0,queue=0", "'queue' is given twice" },
 			{ "afxdp:lo,iface=lo", "'iface' is given twice" },
 		};
@@ -506,6 +560,7 @@ int main(void)
 	bump_log_set_handler(test_log_handler, &quiet);  /* expected errors stay off stderr */
 	TEST_RUN(test_setup);
 	TEST_RUN(test_driver_registry);
+	TEST_RUN(test_bus_driver);
 	TEST_RUN(test_open_errors);
 	TEST_RUN(test_open_info_close);
 	TEST_RUN(test_port_table_full);

@@ -19,41 +19,41 @@ static void test_frame_format(void)
 {
 	static const uint8_t a[6] = { 2, 0, 0, 0, 0, 1 }, b[6] = { 2, 0, 0, 0, 0, 2 };
 	uint8_t f[1600];
-	struct bump_sim_tag tag;
+	struct bump_frame_tag tag;
 
-	CHECK_EQ(bump_sim_frame_build(f, BUMP_SIM_FRAME_MIN - 1, a, b, 0, 0, 0), -EINVAL);
-	CHECK_EQ(bump_sim_frame_build(f, BUMP_SIM_FRAME_MAX + 1, a, b, 0, 0, 0), -EINVAL);
-	for (uint16_t size = BUMP_SIM_FRAME_MIN; size <= 1514; size = (uint16_t)(size * 3 / 2 + 1)) {
-		CHECK_EQ(bump_sim_frame_build(f, size, a, b, 3, 7, 123456789), 0);
-		CHECK_EQ(bump_sim_frame_check(f, size, &tag), 0);
+	CHECK_EQ(bump_frame_build(f, BUMP_FRAME_MIN - 1, a, b, 0, 0, 0), -EINVAL);
+	CHECK_EQ(bump_frame_build(f, BUMP_FRAME_MAX + 1, a, b, 0, 0, 0), -EINVAL);
+	for (uint16_t size = BUMP_FRAME_MIN; size <= 1514; size = (uint16_t)(size * 3 / 2 + 1)) {
+		CHECK_EQ(bump_frame_build(f, size, a, b, 3, 7, 123456789), 0);
+		CHECK_EQ(bump_frame_check(f, size, &tag), 0);
 		CHECK_EQ(tag.queue, 3);
 		CHECK_EQ(tag.flow, 7);
 		CHECK_EQ(tag.seq, 123456789);
 	}
-	CHECK_EQ(bump_sim_frame_build(f, 200, a, b, 1, 2, 42), 0);
+	CHECK_EQ(bump_frame_build(f, 200, a, b, 1, 2, 42), 0);
 	CHECK(!memcmp(f, a, 6) && !memcmp(f + 6, b, 6));
 	CHECK_EQ(f[12], 0x08);
 	CHECK_EQ(f[23], 17);  /* IPv4 protocol: UDP */
 	/* Padding after the IP length is not payload. */
-	CHECK_EQ(bump_sim_frame_check(f, 260, NULL), 0);
+	CHECK_EQ(bump_frame_check(f, 260, NULL), 0);
 	/* Headers may be rewritten (a MAC swap): the checksum covers the payload. */
 	memcpy(f, b, 6);
-	CHECK_EQ(bump_sim_frame_check(f, 200, NULL), 0);
+	CHECK_EQ(bump_frame_check(f, 200, NULL), 0);
 	/* Any payload byte, or the sequence number, changed: caught. */
 	f[150] ^= 0x10;
-	CHECK_EQ(bump_sim_frame_check(f, 200, NULL), -EBADMSG);
+	CHECK_EQ(bump_frame_check(f, 200, NULL), -EBADMSG);
 	f[150] ^= 0x10;
-	f[BUMP_SIM_HDR_LEN + 8] ^= 1;
-	CHECK_EQ(bump_sim_frame_check(f, 200, NULL), -EBADMSG);
-	f[BUMP_SIM_HDR_LEN + 8] ^= 1;
+	f[BUMP_FRAME_HDR_LEN + 8] ^= 1;
+	CHECK_EQ(bump_frame_check(f, 200, NULL), -EBADMSG);
+	f[BUMP_FRAME_HDR_LEN + 8] ^= 1;
 	/* Not a sim frame: type, truncation, magic. */
-	CHECK_EQ(bump_sim_frame_check(f, 199, NULL), -EPROTO);
+	CHECK_EQ(bump_frame_check(f, 199, NULL), -EPROTO);
 	f[12] = 0x86;
-	CHECK_EQ(bump_sim_frame_check(f, 200, NULL), -EPROTO);
+	CHECK_EQ(bump_frame_check(f, 200, NULL), -EPROTO);
 	f[12] = 0x08;
-	f[BUMP_SIM_HDR_LEN] ^= 0xff;
-	CHECK_EQ(bump_sim_frame_check(f, 200, NULL), -EPROTO);
-	CHECK_EQ(bump_sim_csum("abcd", 4) == bump_sim_csum("abdc", 4), 0);
+	f[BUMP_FRAME_HDR_LEN] ^= 0xff;
+	CHECK_EQ(bump_frame_check(f, 200, NULL), -EPROTO);
+	CHECK_EQ(bump_frame_csum("abcd", 4) == bump_frame_csum("abdc", 4), 0);
 }
 
 /* Send @total frames per queue over @nq queues, receiving as we go; check everything. */
@@ -216,7 +216,7 @@ static void test_gen_and_sink(void)
 			uint16_t n = bump_port_rx_burst(port, q, pkts, BURST), k;
 
 			for (uint16_t i = 0; i < n; i++) {
-				struct bump_sim_tag tag = fx_check_pkt(&pkts[i]);
+				struct bump_frame_tag tag = fx_check_pkt(&pkts[i]);
 
 				fx_seq_rx(&seq, &pkts[i], q);
 				CHECK_EQ(pkts[i].len, 128);

@@ -58,9 +58,9 @@ static inline struct virtio_rxq *virtio_mem_rxq_new(struct bump_pool *pool, uint
 	if (!q->bufs || !q->posted_len || !q->free_ids)
 		abort();
 	mem = drv_ring_alloc(virtq_bytes(size));
-	q->vq.desc = (volatile struct virtq_desc *)mem;
-	q->vq.avail = (volatile struct virtq_avail *)(mem + virtq_avail_off(size));
-	q->vq.used = (volatile struct virtq_used *)(mem + virtq_used_off(size));
+	q->vq.desc = (volatile struct vring_desc *)mem;
+	q->vq.avail = (volatile struct vring_avail *)(mem + virtq_avail_off(size));
+	q->vq.used = (volatile struct vring_used *)(mem + virtq_used_off(size));
 	q->vq.notify = &m->notify;
 	q->vq.size = size;
 	q->vq.mask = (uint16_t)(size - 1);

@@ -33,6 +33,11 @@ static void test_dpdk_args_bad(void)
 	CHECK_EQ(dpdk_args_parse(";rx=copy", 2, dev, &mode), -EINVAL);
 	CHECK_EQ(dpdk_args_parse("net_ring0;rx=fast", 2, dev, &mode), -EINVAL);
 	CHECK_ERROR_SAYS("rx=auto, rx=zerocopy or rx=copy");
+	/* bump's options go through lib/port's devargs parser: its refusals. */
+	CHECK_EQ(dpdk_args_parse("net_ring0;rx=copy,rx=auto", 2, dev, &mode), -EINVAL);
+	CHECK_ERROR_SAYS("'rx' is given twice");
+	CHECK_EQ(dpdk_args_parse("net_ring0;speed=1", 2, dev, &mode), -EINVAL);
+	CHECK_ERROR_SAYS("unknown devargs key 'speed'");
 	memset(args, 'a', sizeof(args) - 1);
 	args[sizeof(args) - 1] = '\0';
 	CHECK_EQ(dpdk_args_parse(args, 2, dev, &mode), -EINVAL);

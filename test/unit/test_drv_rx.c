@@ -10,7 +10,7 @@
 #include "bump_pkt.h"
 #include "drv_rings.h"
 
-#define HDR ((uint32_t)sizeof(struct virtio_net_hdr))
+#define HDR ((uint32_t)sizeof(struct virtio_net_hdr_v1))
 
 static uint64_t inflight(const struct bump_pool *pool)
 {

@@ -315,7 +315,7 @@ static void test_port_dispatch(void)
 	CHECK_EQ(bump_port_open("vfio:0000:00:02.0", &port), -ENODEV);
 	CHECK_ERROR_SAYS("bound to virtio-pci, not vfio-pci");
 	CHECK_EQ(bump_port_open("vfio:0000:00:02.0,speed=9", &port), -EINVAL);
-	CHECK_ERROR_SAYS("unknown option");
+	CHECK_ERROR_SAYS("unknown devargs key 'speed'");
 	CHECK_EQ(bump_port_open("vfio:", &port), -EINVAL);
 	CHECK(port == NULL);
 }

@@ -14,6 +14,30 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
+int bump_netdev_name(const char *drv, const char *val, char ifname[IF_NAMESIZE])
+{
+	if (strlen(val) >= IF_NAMESIZE)
+		return bump_error(EINVAL, "%s: interface name '%s' is longer than %d characters", drv,
+				  val, IF_NAMESIZE - 1);
+	strcpy(ifname, val);
+	return 0;
+}
+
+int bump_netdev_index(const char *drv, const char *ifname, unsigned *ifindex)
+{
+	int err;
+
+	*ifindex = if_nametoindex(ifname);
+	if (*ifindex)
+		return 0;
+	err = errno;
+	if (err == ENODEV || err == ENXIO)
+		return bump_error(ENODEV, "%s: no network interface '%s' in this network namespace "
+				  "('ip link show' lists them; run in the namespace that holds it, "
+				  "e.g. 'ip netns exec NS ...')", drv, ifname);
+	return bump_error(err, "%s: looking up interface '%s': %s", drv, ifname, strerror(err));
+}
+
 int bump_netdev_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

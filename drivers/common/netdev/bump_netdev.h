@@ -14,6 +14,13 @@
 
 #include "bump_port.h"
 
+/* Copy devargs value @val into @ifname (IF_NAMESIZE bytes), refusing a longer name. */
+int bump_netdev_name(const char *drv, const char *val, char ifname[IF_NAMESIZE]);
+/*
+ * @ifname's index in the caller's network namespace: 0 or a negative errno
+ * saying how to find the interface (no interface given, none by that name).
+ */
+int bump_netdev_index(const char *drv, const char *ifname, unsigned *ifindex);
 /* ioctl(@req) on interface @ifname with @ifr (its name is filled in); 0 or -errno. */
 int bump_netdev_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr);
 /* SIOCETHTOOL with the ethtool command @cmd; 0 or -errno. */

@@ -9,6 +9,7 @@
  * caller's network namespace, which is where the socket will be bound.
  */
 #include "afxdp.h"
+#include "bump_devargs.h"
 #include "bump_netdev.h"
 
 #include <dirent.h>
@@ -76,23 +77,17 @@ static int afxdp_queue_count(const char *ifname, uint32_t *count)
 	return 0;
 }
 
-static int afxdp_parse_u32(const char *key, const char *val, uint32_t *out)
+static int afxdp_parse_kv(void *arg, const char *key, const char *val)
 {
-	char *end;
-	unsigned long v;
+	struct afxdp_args *a = arg;
 
-	errno = 0;
-	v = strtoul(val, &end, 0);
-	if (errno || end == val || *end || val[0] == '-' || v > UINT32_MAX)
-		return bump_error(EINVAL, "afxdp: %s=%s is not a number (" AFXDP_USAGE ")", key, val);
-	*out = (uint32_t)v;
-	return 0;
-}
+	if (strcmp(key, "queue") == 0) {
+		uint64_t v = 0;
+		int ret = bump_devargs_uint("afxdp", key, val, 0, UINT32_MAX, &v);
 
-static int afxdp_parse_kv(struct afxdp_args *a, const char *key, const char *val)
-{
-	if (strcmp(key, "queue") == 0)
-		return afxdp_parse_u32(key, val, &a->queue);
+		a->queue = (uint32_t)v;
+		return ret;
+	}
 	if (strcmp(key, "mode") == 0) {
 		if (strcmp(val, "native") == 0 || strcmp(val, "drv") == 0)
 			a->mode = AFXDP_MODE_NATIVE;
@@ -115,61 +110,28 @@ static int afxdp_parse_kv(struct afxdp_args *a, const char *key, const char *val
 		return 0;
 	}
 	if (strcmp(key, "iface") == 0) {
-		if (strlen(val) >= IF_NAMESIZE)
-			return bump_error(EINVAL, "afxdp: interface name '%s' is longer than %d "
-					  "characters", val, IF_NAMESIZE - 1);
-		strcpy(a->ifname, val);
-		return 0;
+		return bump_netdev_name("afxdp", val, a->ifname);
 	}
-	return bump_error(EINVAL, "afxdp: unknown devargs key '%s' (" AFXDP_USAGE ")", key);
+	return bump_devargs_unknown("afxdp", key, AFXDP_USAGE);
 }
 
 int afxdp_args_parse(const char *devargs, struct afxdp_args *a)
 {
-	char buf[256], *save = NULL, *tok;
-	const char *seen[32];  /* keys so far: one given twice is a mistake, not a last-wins */
-	unsigned nseen = 0;
 	uint32_t nq = 0;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
 	a->mode = AFXDP_MODE_NATIVE;
 	a->zc = AFXDP_ZC_AUTO;
-	if (!devargs || strlen(devargs) >= sizeof(buf))
-		return bump_error(EINVAL, "afxdp: devargs missing or too long (" AFXDP_USAGE ")");
-	strcpy(buf, devargs);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-		/* The bare token is the interface, as in afxdp:veth0,queue=0. */
-		const char *key = eq ? tok : "iface", *val = eq ? eq + 1 : tok;
-
-		if (eq)
-			*eq = '\0';
-		for (unsigned i = 0; i < nseen; i++)
-			if (!strcmp(seen[i], key))
-				return bump_error(EINVAL, "afxdp: '%s' is given twice (the interface "
-						  "counts as iface=); give each once (" AFXDP_USAGE ")",
-						  key);
-		if (nseen < BUMP_ARRAY_SIZE(seen))
-			seen[nseen++] = key;
-		ret = afxdp_parse_kv(a, key, val);
-		if (ret)
-			return ret;
-	}
+	ret = bump_devargs_parse("afxdp", devargs, "iface", AFXDP_USAGE, afxdp_parse_kv, a);
+	if (ret)
+		return ret;
 	if (!a->ifname[0])
 		return bump_error(EINVAL, "afxdp: no interface given (" AFXDP_USAGE ")");
 
-	a->ifindex = if_nametoindex(a->ifname);
-	if (a->ifindex == 0) {
-		int err = errno;
-
-		if (err == ENODEV || err == ENXIO)
-			return bump_error(ENODEV, "afxdp: no network interface '%s' in this network "
-					  "namespace ('ip link show' lists them; run in the namespace "
-					  "that holds it, e.g. 'ip netns exec NS ...')", a->ifname);
-		return bump_error(err, "afxdp: looking up interface '%s': %s", a->ifname,
-				  strerror(err));
-	}
+	ret = bump_netdev_index("afxdp", a->ifname, &a->ifindex);
+	if (ret)
+		return ret;
 	ret = afxdp_queue_count(a->ifname, &nq);
 	if (ret)
 		return ret;

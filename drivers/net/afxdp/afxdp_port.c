@@ -18,7 +18,6 @@
 #include <string.h>
 
 #define AFXDP_DRAIN_NS (200ull * 1000 * 1000)
-#define AFXDP_DEFAULT_HEADROOM 128
 
 static struct afxdp_port *afxdp_of(struct bump_port *port)
 {
@@ -94,7 +93,7 @@ static int afxdp_rxq_setup(struct bump_port *port, uint16_t qid, const struct bu
 	AFXDP_STAT_SET(q->nb_posted, 0);
 	q->pool = conf->pool;
 	q->ring_size = ring;
-	q->headroom = conf->headroom ? conf->headroom : AFXDP_DEFAULT_HEADROOM;
+	q->headroom = conf->headroom;
 	q->port_id = bump_port_info_mut(port)->id;
 	q->configured = true;
 	bump_port_set_queue(port, true, 0, q);

@@ -28,7 +28,6 @@
 
 #define DPDK_BURST 64            /* mbufs per PMD call */
 #define DPDK_RING_DEFAULT 1024
-#define DPDK_HEADROOM_DEFAULT 128
 #define DPDK_TX_HEADERS 4096     /* mbuf headers per TX queue beyond its ring */
 #define DPDK_TX_CACHE 128
 

@@ -250,7 +250,7 @@ int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf 
 		 struct dpdk_rxq **out)
 {
 	struct dpdk_rxq *q;
-	uint16_t headroom = conf->headroom ? conf->headroom : DPDK_HEADROOM_DEFAULT;
+	uint16_t headroom = conf->headroom;
 	size_t buf = bump_pool_buf_size(conf->pool);
 
 	if ((size_t)headroom + 256 > buf || buf > (1u << 16))

@@ -3,8 +3,8 @@
  * e1000e.h - the Intel 82574 (8086:10d3) poll-mode driver over vfio-pci:
  * private state shared by its files.
  *
- *   e1000e_dev.c   open, reset, link, MAC, hardware counters, start/stop,
- *                  registration with the "vfio" port driver
+ *   e1000e_dev.c   probe, reset, link, MAC, hardware counters, start/stop,
+ *                  registration with the vfio bus (drivers/bus/vfio)
  *   e1000e_rx.c    the RX queue: legacy descriptor ring refilled in bulk
  *                  from the queue's pool, rx_burst with validation
  *   e1000e_tx.c    the TX queue: tx_burst, completions back to their pools
@@ -19,9 +19,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/if_ether.h>
+
 #include "bump.h"
 #include "bump_port.h"
-#include "bump_vfio.h"
+#include "bump_vfio_bus.h"
 #include "e1000e_regs.h"
 
 #define E1000E_RING_DEFAULT 256
@@ -30,7 +32,6 @@
 /* Refill the RX ring once this many slots are empty: fewer tail writes (MMIO). */
 #define E1000E_RX_REFILL_BATCH 32
 #define E1000E_TX_CLEAN_BATCH 64
-#define E1000E_HEADROOM_DEFAULT 128
 
 struct e1000e_dev;
 
@@ -41,7 +42,6 @@ struct e1000e_rx_stats {
 };
 
 struct e1000e_rxq {
-	struct bump_vfio_queue vq;           /* first: the burst the vfio bus calls */
 	volatile struct e1000e_rx_desc *ring;
 	void **bufs;                         /* the buffer posted in each slot, or NULL */
 	uint16_t nb_desc, mask;
@@ -53,8 +53,7 @@ struct e1000e_rxq {
 	volatile uint32_t *rdt;
 	struct bump_pool *pool;
 	bool pool_gone;                      /* its destroy already reported */
-	bump_vfio_rx_hook hook;
-	void *hook_arg;
+	struct bump_vfio_rx_hook_slot hook;  /* bump_vfio_port_set_rx_hook */
 	struct e1000e_rx_stats stats;
 	struct bump_vfio_mem mem;
 	struct bump_vfio_xlat xlat;
@@ -66,7 +65,6 @@ struct e1000e_tx_stats {
 };
 
 struct e1000e_txq {
-	struct bump_vfio_queue vq;
 	volatile struct e1000e_tx_desc *ring;
 	bump_ref_t *refs;                    /* the buffer behind each slot in flight */
 	uint16_t nb_desc, mask;
@@ -85,16 +83,15 @@ struct e1000e_hw_stats {
 };
 
 struct e1000e_dev {
-	struct bump_vfio_dev *vdev;
+	struct bump_vfio_port bus;           /* first: the vfio bus's part (device, RX hook) */
 	volatile uint8_t *bar0;
-	struct bump_port *port;
 	uint8_t mac[6];
 	bool started;
 	struct e1000e_rxq *rxq;
 	struct e1000e_txq *txq;
-	struct e1000e_hw_stats hw;
-	struct bump_queue_stats sw_base;     /* software counters at the last stats_reset */
+	struct e1000e_hw_stats hw;           /* since open: lib/port resets by snapshot */
 };
+static_assert(offsetof(struct e1000e_dev, bus) == 0, "the vfio bus's state comes first");
 
 static inline uint32_t e1000e_rd(const struct e1000e_dev *d, uint32_t reg)
 {
@@ -122,6 +119,7 @@ uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
 unsigned e1000e_bsize(size_t room, uint32_t *rctl_bits);
 
 /* e1000e_tx.c */
+uint16_t e1000e_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
 int e1000e_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq_conf *conf);
 int e1000e_txq_start(struct e1000e_dev *d, struct e1000e_txq *q);
 void e1000e_txq_stop(struct e1000e_dev *d, struct e1000e_txq *q);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * e1000e_dev.c - the 82574 as a device: open through vfio-pci, reset, link,
- * MAC address, hardware counters, start/stop/close, and registration with
- * the "vfio" port driver for 8086:10d3.
+ * e1000e_dev.c - the 82574 as a device: probe (the vfio bus opened it),
+ * reset, link, MAC address, hardware counters, start/stop, and registration
+ * with the vfio bus (drivers/bus/vfio) for 8086:10d3.
  *
  * Initialization follows the datasheet's 4.6 "Software Initialization
  * Sequence": mask interrupts, global reset, mask again, link setup
@@ -13,7 +13,6 @@
 #include "bump_log.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,12 +45,12 @@ static int e1000e_hw_reset(struct e1000e_dev *d)
 	e1000e_wr(d, E1000E_CTRL, e1000e_rd(d, E1000E_CTRL) | E1000E_CTRL_GIO_MASTER_DISABLE);
 	if (!e1000e_wait(d, E1000E_STATUS, E1000E_STATUS_GIO_MASTER_ENABLE, 0, 100))
 		bump_log(BUMP_LOG_WARN, "e1000e %s: master requests still pending after 100 ms; "
-			 "resetting anyway", d->vdev->name);
+			 "resetting anyway", d->bus.vdev->name);
 	e1000e_wr(d, E1000E_CTRL, e1000e_rd(d, E1000E_CTRL) | E1000E_CTRL_RST);
 	e1000e_sleep_us(1000);  /* the datasheet asks for 1 ms before the next access */
 	if (!e1000e_wait(d, E1000E_CTRL, E1000E_CTRL_RST, 0, 100))
 		return bump_error(EIO, "e1000e %s: CTRL.RST did not clear within 100 ms; the device "
-				  "is not responding", d->vdev->name);
+				  "is not responding", d->bus.vdev->name);
 	/* Interrupts are masked again after reset (4.6.1) and stay masked: we poll. */
 	e1000e_wr(d, E1000E_IMC, 0xffffffff);
 	(void)e1000e_rd(d, E1000E_ICR);
@@ -90,14 +89,14 @@ static int e1000e_read_mac(struct e1000e_dev *d)
 			e1000e_wr(d, E1000E_EERD, w << E1000E_EERD_ADDR_SHIFT | E1000E_EERD_START);
 			if (!e1000e_wait(d, E1000E_EERD, E1000E_EERD_DONE, E1000E_EERD_DONE, 10))
 				return bump_error(EIO, "e1000e %s: EEPROM read of word %u timed out",
-						  d->vdev->name, w);
+						  d->bus.vdev->name, w);
 			v = e1000e_rd(d, E1000E_EERD) >> E1000E_EERD_DATA_SHIFT;
 			d->mac[2 * w] = (uint8_t)v;
 			d->mac[2 * w + 1] = (uint8_t)(v >> 8);
 		}
 		if (!e1000e_mac_valid(d->mac))
 			return bump_error(EIO, "e1000e %s: neither RAL/RAH nor the EEPROM hold a valid "
-					  "MAC address", d->vdev->name);
+					  "MAC address", d->bus.vdev->name);
 		e1000e_wr(d, E1000E_RAL0, (uint32_t)d->mac[0] | (uint32_t)d->mac[1] << 8 |
 			  (uint32_t)d->mac[2] << 16 | (uint32_t)d->mac[3] << 24);
 		e1000e_wr(d, E1000E_RAH0, (uint32_t)d->mac[4] | (uint32_t)d->mac[5] << 8 |
@@ -136,75 +135,41 @@ static struct e1000e_dev *e1000e_of(struct bump_port *port)
 	return bump_port_priv(port);
 }
 
-static int e1000e_open(struct bump_port *port, const char *args)
+static int e1000e_probe(struct bump_vfio_port *bp, struct bump_port_info *info)
 {
-	struct bump_port_info *info = bump_port_info_mut(port);
-	struct bump_dma_dev *dma;
-	struct e1000e_dev *d;
-	char addr[64];
-	unsigned flags;
+	struct e1000e_dev *d = (struct e1000e_dev *)bp;
 	size_t len;
 	void *bar;
 	int ret;
 
-	ret = bump_vfio_parse_args(args, addr, sizeof(addr), &flags);
+	ret = bump_vfio_dev_map_bar(d->bus.vdev, 0, &bar, &len);
 	if (ret)
 		return ret;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return bump_error(ENOMEM, "e1000e: out of memory");
-	d->port = port;
-	ret = bump_vfio_dev_open(addr, flags, &d->vdev);
-	if (ret)
-		goto fail;
-	ret = bump_vfio_dev_map_bar(d->vdev, 0, &bar, &len);
-	if (ret)
-		goto fail;
-	if (len < E1000E_BAR0_MIN_SIZE) {
-		ret = bump_error(ENODEV, "e1000e %s: BAR0 is %zu bytes, not the 82574's 128 KiB",
-				 d->vdev->name, len);
-		goto fail;
-	}
+	if (len < E1000E_BAR0_MIN_SIZE)
+		return bump_error(ENODEV, "e1000e %s: BAR0 is %zu bytes, not the 82574's 128 KiB",
+				  d->bus.vdev->name, len);
 	d->bar0 = bar;
 	/* A function-level reset where VFIO offers one; CTRL.RST below in any case. */
-	ret = bump_vfio_dev_reset(d->vdev);
+	ret = bump_vfio_dev_reset(d->bus.vdev);
 	if (ret && ret != -ENOTSUP)
-		goto fail;
-	ret = bump_vfio_dev_bus_master(d->vdev, true);
+		return ret;
+	ret = bump_vfio_dev_bus_master(d->bus.vdev, true);
 	if (ret)
-		goto fail;
+		return ret;
 	ret = e1000e_hw_reset(d);
 	if (ret)
-		goto fail;
+		return ret;
 	e1000e_link_setup(d);
 	ret = e1000e_read_mac(d);
 	if (ret)
-		goto fail;
+		return ret;
 	for (unsigned i = 0; i < E1000E_MTA_NUM; i++)
 		e1000e_wr(d, E1000E_MTA + 4 * i, 0);
 	e1000e_hw_stats_update(d);
 	memset(&d->hw, 0, sizeof(d->hw));
-
-	ret = bump_vfio_dma_dev_get(&dma);
-	if (ret)
-		goto fail;
-	bump_vfio_dma_dev_put();  /* the device keeps the container; dma lives on */
-	info->max_rx_queues = 1;
-	info->max_tx_queues = 1;
 	memcpy(info->mac, d->mac, 6);
-	info->mtu = 1500;
 	info->max_rx_pktlen = 1518;
-	info->dma_dev = dma;
-	bump_port_set_priv(port, d);
-	bump_log(BUMP_LOG_INFO, "e1000e %s: 82574 at MAC %02x:%02x:%02x:%02x:%02x:%02x, IOMMU "
-		 "group %d", d->vdev->name, d->mac[0], d->mac[1], d->mac[2], d->mac[3], d->mac[4],
-		 d->mac[5], d->vdev->group);
 	return 0;
-fail:
-	if (d->vdev)
-		bump_vfio_dev_close(d->vdev);
-	free(d);
-	return ret;
 }
 
 static int e1000e_start(struct bump_port *port)
@@ -214,7 +179,7 @@ static int e1000e_start(struct bump_port *port)
 
 	if (!e1000e_wait(d, E1000E_STATUS, E1000E_STATUS_LU, E1000E_STATUS_LU, 2000))
 		bump_log(BUMP_LOG_WARN, "e1000e %s: link is still down after 2 s; starting anyway",
-			 d->vdev->name);
+			 d->bus.vdev->name);
 	if (d->txq) {
 		ret = e1000e_txq_start(d, d->txq);
 		if (ret)
@@ -247,25 +212,22 @@ static int e1000e_stop(struct bump_port *port)
 	return 0;
 }
 
-static void e1000e_close(struct bump_port *port)
+/* No DMA after this: the bus then takes bus mastering away and unmaps. */
+static void e1000e_reset(struct bump_vfio_port *bp)
 {
-	struct e1000e_dev *d = e1000e_of(port);
+	struct e1000e_dev *d = (struct e1000e_dev *)bp;
 
-	if (!d)
-		return;
-	e1000e_stop(port);
-	/* No DMA after this: reset the MAC and take bus mastering away, then unmap. */
 	if (e1000e_hw_reset(d))
-		bump_log(BUMP_LOG_WARN, "e1000e %s: reset at close failed: %s", d->vdev->name,
+		bump_log(BUMP_LOG_WARN, "e1000e %s: reset at close failed: %s", d->bus.vdev->name,
 			 bump_last_error());
-	if (bump_vfio_dev_bus_master(d->vdev, false))
-		bump_log(BUMP_LOG_WARN, "e1000e %s: could not clear bus master: %s", d->vdev->name,
-			 bump_last_error());
+}
+
+static void e1000e_free_queues(struct bump_vfio_port *bp)
+{
+	struct e1000e_dev *d = (struct e1000e_dev *)bp;
+
 	e1000e_rxq_free(d->rxq);
 	e1000e_txq_free(d->txq);
-	bump_vfio_dev_close(d->vdev);
-	free(d);
-	bump_port_set_priv(port, NULL);
 }
 
 static int e1000e_link_get(struct bump_port *port, struct bump_port_link *link)
@@ -279,28 +241,15 @@ static int e1000e_link_get(struct bump_port *port, struct bump_port_link *link)
 	return 0;
 }
 
-/* Software counters of the queues, since open. */
-static void e1000e_sw_stats(const struct e1000e_dev *d, struct bump_queue_stats *q)
-{
-	memset(q, 0, sizeof(*q));
-	if (d->rxq) {
-		q->ierrors = atomic_load(&d->rxq->stats.bad_desc);
-		q->rx_nombuf = atomic_load(&d->rxq->stats.nombuf);
-	}
-	if (d->txq)
-		q->oerrors = atomic_load(&d->txq->stats.dropped);
-}
-
 /*
- * Port-wide (total): the hardware's counters.  Queue 0: what only software
- * sees (completions it rejected, allocation failures, packets it could not
- * send), so that the port layer's total = port-wide + queues counts each
- * packet once.
+ * Since open (lib/port resets by snapshot).  Port-wide (total): the
+ * hardware's counters.  Queue 0: what only software sees (completions it
+ * rejected, allocation failures, packets it could not send), so that the
+ * port layer's total = port-wide + queues counts each packet once.
  */
 static int e1000e_stats_get(struct bump_port *port, struct bump_port_stats *stats)
 {
 	struct e1000e_dev *d = e1000e_of(port);
-	struct bump_queue_stats sw;
 
 	e1000e_hw_stats_update(d);
 	stats->total.ipackets = d->hw.gprc;
@@ -309,51 +258,26 @@ static int e1000e_stats_get(struct bump_port *port, struct bump_port_stats *stat
 	stats->total.obytes = d->hw.gotc;
 	stats->total.imissed = d->hw.mpc;
 	stats->total.ierrors = d->hw.crcerrs + d->hw.rxerrc + d->hw.algnerrc + d->hw.ruc + d->hw.roc;
-	e1000e_sw_stats(d, &sw);
-	stats->q[0].ierrors = sw.ierrors - d->sw_base.ierrors;
-	stats->q[0].rx_nombuf = sw.rx_nombuf - d->sw_base.rx_nombuf;
-	stats->q[0].oerrors = sw.oerrors - d->sw_base.oerrors;
+	if (d->rxq) {
+		stats->q[0].ierrors = atomic_load(&d->rxq->stats.bad_desc);
+		stats->q[0].rx_nombuf = atomic_load(&d->rxq->stats.nombuf);
+	}
+	if (d->txq)
+		stats->q[0].oerrors = atomic_load(&d->txq->stats.dropped);
 	return 0;
-}
-
-static int e1000e_stats_reset(struct bump_port *port)
-{
-	struct e1000e_dev *d = e1000e_of(port);
-
-	e1000e_hw_stats_update(d);
-	memset(&d->hw, 0, sizeof(d->hw));
-	e1000e_sw_stats(d, &d->sw_base);
-	return 0;
-}
-
-static int e1000e_set_rx_hook(struct bump_port *port, bump_vfio_rx_hook hook, void *arg)
-{
-	struct e1000e_dev *d = e1000e_of(port);
-
-	if (!d->rxq)
-		return bump_error(EINVAL, "e1000e %s: set up the RX queue before its hook",
-				  d->vdev->name);
-	d->rxq->hook_arg = arg;
-	d->rxq->hook = hook;
-	return 0;
-}
-
-static struct bump_vfio_dev *e1000e_vfio_dev(struct bump_port *port)
-{
-	return e1000e_of(port)->vdev;
 }
 
 static const struct bump_port_driver e1000e_ops = {
 	.name = "e1000e",
-	.open = e1000e_open,
 	.rxq_setup = e1000e_rxq_setup,
 	.txq_setup = e1000e_txq_setup,
 	.start = e1000e_start,
 	.stop = e1000e_stop,
-	.close = e1000e_close,
+	.close = bump_vfio_bus_close,
 	.link_get = e1000e_link_get,
 	.stats_get = e1000e_stats_get,
-	.stats_reset = e1000e_stats_reset,
+	.rx_burst = e1000e_rx_burst,
+	.tx_burst = e1000e_tx_burst,
 };
 
 static const struct bump_vfio_pci_id e1000e_ids[] = {
@@ -364,9 +288,11 @@ static const struct bump_vfio_pci_id e1000e_ids[] = {
 static const struct bump_vfio_pci_driver e1000e_pci_driver = {
 	.name = "e1000e",
 	.ids = e1000e_ids,
+	.priv_size = sizeof(struct e1000e_dev),
+	.probe = e1000e_probe,
+	.reset = e1000e_reset,
+	.free_queues = e1000e_free_queues,
 	.ops = &e1000e_ops,
-	.set_rx_hook = e1000e_set_rx_hook,
-	.vfio_dev = e1000e_vfio_dev,
 };
 
 __attribute__((constructor)) static void e1000e_register(void)

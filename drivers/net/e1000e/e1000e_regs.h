@@ -162,7 +162,6 @@ static_assert(offsetof(struct e1000e_tx_desc, status) == 12, "status at byte 12"
 #define E1000E_TXD_STAT_DD (1u << 0)
 #define E1000E_TX_MAX_LEN 16288                   /* per legacy descriptor (7.2.10.1) */
 
-#define E1000E_ETH_HLEN 14
 #define E1000E_RING_ALIGN 128                     /* RDLEN/TDLEN granularity */
 
 #endif /* E1000E_REGS_H */

@@ -86,8 +86,8 @@ uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 			break;
 		/* Read the rest of the write-back only after DD (dma_rmb). */
 		bump_dma_rmb();
-		if (bump_unlikely(q->hook != NULL))
-			q->hook(q->hook_arg, q->qid, rd, offsetof(struct e1000e_rx_desc, length),
+		if (bump_unlikely(q->hook.fn != NULL))
+			q->hook.fn(q->hook.arg, q->qid, rd, offsetof(struct e1000e_rx_desc, length),
 				sizeof(rd->length));
 		len = rd->length;
 		errors = rd->errors;
@@ -100,7 +100,7 @@ uint16_t e1000e_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 			continue;
 		}
 		if (bump_unlikely(!(status & E1000E_RXD_STAT_EOP) || (errors & E1000E_RXD_ERR_FRAME) ||
-				  len < E1000E_ETH_HLEN || len > q->buf_len)) {
+				  len < ETH_HLEN || len > q->buf_len)) {
 			bad++;
 			bump_pool_put(q->pool, buf);
 			continue;
@@ -162,7 +162,7 @@ int e1000e_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 {
 	struct e1000e_dev *d = bump_port_priv(port);
 	unsigned nb = conf->ring_size ? conf->ring_size : E1000E_RING_DEFAULT;
-	unsigned headroom = conf->headroom ? conf->headroom : E1000E_HEADROOM_DEFAULT;
+	unsigned headroom = conf->headroom;
 	size_t buf_size = bump_pool_buf_size(conf->pool);
 	struct e1000e_rxq *q;
 	uint32_t bits;
@@ -172,13 +172,13 @@ int e1000e_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 
 	if (nb < E1000E_RING_MIN || nb > E1000E_RING_MAX || (nb & (nb - 1)))
 		return bump_error(EINVAL, "e1000e %s: RX ring of %u descriptors: use a power of two "
-				  "from %u to %u", d->vdev->name, nb, E1000E_RING_MIN, E1000E_RING_MAX);
+				  "from %u to %u", d->bus.vdev->name, nb, E1000E_RING_MIN, E1000E_RING_MAX);
 	bsize = headroom < buf_size ? e1000e_bsize(buf_size - headroom, &bits) : 0;
 	if (!bsize)
 		return bump_error(EINVAL, "e1000e %s: pool '%s' has %zu-byte buffers; with %u bytes "
 				  "of headroom that leaves less than the 2048 bytes the 82574 may "
 				  "write per descriptor: use buffers of 4 KiB or less headroom",
-				  d->vdev->name, bump_pool_name(conf->pool), buf_size, headroom);
+				  d->bus.vdev->name, bump_pool_name(conf->pool), buf_size, headroom);
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return bump_error(ENOMEM, "e1000e: out of memory for the RX queue");
@@ -187,7 +187,6 @@ int e1000e_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 		free(q);
 		return bump_error(ENOMEM, "e1000e: out of memory for the RX queue");
 	}
-	q->vq.burst = e1000e_rx_burst;
 	q->nb_desc = (uint16_t)nb;
 	q->mask = (uint16_t)(nb - 1);
 	q->headroom = (uint16_t)headroom;
@@ -206,6 +205,7 @@ int e1000e_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 		goto fail;
 	e1000e_rxq_free(d->rxq);
 	d->rxq = q;
+	d->bus.rx_hook = &q->hook;
 	bump_port_set_queue(port, true, qid, q);
 	return 0;
 fail:
@@ -238,11 +238,11 @@ int e1000e_rxq_start(struct e1000e_dev *d, struct e1000e_rxq *q)
 	e1000e_rxq_post_all(q);
 	if (q->tail == 0)
 		return bump_error(ENOBUFS, "e1000e %s: pool '%s' gave no buffer for the RX ring; "
-				  "give it at least %u", d->vdev->name, bump_pool_name(q->pool),
+				  "give it at least %u", d->bus.vdev->name, bump_pool_name(q->pool),
 				  q->nb_desc - 1u);
 	if (q->tail != q->mask)
 		bump_log(BUMP_LOG_WARN, "e1000e %s: the RX ring holds %u of %u buffers: pool '%s' "
-			 "ran dry", d->vdev->name, q->tail, q->mask, bump_pool_name(q->pool));
+			 "ran dry", d->bus.vdev->name, q->tail, q->mask, bump_pool_name(q->pool));
 	(void)e1000e_bsize((size_t)q->buf_len, &bits);
 	/* Promiscuous, broadcast, strip the CRC, legacy descriptors, BSIZE; then enable. */
 	e1000e_wr(d, E1000E_RCTL, E1000E_RCTL_UPE | E1000E_RCTL_MPE | E1000E_RCTL_BAM |
@@ -262,7 +262,7 @@ void e1000e_rxq_stop(struct e1000e_dev *d, struct e1000e_rxq *q)
 			/* Any thread may stop a port: bump_put routes to the owner's ring. */
 			if (bump_put(q->bufs[i]))
 				bump_log(BUMP_LOG_ERR, "e1000e %s: RX buffer %p was rejected by its pool: %s",
-					 d->vdev->name, q->bufs[i], bump_last_error());
+					 d->bus.vdev->name, q->bufs[i], bump_last_error());
 			q->bufs[i] = NULL;
 		}
 	}

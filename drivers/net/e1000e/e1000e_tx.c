@@ -43,7 +43,7 @@ static void e1000e_tx_clean(struct e1000e_txq *q, bool all)
 	}
 }
 
-static uint16_t e1000e_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
+uint16_t e1000e_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 {
 	struct e1000e_txq *q = queue;
 	uint16_t tail = q->tail, i, room;
@@ -107,7 +107,7 @@ int e1000e_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq
 
 	if (nb < E1000E_RING_MIN || nb > E1000E_RING_MAX || (nb & (nb - 1)))
 		return bump_error(EINVAL, "e1000e %s: TX ring of %u descriptors: use a power of two "
-				  "from %u to %u", d->vdev->name, nb, E1000E_RING_MIN, E1000E_RING_MAX);
+				  "from %u to %u", d->bus.vdev->name, nb, E1000E_RING_MIN, E1000E_RING_MAX);
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return bump_error(ENOMEM, "e1000e: out of memory for the TX queue");
@@ -116,7 +116,6 @@ int e1000e_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq
 		free(q);
 		return bump_error(ENOMEM, "e1000e: out of memory for the TX queue");
 	}
-	q->vq.burst = e1000e_tx_burst;
 	q->nb_desc = (uint16_t)nb;
 	q->mask = (uint16_t)(nb - 1);
 	q->dev = d;
@@ -164,7 +163,7 @@ void e1000e_txq_stop(struct e1000e_dev *d, struct e1000e_txq *q)
 	e1000e_wr(d, E1000E_TCTL, 0);
 	if (q->clean != q->tail)
 		bump_log(BUMP_LOG_WARN, "e1000e %s: %u TX descriptors were not completed at stop; "
-			 "their buffers go back unsent", d->vdev->name,
+			 "their buffers go back unsent", d->bus.vdev->name,
 			 (unsigned)((q->tail - q->clean) & q->mask));
 	e1000e_tx_clean(q, true);
 	e1000e_wr(d, E1000E_TDH, 0);

@@ -39,9 +39,9 @@
  * fault (dma_faults; the descriptor comes back with its error bit: ierrors
  * or oerrors), never a stray write.
  *
- * Every sim frame (generator, tests) is Ethernet + IPv4 + UDP followed by a
- * struct bump_sim_tag: sequence number per queue, flow, and a checksum of
- * the UDP payload, so receivers can check integrity and order.
+ * The generator sends, and the sink and check=1 check, the test frame of
+ * bump_frame.h (drivers/common/frame): Ethernet + IPv4 + UDP and a tag with
+ * a sequence number per queue, so receivers can check integrity and order.
  */
 #ifndef BUMP_SIM_H
 #define BUMP_SIM_H
@@ -49,6 +49,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bump_frame.h"
 #include "bump_port.h"
 
 #ifdef __cplusplus
@@ -140,43 +141,6 @@ struct bump_sim_stats {
 
 /* Since open (bump_port_stats_reset does not touch them). */
 int bump_sim_get_stats(const struct bump_port *port, struct bump_sim_stats *stats);
-
-/* ---- Frames ------------------------------------------------------------- */
-
-#define BUMP_SIM_MAGIC 0x314d4953u  /* "SIM1" in memory */
-#define BUMP_SIM_UDP_PORT 9         /* discard */
-#define BUMP_SIM_HDR_LEN 42         /* Ethernet 14 + IPv4 20 + UDP 8 */
-
-/* After the UDP header; host byte order (both ends are this process). */
-struct bump_sim_tag {
-	uint32_t magic;
-	uint16_t queue;   /* sequence space: the queue the frame was made for */
-	uint16_t flow;
-	uint64_t seq;
-	uint32_t csum;    /* bump_sim_csum of the UDP payload, this field excluded */
-} __attribute__((packed));
-static_assert(sizeof(struct bump_sim_tag) == 20, "the sim tag is 20 bytes on the wire");
-
-#define BUMP_SIM_FRAME_MIN (BUMP_SIM_HDR_LEN + (int)sizeof(struct bump_sim_tag))
-#define BUMP_SIM_FRAME_MAX 9000
-
-/*
- * Write a @size-byte sim frame into @buf: Ethernet (@dst, @src), IPv4 and
- * UDP for @flow, the tag, and a payload pattern derived from @seq.
- * 0, or -EINVAL for a size outside [BUMP_SIM_FRAME_MIN, BUMP_SIM_FRAME_MAX].
- */
-int bump_sim_frame_build(void *buf, uint16_t size, const uint8_t dst[6], const uint8_t src[6],
-			 uint16_t queue, uint16_t flow, uint64_t seq);
-
-/*
- * Check a received frame and fill @tag (may be NULL).  0, -EPROTO when it is
- * not a sim frame (headers, lengths, magic), -EBADMSG on a checksum
- * mismatch.  It runs per frame, so it records no error message.
- */
-int bump_sim_frame_check(const void *frame, uint16_t len, struct bump_sim_tag *tag);
-
-/* The payload checksum (32 bits, Fletcher-style over 32-bit words). */
-uint32_t bump_sim_csum(const void *data, size_t len);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
  * Every mistake is refused with the list of what is accepted.
  */
 #include "sim_priv.h"
+#include "bump_devargs.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -22,46 +23,32 @@ const char *sim_mode_name(enum sim_mode mode)
 	return sim_mode_names[mode];
 }
 
-/* An unsigned number in [lo, hi]; the whole value must be digits. */
 static int sim_arg_uint(const char *key, const char *val, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(val, &end, 0);
-	if (!val[0] || *end || errno || val[0] == '-' || v < lo || v > hi)
-		return bump_error(EINVAL, "sim: %s=%s: expected a number from %llu to %llu",
-				  key, val, (unsigned long long)lo, (unsigned long long)hi);
-	*out = v;
-	return 0;
+	return bump_devargs_uint("sim", key, val, lo, hi, out);
 }
 
 static int sim_arg_mac(const char *val, uint8_t mac[6])
 {
-	unsigned b[6];
-	char tail;
+	int ret = bump_devargs_mac("sim", "mac", val, mac);
 
-	if (sscanf(val, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return bump_error(EINVAL, "sim: mac=%s: expected six hex bytes such as "
-				  "02:00:00:00:00:01", val);
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			return bump_error(EINVAL, "sim: mac=%s: byte %d is larger than ff", val, i);
-		mac[i] = (uint8_t)b[i];
-	}
+	if (ret)
+		return ret;
 	if (mac[0] & 1)
 		return bump_error(EINVAL, "sim: mac=%s is a multicast address: a port needs a "
 				  "unicast one (first byte even, e.g. 02:...)", val);
 	return 0;
 }
 
-static int sim_arg_one(struct sim_conf *c, const char *key, const char *val)
+static int sim_arg_one(void *arg, const char *key, const char *val)
 {
+	struct sim_conf *c = arg;
 	uint64_t v = 0;
 	int ret = 0;
 
+	if (!val)
+		return bump_error(EINVAL, "sim: '%s' is not key=value; sim ports take " SIM_ARGS_HELP,
+				  key);
 	if (!strcmp(key, "mode")) {
 		for (unsigned m = 0; m < BUMP_ARRAY_SIZE(sim_mode_names); m++)
 			if (!strcmp(val, sim_mode_names[m])) {
@@ -96,7 +83,7 @@ static int sim_arg_one(struct sim_conf *c, const char *key, const char *val)
 		ret = sim_arg_uint(key, val, 0, CPU_SETSIZE - 1, &v);
 		c->cpu = (int)v;
 	} else if (!strcmp(key, "size")) {
-		ret = sim_arg_uint(key, val, BUMP_SIM_FRAME_MIN, BUMP_SIM_FRAME_MAX, &v);
+		ret = sim_arg_uint(key, val, BUMP_FRAME_MIN, BUMP_FRAME_MAX, &v);
 		c->size = (uint16_t)v;
 	} else if (!strcmp(key, "flows")) {
 		ret = sim_arg_uint(key, val, 1, 65535, &v);
@@ -105,18 +92,14 @@ static int sim_arg_one(struct sim_conf *c, const char *key, const char *val)
 		ret = sim_arg_uint(key, val, 0, UINT32_MAX, &v);
 		c->rate = v;
 	} else {
-		return bump_error(EINVAL, "sim: unknown argument '%s'; sim ports take " SIM_ARGS_HELP,
-				  key);
+		return bump_devargs_unknown("sim", key, SIM_ARGS_HELP);
 	}
 	return ret;
 }
 
 int sim_args_parse(const char *args, uint16_t port_id, struct sim_conf *c)
 {
-	char buf[256], *save = NULL;
-	const char *seen[32];  /* keys so far: one given twice is a mistake, not a last-wins */
-	unsigned nseen = 0;
-	int ret = 0;
+	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->mode = SIM_MODE_LOOPBACK;
@@ -127,24 +110,7 @@ int sim_args_parse(const char *args, uint16_t port_id, struct sim_conf *c)
 	c->flows = 16;
 	memcpy(c->mac, (uint8_t[6]){ 0x02, 0x53, 0x49, 0x4d, 0x00, (uint8_t)port_id }, 6);
 
-	if (strlen(args) >= sizeof(buf))
-		return bump_error(EINVAL, "sim: devargs longer than %zu characters", sizeof(buf) - 1);
-	snprintf(buf, sizeof(buf), "%s", args);
-	for (char *kv = strtok_r(buf, ",", &save); kv && !ret; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-
-		if (!eq)
-			return bump_error(EINVAL, "sim: '%s' is not key=value; sim ports take "
-					  SIM_ARGS_HELP, kv);
-		*eq = '\0';
-		for (unsigned i = 0; i < nseen; i++)
-			if (!strcmp(seen[i], kv))
-				return bump_error(EINVAL, "sim: '%s' is given twice; give each key once",
-						  kv);
-		if (nseen < BUMP_ARRAY_SIZE(seen))
-			seen[nseen++] = kv;
-		ret = sim_arg_one(c, kv, eq + 1);
-	}
+	ret = bump_devargs_parse("sim", args, NULL, SIM_ARGS_HELP, sim_arg_one, c);
 	if (ret)
 		return ret;
 	if (c->peer >= 0 && c->mode != SIM_MODE_LOOPBACK)

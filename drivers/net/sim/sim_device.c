@@ -225,7 +225,7 @@ unsigned sim_dev_gen_step(struct sim_rxq *q, unsigned budget)
 
 			if (!va)
 				continue;
-			bump_sim_frame_build(va, c->size, c->mac, dev->gen_mac, q->qid,
+			bump_frame_build(va, c->size, c->mac, dev->gen_mac, q->qid,
 					     sim_gen_flow(dev, q->qid, seq), seq);
 			sim_dev_rx_complete(q, c->size, 0);
 			done++;
@@ -246,8 +246,8 @@ unsigned sim_dev_gen_step(struct sim_rxq *q, unsigned budget)
  */
 static void sim_sink_check(struct sim_txq *q, const void *frame, uint16_t len, bool order)
 {
-	struct bump_sim_tag tag;
-	int ret = bump_sim_frame_check(frame, len, &tag);
+	struct bump_frame_tag tag;
+	int ret = bump_frame_check(frame, len, &tag);
 
 	SIM_STAT_INC(q->sink.frames);
 	__BUMP_STAT_ADD(q->sink.bytes, len);

@@ -80,7 +80,7 @@ static void sim_txq_free(struct sim_txq *q)
 static int sim_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf)
 {
 	struct sim_dev *dev = bump_port_priv(port);
-	uint16_t headroom = conf->headroom ? conf->headroom : SIM_HEADROOM_DEFAULT;
+	uint16_t headroom = conf->headroom;
 	size_t buf = bump_pool_buf_size(conf->pool);
 	struct sim_rxq *q;
 	uint32_t nb = 0, bsize;

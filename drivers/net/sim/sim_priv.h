@@ -90,7 +90,6 @@ static inline void sim_status_store(uint8_t *status, uint8_t v)
 #define SIM_RING_MAX 4096
 #define SIM_RX_REFILL 32         /* RX buffers posted per bulk allocation */
 #define SIM_BUF_MAX 16384        /* largest RX buffer size (BSIZE) the device takes */
-#define SIM_HEADROOM_DEFAULT 128
 #define SIM_LINK_SPEED 100000    /* Mb/s */
 #define SIM_BAD_IOVA 0xdead0000dead0000ull  /* non-canonical: outside every mapping */
 

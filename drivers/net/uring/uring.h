@@ -23,7 +23,6 @@
 #include "bump_uring_port.h"
 
 #define URING_RING_DEFAULT 1024
-#define URING_DEFAULT_HEADROOM 128
 #define URING_RX_BGID 0
 /* user_data of the driver's own SQEs; a TX send carries its buffer's ref (below 2^32). */
 #define URING_TAG_RECV (1ull << 32)

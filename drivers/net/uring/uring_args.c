@@ -7,6 +7,7 @@
  * typo fails with the fix rather than with an errno from bind().
  */
 #include "uring.h"
+#include "bump_devargs.h"
 #include "bump_netdev.h"
 
 #include <arpa/inet.h>
@@ -52,14 +53,12 @@ static int uring_parse_addr(const char *key, const char *val, struct sockaddr_in
 	return 0;
 }
 
-static int uring_parse_kv(struct uring_args *a, const char *key, const char *val)
+static int uring_parse_kv(void *arg, const char *key, const char *val)
 {
+	struct uring_args *a = arg;
+
 	if (strcmp(key, "iface") == 0) {
-		if (strlen(val) >= IF_NAMESIZE)
-			return bump_error(EINVAL, "uring: interface name '%s' is longer than %d "
-					  "characters", val, IF_NAMESIZE - 1);
-		strcpy(a->ifname, val);
-		return 0;
+		return bump_netdev_name("uring", val, a->ifname);
 	}
 	if (strcmp(key, "udp") == 0) {
 		a->mode = URING_MODE_UDP;
@@ -70,42 +69,25 @@ static int uring_parse_kv(struct uring_args *a, const char *key, const char *val
 		return uring_parse_addr(key, val, &a->peer);
 	}
 	if (strcmp(key, "ring") == 0) {
-		char *end;
-		unsigned long v;
+		uint64_t v = 0;
 
-		errno = 0;
-		v = strtoul(val, &end, 0);
-		if (errno || end == val || *end || v == 0 || v & (v - 1) ||
-		    v > BUMP_URING_BUFRING_MAX)
+		if (bump_devargs_uint("uring", key, val, 1, BUMP_URING_BUFRING_MAX, &v) || v & (v - 1))
 			return bump_error(EINVAL, "uring: ring=%s: use a power of two up to %u",
 					  val, BUMP_URING_BUFRING_MAX);
 		a->ring_size = (uint32_t)v;
 		return 0;
 	}
-	return bump_error(EINVAL, "uring: unknown devargs key '%s' (" URING_USAGE ")", key);
+	return bump_devargs_unknown("uring", key, URING_USAGE);
 }
 
 int uring_args_parse(const char *devargs, struct uring_args *a)
 {
-	char buf[256], *save = NULL, *tok;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
-	if (!devargs || strlen(devargs) >= sizeof(buf))
-		return bump_error(EINVAL, "uring: devargs missing or too long (" URING_USAGE ")");
-	strcpy(buf, devargs);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (!eq) {
-			ret = uring_parse_kv(a, "iface", tok);
-		} else {
-			*eq = '\0';
-			ret = uring_parse_kv(a, tok, eq + 1);
-		}
-		if (ret)
-			return ret;
-	}
+	ret = bump_devargs_parse("uring", devargs, "iface", URING_USAGE, uring_parse_kv, a);
+	if (ret)
+		return ret;
 	if (a->mode == URING_MODE_UDP) {
 		if (a->ifname[0])
 			return bump_error(EINVAL, "uring: give an interface or udp=, not both ("
@@ -119,18 +101,7 @@ int uring_args_parse(const char *devargs, struct uring_args *a)
 	if (!a->ifname[0])
 		return bump_error(EINVAL, "uring: no interface given (" URING_USAGE ")");
 	snprintf(a->name, sizeof(a->name), "%s", a->ifname);
-	a->ifindex = if_nametoindex(a->ifname);
-	if (a->ifindex == 0) {
-		int err = errno;
-
-		if (err == ENODEV || err == ENXIO)
-			return bump_error(ENODEV, "uring: no network interface '%s' in this network "
-					  "namespace ('ip link show' lists them; run in the namespace "
-					  "that holds it, e.g. 'ip netns exec NS ...')", a->ifname);
-		return bump_error(err, "uring: looking up interface '%s': %s", a->ifname,
-				  strerror(err));
-	}
-	return 0;
+	return bump_netdev_index("uring", a->ifname, &a->ifindex);
 }
 
 int uring_netdev_info(const struct uring_args *a, uint8_t mac[6], uint16_t *mtu)

@@ -43,7 +43,7 @@ static int uring_open(struct bump_port *port, const char *args)
 	up->fd = up->rxq.fd = up->txq.fd = -1;
 	info->max_rx_queues = 1;
 	info->max_tx_queues = 1;
-	info->max_rx_pktlen = 4096 - URING_DEFAULT_HEADROOM;  /* refined by the RX pool */
+	info->max_rx_pktlen = 4096 - BUMP_PORT_HEADROOM_DEFAULT;  /* refined by the RX pool */
 	bump_port_set_priv(port, up);
 	return 0;
 }
@@ -66,7 +66,7 @@ static int uring_rxq_setup(struct bump_port *port, uint16_t qid, const struct bu
 	struct uring_port *up = uring_of(port);
 	struct uring_rxq *q = &up->rxq;
 	uint32_t ring = uring_ring_size(up, conf->ring_size);
-	uint16_t headroom = conf->headroom ? conf->headroom : URING_DEFAULT_HEADROOM;
+	uint16_t headroom = conf->headroom;
 	size_t buf = bump_pool_buf_size(conf->pool);
 	int ret;
 

@@ -2,8 +2,8 @@
 /*
  * virtio_net.c - a virtio-net device (1af4:1041) as a bump port: the
  * initialization sequence (VIRTIO 1.2, 3.1.1), feature negotiation, MAC and
- * link from the device configuration (5.1.4), start/stop/close, software
- * statistics, and registration with the "vfio" port driver.
+ * link from the device configuration (5.1.4), start/stop, software
+ * statistics, and registration with the vfio bus (drivers/bus/vfio).
  *
  * Queues can only be configured before DRIVER_OK, so start runs the whole
  * sequence (reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK, queues,
@@ -50,19 +50,19 @@ static int virtio_net_init(struct virtio_net_dev *d)
 
 	if (ret)
 		return ret;
-	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_ACKNOWLEDGE);
-	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_DRIVER);
+	virtio_pci_set_status(&d->vp, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	virtio_pci_set_status(&d->vp, VIRTIO_CONFIG_S_DRIVER);
 	offered = virtio_pci_device_features(&d->vp);
 	if (!(offered & 1ull << VIRTIO_F_VERSION_1))
 		return bump_error(ENOTSUP, "virtio %s: the device does not offer VIRTIO_F_VERSION_1 "
 				  "(features 0x%llx); bump drives virtio 1.x devices only",
-				  d->vdev->name, (unsigned long long)offered);
-	if (!(offered & 1ull << VIRTIO_F_ACCESS_PLATFORM) && !d->vdev->noiommu)
+				  d->bus.vdev->name, (unsigned long long)offered);
+	if (!(offered & 1ull << VIRTIO_F_ACCESS_PLATFORM) && !d->bus.vdev->noiommu)
 		return bump_error(ENOTSUP, "virtio %s: the device does not offer "
 				  "VIRTIO_F_ACCESS_PLATFORM, so its DMA would bypass the IOMMU and "
 				  "take our IOVAs for physical addresses. With QEMU add "
 				  "iommu_platform=on to the -device virtio-net-pci options",
-				  d->vdev->name);
+				  d->bus.vdev->name);
 	d->features = offered & virtio_net_wanted();
 	return virtio_pci_negotiate(&d->vp, d->features);
 }
@@ -70,7 +70,7 @@ static int virtio_net_init(struct virtio_net_dev *d)
 static int virtio_net_read_mac(struct virtio_net_dev *d)
 {
 	if (d->features & 1ull << VIRTIO_NET_F_MAC)
-		return virtio_pci_read_device_cfg(&d->vp, VIRTIO_NET_CFG_MAC, d->mac, 6);
+		return virtio_pci_read_device_cfg(&d->vp, offsetof(struct virtio_net_config, mac), d->mac, 6);
 	/* No MAC from the device: a random locally administered one (5.1.5). */
 	{
 		struct timespec ts;
@@ -89,57 +89,27 @@ static struct virtio_net_dev *virtio_of(struct bump_port *port)
 	return bump_port_priv(port);
 }
 
-static int virtio_net_open(struct bump_port *port, const char *args)
+static int virtio_net_probe(struct bump_vfio_port *bp, struct bump_port_info *info)
 {
-	struct bump_port_info *info = bump_port_info_mut(port);
-	struct virtio_net_dev *d;
-	struct bump_dma_dev *dma;
-	char addr[64];
-	unsigned flags;
-	int ret;
+	struct virtio_net_dev *d = (struct virtio_net_dev *)bp;
+	int ret = virtio_pci_probe(&d->vp, d->bus.vdev);
 
-	ret = bump_vfio_parse_args(args, addr, sizeof(addr), &flags);
-	if (ret)
-		return ret;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return bump_error(ENOMEM, "virtio: out of memory");
-	ret = bump_vfio_dev_open(addr, flags, &d->vdev);
-	if (ret)
-		goto fail;
-	ret = virtio_pci_probe(&d->vp, d->vdev);
 	if (!ret)
-		ret = bump_vfio_dev_bus_master(d->vdev, true);
+		ret = bump_vfio_dev_bus_master(d->bus.vdev, true);
 	if (!ret)
 		ret = virtio_net_init(d);
 	if (!ret)
 		ret = virtio_net_read_mac(d);
-	if (ret)
-		goto fail;
 	/* Leave it reset until start: queues are configured there. */
-	ret = virtio_pci_reset(&d->vp);
+	if (!ret)
+		ret = virtio_pci_reset(&d->vp);
 	if (ret)
-		goto fail;
-	ret = bump_vfio_dma_dev_get(&dma);
-	if (ret)
-		goto fail;
-	bump_vfio_dma_dev_put();  /* the device keeps the container; dma lives on */
-	info->max_rx_queues = 1;
-	info->max_tx_queues = 1;
+		return ret;
 	memcpy(info->mac, d->mac, 6);
-	info->mtu = 1500;
 	info->max_rx_pktlen = 1514;
-	info->dma_dev = dma;
-	bump_port_set_priv(port, d);
-	bump_log(BUMP_LOG_INFO, "virtio %s: virtio-net at MAC %02x:%02x:%02x:%02x:%02x:%02x, "
-		 "features 0x%llx, IOMMU group %d", d->vdev->name, d->mac[0], d->mac[1], d->mac[2],
-		 d->mac[3], d->mac[4], d->mac[5], (unsigned long long)d->features, d->vdev->group);
+	bump_log(BUMP_LOG_DEBUG, "virtio %s: features 0x%llx", d->bus.vdev->name,
+		 (unsigned long long)d->features);
 	return 0;
-fail:
-	if (d->vdev)
-		bump_vfio_dev_close(d->vdev);
-	free(d);
-	return ret;
 }
 
 static int virtio_net_start(struct bump_port *port)
@@ -157,13 +127,13 @@ static int virtio_net_start(struct bump_port *port)
 			virtio_rxq_stop(d->rxq);
 		return ret;
 	}
-	virtio_pci_set_status(&d->vp, VIRTIO_STATUS_DRIVER_OK);
-	if (virtio_pci_get_status(&d->vp) & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)) {
+	virtio_pci_set_status(&d->vp, VIRTIO_CONFIG_S_DRIVER_OK);
+	if (virtio_pci_get_status(&d->vp) & (VIRTIO_CONFIG_S_NEEDS_RESET | VIRTIO_CONFIG_S_FAILED)) {
 		virtio_pci_reset(&d->vp);
 		if (d->rxq)
 			virtio_rxq_stop(d->rxq);
 		return bump_error(EIO, "virtio %s: the device failed at DRIVER_OK (status 0x%02x)",
-				  d->vdev->name, virtio_pci_get_status(&d->vp));
+				  d->bus.vdev->name, virtio_pci_get_status(&d->vp));
 	}
 	/* Now the device may be told about the RX buffers posted before DRIVER_OK. */
 	if (d->rxq)
@@ -188,7 +158,7 @@ static int virtio_net_stop(struct bump_port *port)
 		nanosleep(&ts, NULL);
 	}
 	if (virtio_pci_reset(&d->vp))
-		bump_log(BUMP_LOG_ERR, "virtio %s: reset at stop failed: %s", d->vdev->name,
+		bump_log(BUMP_LOG_ERR, "virtio %s: reset at stop failed: %s", d->bus.vdev->name,
 			 bump_last_error());
 	if (d->rxq)
 		virtio_rxq_stop(d->rxq);
@@ -198,22 +168,18 @@ static int virtio_net_stop(struct bump_port *port)
 	return 0;
 }
 
-static void virtio_net_close(struct bump_port *port)
+/* No DMA after a reset: the bus then takes bus mastering away and unmaps. */
+static void virtio_net_reset(struct bump_vfio_port *bp)
 {
-	struct virtio_net_dev *d = virtio_of(port);
+	virtio_pci_reset(&((struct virtio_net_dev *)bp)->vp);
+}
 
-	if (!d)
-		return;
-	virtio_net_stop(port);
-	virtio_pci_reset(&d->vp);
-	if (bump_vfio_dev_bus_master(d->vdev, false))
-		bump_log(BUMP_LOG_WARN, "virtio %s: could not clear bus master: %s", d->vdev->name,
-			 bump_last_error());
+static void virtio_net_free_queues(struct bump_vfio_port *bp)
+{
+	struct virtio_net_dev *d = (struct virtio_net_dev *)bp;
+
 	virtio_rxq_free(d->rxq);
 	virtio_txq_free(d->txq);
-	bump_vfio_dev_close(d->vdev);
-	free(d);
-	bump_port_set_priv(port, NULL);
 }
 
 static int virtio_net_link_get(struct bump_port *port, struct bump_port_link *link)
@@ -223,7 +189,8 @@ static int virtio_net_link_get(struct bump_port *port, struct bump_port_link *li
 
 	/* Without VIRTIO_NET_F_STATUS the link is assumed up (5.1.4). */
 	if ((d->features & 1ull << VIRTIO_NET_F_STATUS) &&
-	    virtio_pci_read_device_cfg(&d->vp, VIRTIO_NET_CFG_STATUS, &status, sizeof(status)))
+	    virtio_pci_read_device_cfg(&d->vp, offsetof(struct virtio_net_config, status), &status,
+				       sizeof(status)))
 		return -EIO;
 	link->up = status & VIRTIO_NET_S_LINK_UP;
 	link->full_duplex = true;
@@ -231,10 +198,15 @@ static int virtio_net_link_get(struct bump_port *port, struct bump_port_link *li
 	return 0;
 }
 
-/* No hardware counters: everything is the queues' software counters (queue 0). */
-static void virtio_net_sw_stats(const struct virtio_net_dev *d, struct bump_queue_stats *q)
+/*
+ * No hardware counters: everything is the queues' software counters
+ * (queue 0), since open; lib/port resets by snapshot.
+ */
+static int virtio_net_stats_get(struct bump_port *port, struct bump_port_stats *stats)
 {
-	memset(q, 0, sizeof(*q));
+	struct virtio_net_dev *d = virtio_of(port);
+	struct bump_queue_stats *q = &stats->q[0];
+
 	if (d->rxq) {
 		q->ipackets = atomic_load(&d->rxq->stats.packets);
 		q->ibytes = atomic_load(&d->rxq->stats.bytes);
@@ -246,60 +218,20 @@ static void virtio_net_sw_stats(const struct virtio_net_dev *d, struct bump_queu
 		q->obytes = atomic_load(&d->txq->stats.bytes);
 		q->oerrors = atomic_load(&d->txq->stats.dropped) + atomic_load(&d->txq->stats.bad);
 	}
-}
-
-static int virtio_net_stats_get(struct bump_port *port, struct bump_port_stats *stats)
-{
-	struct virtio_net_dev *d = virtio_of(port);
-	struct bump_queue_stats s;
-
-	virtio_net_sw_stats(d, &s);
-	stats->q[0].ipackets = s.ipackets - d->base.ipackets;
-	stats->q[0].ibytes = s.ibytes - d->base.ibytes;
-	stats->q[0].ierrors = s.ierrors - d->base.ierrors;
-	stats->q[0].rx_nombuf = s.rx_nombuf - d->base.rx_nombuf;
-	stats->q[0].opackets = s.opackets - d->base.opackets;
-	stats->q[0].obytes = s.obytes - d->base.obytes;
-	stats->q[0].oerrors = s.oerrors - d->base.oerrors;
 	return 0;
-}
-
-static int virtio_net_stats_reset(struct bump_port *port)
-{
-	struct virtio_net_dev *d = virtio_of(port);
-
-	virtio_net_sw_stats(d, &d->base);
-	return 0;
-}
-
-static int virtio_net_set_rx_hook(struct bump_port *port, bump_vfio_rx_hook hook, void *arg)
-{
-	struct virtio_net_dev *d = virtio_of(port);
-
-	if (!d->rxq)
-		return bump_error(EINVAL, "virtio %s: set up the RX queue before its hook",
-				  d->vdev->name);
-	d->rxq->hook_arg = arg;
-	d->rxq->hook = hook;
-	return 0;
-}
-
-static struct bump_vfio_dev *virtio_net_vfio_dev(struct bump_port *port)
-{
-	return virtio_of(port)->vdev;
 }
 
 static const struct bump_port_driver virtio_net_ops = {
 	.name = "virtio-net",
-	.open = virtio_net_open,
 	.rxq_setup = virtio_rxq_setup,
 	.txq_setup = virtio_txq_setup,
 	.start = virtio_net_start,
 	.stop = virtio_net_stop,
-	.close = virtio_net_close,
+	.close = bump_vfio_bus_close,
 	.link_get = virtio_net_link_get,
 	.stats_get = virtio_net_stats_get,
-	.stats_reset = virtio_net_stats_reset,
+	.rx_burst = virtio_rx_burst,
+	.tx_burst = virtio_tx_burst,
 };
 
 static const struct bump_vfio_pci_id virtio_net_ids[] = {
@@ -311,9 +243,11 @@ static const struct bump_vfio_pci_id virtio_net_ids[] = {
 static const struct bump_vfio_pci_driver virtio_net_pci_driver = {
 	.name = "virtio-net",
 	.ids = virtio_net_ids,
+	.priv_size = sizeof(struct virtio_net_dev),
+	.probe = virtio_net_probe,
+	.reset = virtio_net_reset,
+	.free_queues = virtio_net_free_queues,
 	.ops = &virtio_net_ops,
-	.set_rx_hook = virtio_net_set_rx_hook,
-	.vfio_dev = virtio_net_vfio_dev,
 };
 
 __attribute__((constructor)) static void virtio_net_register(void)

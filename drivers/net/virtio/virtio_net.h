@@ -4,7 +4,8 @@
  * private state shared by its files.
  *
  *   virtio_pci.c   the virtio 1.x PCI transport (capabilities, status, features, queues)
- *   virtio_net.c   the port: feature negotiation, MAC, link, start/stop, registration
+ *   virtio_net.c   the port: probe, feature negotiation, MAC, link, start/stop, stats,
+ *                  registration with the vfio bus (drivers/bus/vfio)
  *   virtio_rx.c    receive queue 0: one device-writable buffer per descriptor, the
  *                  virtio_net_hdr in the buffer's headroom just before the frame
  *   virtio_tx.c    transmit queue 1: two-descriptor chains (shared zero header, frame)
@@ -20,39 +21,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/if_ether.h>
+#include <linux/virtio_net.h>
+
 #include "bump.h"
 #include "bump_port.h"
-#include "bump_vfio.h"
+#include "bump_vfio_bus.h"
 #include "virtio_pci.h"
 #include "virtio_ring.h"
 
-/* Network device feature bits (5.1.3). */
-#define VIRTIO_NET_F_MAC 5
-#define VIRTIO_NET_F_STATUS 16
-#define VIRTIO_NET_S_LINK_UP 1
-
-/* Device configuration (5.1.4). */
-#define VIRTIO_NET_CFG_MAC 0
-#define VIRTIO_NET_CFG_STATUS 6
-
-/* The header before every frame (5.1.6): 12 bytes with VERSION_1. */
-struct virtio_net_hdr {
-	uint8_t flags;
-	uint8_t gso_type;
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;
-	uint16_t csum_offset;
-	uint16_t num_buffers;
-};
-static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr is 12 bytes in virtio 1.x");
-#define VIRTIO_NET_HDR_GSO_NONE 0
+/*
+ * Feature bits (5.1.3), the device configuration (5.1.4) and the header
+ * before every frame (5.1.6: virtio_net_hdr_v1 with VERSION_1) are the
+ * kernel's, <linux/virtio_net.h>.
+ */
+static_assert(sizeof(struct virtio_net_hdr_v1) == 12, "the header is 12 bytes in virtio 1.x");
+static_assert(offsetof(struct virtio_net_config, status) == 6, "status follows the MAC (5.1.4)");
 
 #define VIRTIO_RING_DEFAULT 256
 #define VIRTIO_RING_MIN 16
 #define VIRTIO_RX_REFILL_BATCH 32
-#define VIRTIO_HEADROOM_DEFAULT 128
-#define VIRTIO_ETH_HLEN 14
 #define VIRTIO_TX_MAX_LEN 65535
 #define VIRTIO_RX_MAX_LEN 65535  /* frame bytes a descriptor offers: bump_pkt.len is 16 bits */
 
@@ -63,7 +51,6 @@ struct virtio_rx_stats {
 };
 
 struct virtio_rxq {
-	struct bump_vfio_queue vq_burst;     /* first: the burst the vfio bus calls */
 	struct virtq vq;
 	void **bufs;                         /* buffer posted on each descriptor, or NULL */
 	uint32_t *posted_len;                /* what each descriptor offered the device */
@@ -73,8 +60,7 @@ struct virtio_rxq {
 	uint16_t port_id, qid;
 	struct bump_pool *pool;
 	bool pool_gone;                      /* its destroy already reported */
-	bump_vfio_rx_hook hook;
-	void *hook_arg;
+	struct bump_vfio_rx_hook_slot hook;  /* bump_vfio_port_set_rx_hook */
 	struct virtio_rx_stats stats;
 	struct bump_vfio_xlat xlat;
 };
@@ -86,7 +72,6 @@ struct virtio_tx_stats {
 };
 
 struct virtio_txq {
-	struct bump_vfio_queue vq_burst;
 	struct virtq vq;
 	bump_ref_t *refs;                    /* per slot (descriptor pair) in flight */
 	bool *busy;
@@ -98,15 +83,15 @@ struct virtio_txq {
 };
 
 struct virtio_net_dev {
-	struct bump_vfio_dev *vdev;
+	struct bump_vfio_port bus;           /* first: the vfio bus's part (device, RX hook) */
 	struct virtio_pci vp;
 	uint64_t features;                   /* negotiated */
 	uint8_t mac[6];
 	bool started;
 	struct virtio_rxq *rxq;
 	struct virtio_txq *txq;
-	struct bump_queue_stats base;        /* at the last stats_reset */
 };
+static_assert(offsetof(struct virtio_net_dev, bus) == 0, "the vfio bus's state comes first");
 
 /* virtio_rx.c */
 int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf);
@@ -122,6 +107,7 @@ void virtio_rxq_post_all(struct virtio_rxq *q);
 uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
 
 /* virtio_tx.c */
+uint16_t virtio_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
 int virtio_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq_conf *conf);
 int virtio_txq_start(struct virtio_net_dev *d, struct virtio_txq *q);
 void virtio_txq_stop(struct virtio_txq *q);

@@ -146,14 +146,14 @@ uint64_t virtio_pci_device_features(struct virtio_pci *vp)
 
 int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t features)
 {
-	vp->common->driver_feature_select = 0;
-	vp->common->driver_feature = (uint32_t)features;
-	vp->common->driver_feature_select = 1;
-	vp->common->driver_feature = (uint32_t)(features >> 32);
-	virtio_pci_set_status(vp, VIRTIO_STATUS_FEATURES_OK);
+	vp->common->guest_feature_select = 0;
+	vp->common->guest_feature = (uint32_t)features;
+	vp->common->guest_feature_select = 1;
+	vp->common->guest_feature = (uint32_t)(features >> 32);
+	virtio_pci_set_status(vp, VIRTIO_CONFIG_S_FEATURES_OK);
 	/* 3.1.1 step 6: re-read; a device that cannot work with them clears FEATURES_OK. */
-	if (!(virtio_pci_get_status(vp) & VIRTIO_STATUS_FEATURES_OK)) {
-		virtio_pci_set_status(vp, VIRTIO_STATUS_FAILED);
+	if (!(virtio_pci_get_status(vp) & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		virtio_pci_set_status(vp, VIRTIO_CONFIG_S_FAILED);
 		return bump_error(ENOTSUP, "virtio %s: the device refused features 0x%llx",
 				  vp->vdev->name, (unsigned long long)features);
 	}
@@ -180,10 +180,10 @@ int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t idx, uint16_t *size, 
 	c->queue_size = *size;
 	c->queue_desc_lo = (uint32_t)desc;
 	c->queue_desc_hi = (uint32_t)(desc >> 32);
-	c->queue_driver_lo = (uint32_t)driver;
-	c->queue_driver_hi = (uint32_t)(driver >> 32);
-	c->queue_device_lo = (uint32_t)device;
-	c->queue_device_hi = (uint32_t)(device >> 32);
+	c->queue_avail_lo = (uint32_t)driver;
+	c->queue_avail_hi = (uint32_t)(driver >> 32);
+	c->queue_used_lo = (uint32_t)device;
+	c->queue_used_hi = (uint32_t)(device >> 32);
 	off = (uint64_t)c->queue_notify_off * vp->notify_mult;
 	if (off + 2 > vp->notify_len)
 		return bump_error(EIO, "virtio %s: queue %u's doorbell (offset %llu) is outside the "

@@ -17,75 +17,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
+
 #include "bump_vfio.h"
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_DEVICE_NET_MODERN 0x1041   /* 0x1040 + device type 1 (4.1.2) */
 #define VIRTIO_PCI_DEVICE_NET_TRANSITIONAL 0x1000
 
-/* ---- Vendor capabilities (4.1.4) ----------------------------------------- */
-struct virtio_pci_cap {
-	uint8_t cap_vndr;    /* 0x09: vendor specific */
-	uint8_t cap_next;
-	uint8_t cap_len;
-	uint8_t cfg_type;    /* VIRTIO_PCI_CAP_* */
-	uint8_t bar;
-	uint8_t id;
-	uint8_t padding[2];
-	uint32_t offset;     /* in the BAR */
-	uint32_t length;
-};
+/*
+ * Capabilities (4.1.4), the common configuration (4.1.4.3), status bits
+ * (2.1) and reserved feature bits (6) are the kernel's: <linux/virtio_pci.h>
+ * and <linux/virtio_config.h>.  Their layouts, checked against the spec:
+ */
 static_assert(sizeof(struct virtio_pci_cap) == 16, "virtio_pci_cap is 16 bytes (4.1.4)");
-
-struct virtio_pci_notify_cap {
-	struct virtio_pci_cap cap;
-	uint32_t notify_off_multiplier;  /* queue_notify_off is in units of this */
-};
 static_assert(sizeof(struct virtio_pci_notify_cap) == 20, "virtio_pci_notify_cap is 20 bytes");
-
-#define VIRTIO_PCI_CAP_COMMON_CFG 1
-#define VIRTIO_PCI_CAP_NOTIFY_CFG 2
-#define VIRTIO_PCI_CAP_ISR_CFG 3
-#define VIRTIO_PCI_CAP_DEVICE_CFG 4
-
-/* ---- Common configuration (4.1.4.3) --------------------------------------- */
-struct virtio_pci_common_cfg {
-	uint32_t device_feature_select;
-	uint32_t device_feature;
-	uint32_t driver_feature_select;
-	uint32_t driver_feature;
-	uint16_t msix_config;
-	uint16_t num_queues;
-	uint8_t device_status;
-	uint8_t config_generation;
-	uint16_t queue_select;
-	uint16_t queue_size;
-	uint16_t queue_msix_vector;
-	uint16_t queue_enable;
-	uint16_t queue_notify_off;
-	uint32_t queue_desc_lo, queue_desc_hi;     /* 64-bit fields, written as two halves */
-	uint32_t queue_driver_lo, queue_driver_hi;
-	uint32_t queue_device_lo, queue_device_hi;
-};
 static_assert(offsetof(struct virtio_pci_common_cfg, device_status) == 0x14, "device_status");
 static_assert(offsetof(struct virtio_pci_common_cfg, queue_select) == 0x16, "queue_select");
 static_assert(offsetof(struct virtio_pci_common_cfg, queue_notify_off) == 0x1e, "queue_notify_off");
 static_assert(offsetof(struct virtio_pci_common_cfg, queue_desc_lo) == 0x20, "queue_desc");
-static_assert(offsetof(struct virtio_pci_common_cfg, queue_device_lo) == 0x30, "queue_device");
+static_assert(offsetof(struct virtio_pci_common_cfg, queue_avail_lo) == 0x28, "queue_driver");
+static_assert(offsetof(struct virtio_pci_common_cfg, queue_used_lo) == 0x30, "queue_device");
 static_assert(sizeof(struct virtio_pci_common_cfg) == 0x38, "common configuration is 56 bytes");
-
-/* Device status bits (2.1). */
-#define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER 2
-#define VIRTIO_STATUS_DRIVER_OK 4
-#define VIRTIO_STATUS_FEATURES_OK 8
-#define VIRTIO_STATUS_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED 128
-
-/* Reserved feature bits (6). */
-#define VIRTIO_F_VERSION_1 32
-#define VIRTIO_F_ACCESS_PLATFORM 33  /* the device's DMA goes through the platform IOMMU */
-#define VIRTIO_F_ORDER_PLATFORM 36
 
 /* The transport as the driver sees it once the capabilities are found. */
 struct virtio_pci {

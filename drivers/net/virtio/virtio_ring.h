@@ -11,47 +11,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/virtio_ring.h>
+
 #include "bump_vfio.h"
 
-struct virtq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-static_assert(sizeof(struct virtq_desc) == 16, "a split-ring descriptor is 16 bytes (2.7.5)");
-
-#define VIRTQ_DESC_F_NEXT 1
-#define VIRTQ_DESC_F_WRITE 2   /* device writes (RX) */
-
-struct virtq_avail {
-	uint16_t flags;
-	uint16_t idx;
-	uint16_t ring[];       /* then le16 used_event (EVENT_IDX only) */
-};
-static_assert(sizeof(struct virtq_avail) == 4, "the available ring header is 4 bytes (2.7.6)");
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
-
-struct virtq_used_elem {
-	uint32_t id;           /* head of the descriptor chain */
-	uint32_t len;          /* bytes the device wrote */
-};
-static_assert(sizeof(struct virtq_used_elem) == 8, "a used element is 8 bytes (2.7.8)");
-static_assert(offsetof(struct virtq_used_elem, len) == 4, "len at byte 4");
-
-struct virtq_used {
-	uint16_t flags;
-	uint16_t idx;
-	struct virtq_used_elem ring[];  /* then le16 avail_event */
-};
-static_assert(sizeof(struct virtq_used) == 4, "the used ring header is 4 bytes (2.7.8)");
-#define VIRTQ_USED_F_NO_NOTIFY 1
+/*
+ * The rings' layouts are the kernel's (<linux/virtio_ring.h>: vring_desc,
+ * vring_avail, vring_used); checked here against the spec's sizes.
+ */
+static_assert(sizeof(struct vring_desc) == 16, "a split-ring descriptor is 16 bytes (2.7.5)");
+static_assert(sizeof(struct vring_avail) == 4, "the available ring header is 4 bytes (2.7.6)");
+static_assert(sizeof(struct vring_used_elem) == 8, "a used element is 8 bytes (2.7.8)");
+static_assert(offsetof(struct vring_used_elem, len) == 4, "len at byte 4");
+static_assert(sizeof(struct vring_used) == 4, "the used ring header is 4 bytes (2.7.8)");
 
 /* One queue's rings in one DMA allocation: table, available ring, used ring (page aligned). */
 struct virtq {
-	volatile struct virtq_desc *desc;
-	volatile struct virtq_avail *avail;
-	volatile struct virtq_used *used;
+	volatile struct vring_desc *desc;
+	volatile struct vring_avail *avail;
+	volatile struct vring_used *used;
 	volatile uint16_t *notify;   /* the doorbell */
 	uint16_t size, mask;
 	uint16_t index;              /* queue number: 0 RX, 1 TX */
@@ -62,18 +40,18 @@ struct virtq {
 
 static inline size_t virtq_avail_off(uint16_t size)
 {
-	return (size_t)size * sizeof(struct virtq_desc);
+	return (size_t)size * sizeof(struct vring_desc);
 }
 
 static inline size_t virtq_used_off(uint16_t size)
 {
-	return BUMP_ALIGN_UP(virtq_avail_off(size) + sizeof(struct virtq_avail) + 2u * size + 2u,
+	return BUMP_ALIGN_UP(virtq_avail_off(size) + sizeof(struct vring_avail) + 2u * size + 2u,
 			     (size_t)4096);
 }
 
 static inline size_t virtq_bytes(uint16_t size)
 {
-	return virtq_used_off(size) + sizeof(struct virtq_used) + 8u * size + 2u;
+	return virtq_used_off(size) + sizeof(struct vring_used) + 8u * size + 2u;
 }
 
 /* Make avail entries up to avail_idx visible, and ring the doorbell unless told not to. */
@@ -86,7 +64,7 @@ static inline void virtq_kick(struct virtq *vq)
 	 * TSan cannot model.
 	 */
 	__atomic_exchange_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_SEQ_CST);
-	if (!(__atomic_load_n(&vq->used->flags, __ATOMIC_SEQ_CST) & VIRTQ_USED_F_NO_NOTIFY))
+	if (!(__atomic_load_n(&vq->used->flags, __ATOMIC_SEQ_CST) & VRING_USED_F_NO_NOTIFY))
 		*vq->notify = vq->index;
 }
 

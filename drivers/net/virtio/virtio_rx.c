@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HDR_LEN ((uint32_t)sizeof(struct virtio_net_hdr))
+#define HDR_LEN ((uint32_t)sizeof(struct virtio_net_hdr_v1))
 
 /* Put buffers on free descriptors; kick when @kick and anything was added. */
 static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
@@ -58,7 +58,7 @@ static void virtio_rx_refill(struct virtio_rxq *q, bool force, bool kick)
 			id = q->free_ids[--q->nfree];
 			q->vq.desc[id].addr = iova;
 			q->vq.desc[id].len = (uint32_t)room + HDR_LEN;
-			q->vq.desc[id].flags = VIRTQ_DESC_F_WRITE;
+			q->vq.desc[id].flags = VRING_DESC_F_WRITE;
 			q->vq.desc[id].next = 0;
 			q->posted_len[id] = (uint32_t)room + HDR_LEN;
 			q->bufs[id] = bufs[i];
@@ -88,13 +88,13 @@ uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	/* The elements up to used->idx are written before idx (2.7.8): read them after. */
 	bump_dma_rmb();
 	while (got < n && q->vq.used_idx != used) {
-		volatile struct virtq_used_elem *e = &q->vq.used->ring[q->vq.used_idx & q->vq.mask];
-		const struct virtio_net_hdr *hdr;
+		volatile struct vring_used_elem *e = &q->vq.used->ring[q->vq.used_idx & q->vq.mask];
+		const struct virtio_net_hdr_v1 *hdr;
 		uint32_t id, len;
 		void *buf;
 
-		if (bump_unlikely(q->hook != NULL))
-			q->hook(q->hook_arg, q->qid, e, offsetof(struct virtq_used_elem, len),
+		if (bump_unlikely(q->hook.fn != NULL))
+			q->hook.fn(q->hook.arg, q->qid, e, offsetof(struct vring_used_elem, len),
 				sizeof(e->len));
 		id = e->id;
 		len = e->len;
@@ -107,7 +107,7 @@ uint16_t virtio_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		q->bufs[id] = NULL;
 		q->free_ids[q->nfree++] = (uint16_t)id;
 		hdr = (const void *)((uint8_t *)buf + q->headroom - HDR_LEN);
-		if (bump_unlikely(len < HDR_LEN + VIRTIO_ETH_HLEN || len > q->posted_len[id] ||
+		if (bump_unlikely(len < HDR_LEN + ETH_HLEN || len > q->posted_len[id] ||
 				  hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)) {
 			bad++;
 			bump_pool_put(q->pool, buf);
@@ -148,7 +148,7 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 {
 	struct virtio_net_dev *d = bump_port_priv(port);
 	unsigned nb = conf->ring_size ? conf->ring_size : VIRTIO_RING_DEFAULT;
-	unsigned headroom = conf->headroom ? conf->headroom : VIRTIO_HEADROOM_DEFAULT;
+	unsigned headroom = conf->headroom;
 	size_t buf_size = bump_pool_buf_size(conf->pool);
 	struct virtio_rxq *q;
 	uint64_t iova;
@@ -156,11 +156,11 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 
 	if (nb < VIRTIO_RING_MIN || nb > 32768 || (nb & (nb - 1)))
 		return bump_error(EINVAL, "virtio %s: RX ring of %u descriptors: use a power of two "
-				  "from %u to 32768", d->vdev->name, nb, VIRTIO_RING_MIN);
+				  "from %u to 32768", d->bus.vdev->name, nb, VIRTIO_RING_MIN);
 	if (headroom < HDR_LEN || headroom >= buf_size || buf_size - headroom < 1514)
 		return bump_error(EINVAL, "virtio %s: pool '%s' has %zu-byte buffers and the queue "
 				  "%u bytes of headroom: the headroom must hold the %u-byte "
-				  "virtio_net_hdr and the rest a 1514-byte frame", d->vdev->name,
+				  "virtio_net_hdr and the rest a 1514-byte frame", d->bus.vdev->name,
 				  bump_pool_name(conf->pool), buf_size, headroom, HDR_LEN);
 	q = calloc(1, sizeof(*q));
 	if (!q)
@@ -172,7 +172,6 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 		virtio_rxq_free(q);
 		return bump_error(ENOMEM, "virtio: out of memory for the RX queue");
 	}
-	q->vq_burst.burst = virtio_rx_burst;
 	q->headroom = (uint16_t)headroom;
 	q->port_id = bump_port_info_mut(port)->id;
 	q->qid = qid;
@@ -186,6 +185,7 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 		goto fail;
 	virtio_rxq_free(d->rxq);
 	d->rxq = q;
+	d->bus.rx_hook = &q->hook;
 	bump_port_set_queue(port, true, qid, q);
 	return 0;
 fail:
@@ -209,7 +209,7 @@ int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q)
 	int ret;
 
 	memset(q->vq.mem.va, 0, q->vq.mem.size);
-	q->vq.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	q->vq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	q->vq.avail_idx = q->vq.used_idx = 0;
 	ret = virtio_pci_queue_setup(&d->vp, q->vq.index, &size, q->vq.mem.iova,
 				     q->vq.mem.iova + virtq_avail_off(q->vq.size),
@@ -218,11 +218,11 @@ int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q)
 		return ret;
 	if (size != q->vq.size)
 		return bump_error(EINVAL, "virtio %s: the device takes at most %u RX descriptors, not "
-				  "%u: ask for fewer", d->vdev->name, size, q->vq.size);
+				  "%u: ask for fewer", d->bus.vdev->name, size, q->vq.size);
 	virtio_rxq_post_all(q);
 	if (q->nfree == q->vq.size)
 		return bump_error(ENOBUFS, "virtio %s: pool '%s' gave no buffer for the RX queue; "
-				  "give it at least %u", d->vdev->name, bump_pool_name(q->pool),
+				  "give it at least %u", d->bus.vdev->name, bump_pool_name(q->pool),
 				  q->vq.size);
 	return 0;
 }

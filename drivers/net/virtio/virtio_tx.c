@@ -49,7 +49,7 @@ static void virtio_tx_clean(struct virtio_txq *q)
 		__BUMP_STAT_ADD(q->stats.bad, bad);
 }
 
-static uint16_t virtio_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
+uint16_t virtio_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 {
 	struct virtio_txq *q = queue;
 	uint64_t bytes = 0, sent = 0, dropped = 0;
@@ -58,7 +58,7 @@ static uint16_t virtio_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	virtio_tx_clean(q);
 	for (i = 0; i < n && q->nfree; i++) {
 		const struct bump_pkt *p = &pkts[i];
-		volatile struct virtq_desc *data;
+		volatile struct vring_desc *data;
 		uint16_t slot;
 		uint64_t iova;
 
@@ -111,7 +111,7 @@ int virtio_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq
 
 	if (nb < VIRTIO_RING_MIN || nb > 32768 || (nb & (nb - 1)))
 		return bump_error(EINVAL, "virtio %s: TX ring of %u descriptors: use a power of two "
-				  "from %u to 32768", d->vdev->name, nb, VIRTIO_RING_MIN);
+				  "from %u to 32768", d->bus.vdev->name, nb, VIRTIO_RING_MIN);
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return bump_error(ENOMEM, "virtio: out of memory for the TX queue");
@@ -123,10 +123,9 @@ int virtio_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq
 		virtio_txq_free(q);
 		return bump_error(ENOMEM, "virtio: out of memory for the TX queue");
 	}
-	q->vq_burst.burst = virtio_tx_burst;
 	ret = virtio_virtq_alloc(&q->vq, (uint16_t)nb, 1, "the TX queue");
 	if (!ret)
-		ret = bump_vfio_dma_alloc(sizeof(struct virtio_net_hdr), "the TX header", &q->hdr);
+		ret = bump_vfio_dma_alloc(sizeof(struct virtio_net_hdr_v1), "the TX header", &q->hdr);
 	if (ret) {
 		virtio_txq_free(q);
 		return ret;
@@ -143,7 +142,7 @@ int virtio_txq_start(struct virtio_net_dev *d, struct virtio_txq *q)
 	int ret;
 
 	memset(q->vq.mem.va, 0, q->vq.mem.size);
-	q->vq.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	q->vq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	q->vq.avail_idx = q->vq.used_idx = 0;
 	ret = virtio_pci_queue_setup(&d->vp, q->vq.index, &size, q->vq.mem.iova,
 				     q->vq.mem.iova + virtq_avail_off(q->vq.size),
@@ -152,14 +151,14 @@ int virtio_txq_start(struct virtio_net_dev *d, struct virtio_txq *q)
 		return ret;
 	if (size != q->vq.size)
 		return bump_error(EINVAL, "virtio %s: the device takes at most %u TX descriptors, not "
-				  "%u: ask for fewer", d->vdev->name, size, q->vq.size);
+				  "%u: ask for fewer", d->bus.vdev->name, size, q->vq.size);
 	q->nfree = 0;
 	for (unsigned s = q->nslots; s-- > 0;) {
-		volatile struct virtq_desc *h = &q->vq.desc[2 * s];
+		volatile struct vring_desc *h = &q->vq.desc[2 * s];
 
 		h->addr = q->hdr.iova;
-		h->len = sizeof(struct virtio_net_hdr);
-		h->flags = VIRTQ_DESC_F_NEXT;
+		h->len = sizeof(struct virtio_net_hdr_v1);
+		h->flags = VRING_DESC_F_NEXT;
 		h->next = (uint16_t)(2 * s + 1);
 		q->busy[s] = false;
 		q->free_slots[q->nfree++] = (uint16_t)s;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * afxdp_frame.h - the test frames the generator sends and the sink checks.
+ * test_frame.h - the raw Ethernet test frame of the afxdp tests (generator,
+ * sink, port test) and the vfio tests (host peer, QEMU guest).  Raw L2
+ * frames on purpose, where sim's and bump-fwd's IPv4/UDP frame
+ * (drivers/common/frame) would reach the kernel stacks on the veths.
  *
  *   Ethernet header, ethertype 0x88B5 (IEEE local experimental: no stack
  *   on the path consumes it), then:
@@ -10,17 +13,19 @@
  * itself, so a forwarder that corrupts, truncates or pads a frame is seen.
  * Fields are in host order: generator and sink run on the same machine.
  */
-#ifndef AFXDP_FRAME_H
-#define AFXDP_FRAME_H
+#ifndef TEST_FRAME_H
+#define TEST_FRAME_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#define TF_ETHERTYPE 0x88B5
+#include <linux/if_ether.h>
+
+#define TF_ETHERTYPE ETH_P_802_EX1
 #define TF_MAGIC 0x62756d70u      /* "bump" */
-#define TF_ETH_LEN 14
+#define TF_ETH_LEN ETH_HLEN
 #define TF_MIN_LEN 64             /* Ethernet minimum without FCS */
 #define TF_MAX_LEN 9000
 #define TF_FLAG_OVERSIZE 0x1      /* sent to be dropped: not part of the sequence */
@@ -30,7 +35,7 @@ struct tf_hdr {
 	uint32_t run;
 	uint64_t seq;
 	uint32_t len;       /* whole frame, Ethernet header included */
-	uint32_t flags;
+	uint32_t flags;     /* the test's own: TF_FLAG_OVERSIZE (afxdp), the frame's kind (vfio) */
 	uint32_t csum;
 } __attribute__((packed));
 
@@ -94,4 +99,4 @@ static inline enum tf_verdict tf_check(const uint8_t *frame, size_t len, uint32_
 	return TF_OK;
 }
 
-#endif /* AFXDP_FRAME_H */
+#endif /* TEST_FRAME_H */
