@@ -180,6 +180,8 @@ void dpdk_rxq_arm(struct dpdk_rxq *q)
 	struct rte_mbuf **m;
 
 	q->armed = true;
+	if (q->as_is)
+		dpdk_mbuf_cache_on(q->mp);
 	if (q->copy || q->as_is || !n)
 		return;
 	/* All at once: a LIFO pool would hand the same few back to a loop of bursts. */
@@ -351,7 +353,7 @@ static inline bool dpdk_rx_as_is(const struct dpdk_rxq *q, struct rte_mbuf *m,
 	uintptr_t off = (uintptr_t)m - pool->base;
 	bump_ref_t ref;
 
-	if (m->pool != dpdk_mbuf_home || m->nb_segs != 1 || !RTE_MBUF_DIRECT(m) ||
+	if (m->pool->ops_index != dpdk_mbuf_ops_index || m->nb_segs != 1 || !RTE_MBUF_DIRECT(m) ||
 	    rte_mbuf_refcnt_read(m) != 1)
 		return false;
 	if (bump_likely(off < pool->span)) {

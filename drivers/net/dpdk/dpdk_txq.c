@@ -193,7 +193,8 @@ static inline struct rte_mbuf *dpdk_tx_as_is(const struct dpdk_txq *q, const str
 	if (p->off < DPDK_MBUF_HDR || (uint32_t)state != 1 ||
 	    (type != BUMP_DESC_PAGE && type != BUMP_DESC_HEAD) || !dpdk_mbuf_home)
 		return NULL;
-	dpdk_mbuf_init(m, d, size, q->iova_va, (uint16_t)(p->off - DPDK_MBUF_HDR));
+	dpdk_mbuf_init(m, d, size, q->iova_va, (uint16_t)(p->off - DPDK_MBUF_HDR),
+		       dpdk_mbuf_mp((uint16_t)(state >> 32)));
 	m->data_len = p->len;
 	m->pkt_len = p->len;
 	return m;
