@@ -343,6 +343,14 @@ void dpdk_mbuf_cache_on(struct rte_mempool *mp)
 	atomic_store_explicit(&dpdk_mbuf_mp_of[s->ctl->id], mp, memory_order_relaxed);
 }
 
+unsigned dpdk_mbuf_cached(const struct rte_mempool *mp)
+{
+	const struct dpdk_mbuf_src *s = mp->pool_config;
+	unsigned lcore = s->cache_lcore;
+
+	return lcore == LCORE_ID_ANY ? 0 : *(const volatile uint32_t *)&mp->local_cache[lcore].len;
+}
+
 /* Stop naming @mp for @pool's buffers at TX (unless another queue's mempool took the id). */
 static void dpdk_mbuf_mp_forget(struct bump_pool *pool, struct rte_mempool *mp)
 {

@@ -177,6 +177,8 @@ bool dpdk_mbuf_pool(const struct rte_mempool *mp);
 /* On the thread owning the queue's pool: its lcore's DPDK cache of @mp (dpdk_mbuf_pool) on. */
 void dpdk_mbuf_cache_on(struct rte_mempool *mp);
 void dpdk_mbuf_pool_free(struct rte_mempool *mp);
+/* How many mbufs @mp's DPDK cache holds now (a snapshot while its lcore runs). */
+unsigned dpdk_mbuf_cached(const struct rte_mempool *mp);
 
 /* The mempool a bump-buffer mbuf of pool @pool_id goes back to when a PMD frees it. */
 static inline struct rte_mempool *dpdk_mbuf_mp(uint16_t pool_id)
