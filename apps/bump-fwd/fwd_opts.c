@@ -110,7 +110,10 @@ static void fwd_opts_usage(FILE *out)
 		"\n"
 		"Memory (one region + arena per NUMA node, one pool per RX queue):\n"
 		"  --nb-mbufs N         buffers per port (default 8192)\n"
-		"  --buf-size BYTES     buffer size, a power of two from 1024 (default 4096)\n"
+		"  --buf-size BYTES     buffer size, a multiple of 64 from 1024 (default 4096); an\n"
+		"                       odd number of cache lines (2368) spreads dpdk: ports' mbuf\n"
+		"                       headers over the L1 sets (drivers that need a power of two\n"
+		"                       say so)\n"
 		"  --no-huge            use 4 KiB pages on purpose (hugepages are used when free,\n"
 		"                       with one warning when they are not)\n"
 		"\n"
@@ -390,8 +393,8 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 			break;
 		case OPT_BUF_SIZE:
 			err = fwd_opts_uint("buf-size", optarg, 1024, 1u << 20, &cfg->buf_size);
-			if (!err && (cfg->buf_size & (cfg->buf_size - 1))) {
-				fprintf(stderr, "bump-fwd: --buf-size %u: give a power of two (2048, "
+			if (!err && cfg->buf_size % 64) {
+				fprintf(stderr, "bump-fwd: --buf-size %u: give a multiple of 64 (2368, "
 					"4096, ...)\n", cfg->buf_size);
 				err = 1;
 			}

@@ -177,7 +177,6 @@ static int fwd_cpu_node(int cpu)
 int fwd_setup_memory(struct fwd_app *app)
 {
 	const struct fwd_config *cfg = &app->cfg;
-	unsigned shift = (unsigned)__builtin_ctz(cfg->buf_size);
 	int node[FWD_MAX_PORTS];
 	int ret;
 
@@ -194,7 +193,7 @@ int fwd_setup_memory(struct fwd_app *app)
 			.numa_node = node[p],
 			.flags = cfg->no_huge ? BUMP_REGION_F_NO_HUGE : 0,
 		};
-		struct bump_arena_params ap = { .name = name, .page_shift = shift };
+		struct bump_arena_params ap = { .name = name, .page_size = cfg->buf_size };
 
 		/* The port says which device its RX buffers must be mapped for. */
 		fp->dma = fp->info.dma_dev;

@@ -24,6 +24,7 @@ CASES = [
     (['--total-num-mbufs', '4096'], 'not both', None),  # the run gives --nb-mbufs too
     (['--lcores', '0', '--nb-cores', '2'], 'lower --nb-cores', None),
     (['--log-level', 'loud'], "--log-level 'loud'", None),
+    (['--buf-size', '3000'], 'multiple of 64', None),
 ]
 
 

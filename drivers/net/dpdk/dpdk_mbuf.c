@@ -12,19 +12,31 @@
  *
  *   buffer:  [rte_mbuf 128 B][DPDK headroom 128 B][frame ...]
  *
- * Every such mbuf has m->pool = the home mempool, one per process: when a
- * PMD frees it, DPDK calls its enqueue, which returns the buffer to its
- * bump pool (bump_put_bulk: the owner's cache on its own thread, the pool's
- * recycle ring through this thread's put stash on another).  Home outlives
- * every queue, so mbufs in flight never point at a freed mempool.  Neither
- * mempool has a DPDK cache: bump's pools are the per-lcore caches.
+ * TX sets m->pool to the queue mempool of the buffer's pool (found by pool
+ * id), or to the home mempool, one per process, for buffers of pools no
+ * queue gets from.  Queue mempools are never freed (a retired one is kept
+ * for the next queue), so mbufs in flight never point at a freed mempool.
+ * When a PMD frees an mbuf, DPDK puts it in the freeing lcore's cache of
+ * m->pool, or calls the ops' enqueue, which returns the buffer to its bump
+ * pool (the owner's cache on its own thread, the pool's recycle ring
+ * through this thread's put stash on another).
+ *
+ * The DPDK cache: a queue mempool has one on one lcore only, that of the
+ * thread owning the queue's pool (enabled when it arms the queue): there
+ * the PMD's gets and frees of a forwarded mbuf are DPDK's inline cache
+ * pushes and pops, as for a plain DPDK program, and no bump code runs.
+ * Every other lcore's cache has size 0 (every get and put reaches the
+ * ops), so that no thread but the owner can hold buffers in it.  Retiring
+ * a queue mempool (port stop, queue setup) flushes the owner's cache into
+ * bump and disables it: a stopped port holds no buffer.
  *
  * The header is written whenever a buffer becomes an mbuf (the queue
  * mempool's dequeue, TX), never trusted from before: the bytes before a
- * handle's packet are the application's to write.  Only the pool's owner
- * may allocate; a PMD that fills its ring at start on another thread (most
- * hardware PMDs) gets buffers from a second pool on the same arena that
- * the control path owns behind a lock.
+ * handle's packet are the application's to write.  An mbuf in a DPDK cache
+ * is no handle's: DPDK keeps its header as a free mbuf's.  Only the pool's
+ * owner may allocate; a PMD that fills its ring at start on another thread
+ * (most hardware PMDs) gets buffers from a second pool on the same arena
+ * that the control path owns behind a lock.
  */
 #include "dpdk_priv.h"
 
@@ -38,6 +50,7 @@
 static_assert(sizeof(struct rte_mbuf) == DPDK_MBUF_HDR, "the mbuf header fills two cache lines");
 
 #define DPDK_MBUF_OPS "bump_port"
+#define DPDK_MBUF_CACHE 256  /* the owner lcore's DPDK cache, as a plain DPDK program's */
 
 /*
  * What a queue's mempool gets from (mp->pool_config).  Never freed, but
@@ -47,6 +60,8 @@ struct dpdk_mbuf_src {
 	struct bump_pool *_Atomic pool;  /* the queue's pool: its owner's gets; NULL once retired */
 	struct dpdk_mbuf_src *next_free;
 	struct bump_pool *ctl;       /* any other thread's gets (PMD start), under lock */
+	struct rte_mempool *mp;      /* the queue's mempool (kept with the source when retired) */
+	unsigned cache_lcore;        /* the lcore whose DPDK cache of mp is on; LCORE_ID_ANY: none */
 	pthread_mutex_t lock;
 	bool iova_va;
 	bool pool_gone;              /* its destroy already reported */
@@ -54,6 +69,8 @@ struct dpdk_mbuf_src {
 };
 
 struct rte_mempool *dpdk_mbuf_home;
+int dpdk_mbuf_ops_index = -1;
+struct rte_mempool *_Atomic dpdk_mbuf_mp_of[1u << 16];
 static pthread_mutex_t dpdk_mbuf_home_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dpdk_mbuf_src *dpdk_mbuf_src_free;  /* retired ones, under the lock */
 
@@ -147,7 +164,7 @@ static int dpdk_mbuf_dequeue(struct rte_mempool *mp, void **objs, unsigned n)
 		struct rte_mbuf *m = objs[i];
 
 		dpdk_mbuf_init(m, __bump_pool_page_desc(s->pool, m), bump_pool_buf_size(s->pool),
-			       s->iova_va, RTE_PKTMBUF_HEADROOM);
+			       s->iova_va, RTE_PKTMBUF_HEADROOM, mp);
 	}
 	return 0;
 }
@@ -176,14 +193,29 @@ RTE_MEMPOOL_REGISTER_OPS(dpdk_mbuf_ops);
 
 /* ---- Mempools --------------------------------------------------------------- */
 
-/* An empty mempool of our ops: no memory of its own, no cache, @src as its state. */
+/* The DPDK cache of @mp on @lcore: @size objects (0: off, every get and put reaches the ops). */
+static void dpdk_mbuf_cache_set(struct rte_mempool *mp, unsigned lcore, uint32_t size)
+{
+	struct rte_mempool_cache *c = &mp->local_cache[lcore];
+
+	c->size = size;
+	c->flushthresh = size * 3 / 2;  /* DPDK's own multiplier */
+}
+
+/*
+ * An empty mempool of our ops: no memory of its own, @src as its state,
+ * a cache array with every lcore's cache off (@cache: one may be turned on).
+ */
 static struct rte_mempool *dpdk_mbuf_mempool(const char *name, unsigned n, uint16_t room,
-					     int socket, struct dpdk_mbuf_src *src)
+					     int socket, struct dpdk_mbuf_src *src, bool cache)
 {
 	struct rte_pktmbuf_pool_private priv = { .mbuf_data_room_size = room };
 	struct rte_mempool *mp;
 
-	mp = rte_mempool_create_empty(name, n, DPDK_MBUF_HDR + room, 0, sizeof(priv), socket, 0);
+	/* DPDK wants 1.5 x the cache within the pool's size, a number only for our ops. */
+	n = RTE_MAX(n, 2u * DPDK_MBUF_CACHE);
+	mp = rte_mempool_create_empty(name, n, DPDK_MBUF_HDR + room, cache ? DPDK_MBUF_CACHE : 0,
+				      sizeof(priv), socket, 0);
 	if (!mp)
 		return NULL;
 	if (rte_mempool_set_ops_byname(mp, DPDK_MBUF_OPS, src)) {
@@ -191,6 +223,8 @@ static struct rte_mempool *dpdk_mbuf_mempool(const char *name, unsigned n, uint1
 		return NULL;
 	}
 	rte_pktmbuf_pool_init(mp, &priv);
+	for (unsigned i = 0; cache && i < RTE_MAX_LCORE; i++)
+		dpdk_mbuf_cache_set(mp, i, 0);
 	return mp;
 }
 
@@ -198,7 +232,10 @@ int dpdk_mbuf_home_get(void)
 {
 	pthread_mutex_lock(&dpdk_mbuf_home_lock);
 	if (!dpdk_mbuf_home)
-		dpdk_mbuf_home = dpdk_mbuf_mempool("bmp_home", 1u << 24, 0, SOCKET_ID_ANY, NULL);
+		dpdk_mbuf_home = dpdk_mbuf_mempool("bmp_home", 1u << 24, 0, SOCKET_ID_ANY, NULL,
+						   false);
+	if (dpdk_mbuf_home)
+		dpdk_mbuf_ops_index = dpdk_mbuf_home->ops_index;
 	pthread_mutex_unlock(&dpdk_mbuf_home_lock);
 	if (!dpdk_mbuf_home)
 		return bump_error(rte_errno ? rte_errno : ENOMEM, "dpdk: no home mempool for "
@@ -212,6 +249,7 @@ static void dpdk_mbuf_src_retire(struct dpdk_mbuf_src *s)
 	pthread_mutex_lock(&dpdk_mbuf_home_lock);
 	s->pool = NULL;
 	s->ctl = NULL;
+	s->cache_lcore = LCORE_ID_ANY;
 	s->next_free = dpdk_mbuf_src_free;
 	dpdk_mbuf_src_free = s;
 	pthread_mutex_unlock(&dpdk_mbuf_home_lock);
@@ -236,6 +274,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 		.dma_dev = dma,
 		.dma_dir = BUMP_DMA_BIDIRECTIONAL,
 	};
+	uint16_t room = (uint16_t)RTE_MIN(q->buf_size - DPDK_MBUF_HDR, (size_t)UINT16_MAX);
 	struct dpdk_mbuf_src *s;
 	struct rte_mempool *mp;
 	char name[RTE_MEMPOOL_NAMESIZE];
@@ -255,6 +294,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 	}
 	s->iova_va = q->iova_va;
 	s->pool_gone = false;
+	s->cache_lcore = LCORE_ID_ANY;
 	s->bport = q->bport;
 	s->qid = q->qid;
 	pthread_mutex_init(&s->lock, NULL);
@@ -263,10 +303,16 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 		return NULL;  /* bump said why */
 	}
 	s->pool = pool;  /* last: a thread's enqueue may look at a recycled source any time */
+	if (s->mp) {
+		/* A retired queue's: mbufs in flight may still name it, so it lives on. */
+		struct rte_pktmbuf_pool_private *pv = rte_mempool_get_priv(s->mp);
+
+		pv->mbuf_data_room_size = room;
+		s->mp->elt_size = DPDK_MBUF_HDR + room;
+		return s->mp;
+	}
 	dpdk_obj_name(name, sizeof(name), "rxb", q->bport, q->qid);
-	mp = dpdk_mbuf_mempool(name, q->nb_desc + 4 * DPDK_BURST,
-			       (uint16_t)RTE_MIN(q->buf_size - DPDK_MBUF_HDR, (size_t)UINT16_MAX),
-			       q->dp->socket, s);
+	mp = dpdk_mbuf_mempool(name, q->nb_desc + 4 * DPDK_BURST, room, q->dp->socket, s, true);
 	if (!mp) {
 		bump_error(rte_errno ? rte_errno : ENOMEM, "dpdk port %u RX queue %u: no mempool "
 			   "(%s): give EAL more memory (-m, or hugepages)", q->bport, q->qid,
@@ -275,23 +321,64 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 		dpdk_mbuf_src_retire(s);
 		return NULL;
 	}
+	s->mp = mp;
 	return mp;
 }
 
 bool dpdk_mbuf_pool(const struct rte_mempool *mp)
 {
-	return dpdk_mbuf_home && mp->ops_index == dpdk_mbuf_home->ops_index;
+	return mp->ops_index == dpdk_mbuf_ops_index;
+}
+
+void dpdk_mbuf_cache_on(struct rte_mempool *mp)
+{
+	struct dpdk_mbuf_src *s = mp->pool_config;
+	unsigned lcore = rte_lcore_id();
+
+	if (lcore == LCORE_ID_ANY || s->cache_lcore != LCORE_ID_ANY)
+		return;
+	s->cache_lcore = lcore;
+	dpdk_mbuf_cache_set(mp, lcore, DPDK_MBUF_CACHE);
+	atomic_store_explicit(&dpdk_mbuf_mp_of[s->pool->id], mp, memory_order_relaxed);
+	atomic_store_explicit(&dpdk_mbuf_mp_of[s->ctl->id], mp, memory_order_relaxed);
+}
+
+unsigned dpdk_mbuf_cached(const struct rte_mempool *mp)
+{
+	const struct dpdk_mbuf_src *s = mp->pool_config;
+	unsigned lcore = s->cache_lcore;
+
+	return lcore == LCORE_ID_ANY ? 0 : *(const volatile uint32_t *)&mp->local_cache[lcore].len;
+}
+
+/* Stop naming @mp for @pool's buffers at TX (unless another queue's mempool took the id). */
+static void dpdk_mbuf_mp_forget(struct bump_pool *pool, struct rte_mempool *mp)
+{
+	struct rte_mempool *expected = mp;
+
+	atomic_compare_exchange_strong(&dpdk_mbuf_mp_of[pool->id], &expected, NULL);
 }
 
 /*
  * The PMD gets nothing more from @mp (its queue was released or set up
- * again): the mbufs it holds are home's and come back by themselves.
+ * again): its owner lcore's cache goes back to bump and is off from now
+ * on; the mbufs the PMD or others hold come back through the ops.  @mp is
+ * kept (mbufs in flight name it) and serves the next queue.
  */
 void dpdk_mbuf_pool_free(struct rte_mempool *mp)
 {
 	struct dpdk_mbuf_src *s = mp->pool_config;
 
-	rte_mempool_free(mp);
+	dpdk_mbuf_mp_forget(s->pool, mp);
+	dpdk_mbuf_mp_forget(s->ctl, mp);
+	if (s->cache_lcore != LCORE_ID_ANY) {
+		struct rte_mempool_cache *c = &mp->local_cache[s->cache_lcore];
+
+		dpdk_mbuf_cache_set(mp, s->cache_lcore, 0);
+		if (c->len)
+			rte_mempool_ops_enqueue_bulk(mp, c->objs, c->len);
+		c->len = 0;
+	}
 	bump_pool_set_owner(s->ctl);
 	bump_pool_destroy(s->ctl);  /* detached while its buffers are out */
 	pthread_mutex_destroy(&s->lock);

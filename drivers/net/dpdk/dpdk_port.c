@@ -409,6 +409,8 @@ int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *s)
 			s->rx_too_long += DPDK_LD(r->st.too_long);
 			s->rx_pages_released += DPDK_LD(r->st.released);
 			s->rx_mbufs_held += DPDK_LD(r->st.held);
+			if (r->as_is && r->mp)
+				s->rx_mbufs_cached += dpdk_mbuf_cached(r->mp);
 		}
 		if (t) {
 			s->tx_as_is += DPDK_LD(t->st.as_is);

@@ -162,7 +162,10 @@ static inline rte_iova_t dpdk_page_iova(const struct bump_desc *d, const void *p
 /* dpdk_mbuf.c */
 #define DPDK_MBUF_HDR 128        /* sizeof(struct rte_mbuf): a buffer's first bytes */
 #define DPDK_MBUF_FRAME (DPDK_MBUF_HDR + RTE_PKTMBUF_HEADROOM)  /* where RX frames start */
-extern struct rte_mempool *dpdk_mbuf_home;  /* m->pool of every mbuf that is a bump buffer */
+extern struct rte_mempool *dpdk_mbuf_home;  /* m->pool of bump-buffer mbufs of no queue's pool */
+extern int dpdk_mbuf_ops_index;             /* their mempools' ops; -1 before home exists */
+/* By bump pool id: the queue mempool whose owner lcore caches that pool's mbufs, or NULL. */
+extern struct rte_mempool *_Atomic dpdk_mbuf_mp_of[1u << 16];
 /* Create home if it is not there yet (0, or a negative errno with a message). */
 int dpdk_mbuf_home_get(void);
 /* Whether @q's PMD can receive into mbufs that are its pool's buffers. */
@@ -170,14 +173,27 @@ bool dpdk_mbuf_usable(const struct dpdk_rxq *q);
 /* The PMD's mempool for @q: its gets are buffers of q->pool (NULL: bump_last_error()). */
 struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q);
 bool dpdk_mbuf_pool(const struct rte_mempool *mp);
+/* On the thread owning the queue's pool: its lcore's DPDK cache of @mp (dpdk_mbuf_pool) on. */
+void dpdk_mbuf_cache_on(struct rte_mempool *mp);
 void dpdk_mbuf_pool_free(struct rte_mempool *mp);
+/* How many mbufs @mp's DPDK cache holds now (a snapshot while its lcore runs). */
+unsigned dpdk_mbuf_cached(const struct rte_mempool *mp);
+
+/* The mempool a bump-buffer mbuf of pool @pool_id goes back to when a PMD frees it. */
+static inline struct rte_mempool *dpdk_mbuf_mp(uint16_t pool_id)
+{
+	struct rte_mempool *mp = atomic_load_explicit(&dpdk_mbuf_mp_of[pool_id],
+						      memory_order_relaxed);
+
+	return mp ? mp : dpdk_mbuf_home;
+}
 
 /*
  * Make the first bytes of @buf, a whole bump buffer of @size bytes with
  * descriptor @d, the mbuf of that buffer, its data @data_off past the header.
  */
 static inline void dpdk_mbuf_init(struct rte_mbuf *m, const struct bump_desc *d, size_t size,
-				  bool iova_va, uint16_t data_off)
+				  bool iova_va, uint16_t data_off, struct rte_mempool *mp)
 {
 	char *addr = (char *)m + DPDK_MBUF_HDR;
 
@@ -195,7 +211,7 @@ static inline void dpdk_mbuf_init(struct rte_mbuf *m, const struct bump_desc *d,
 	m->hash.rss = 0;
 	m->vlan_tci_outer = 0;
 	m->buf_len = (uint16_t)RTE_MIN(size - DPDK_MBUF_HDR, (size_t)UINT16_MAX);
-	m->pool = dpdk_mbuf_home;
+	m->pool = mp;
 	m->next = NULL;
 	m->tx_offload = 0;
 	m->shinfo = NULL;

@@ -180,6 +180,8 @@ void dpdk_rxq_arm(struct dpdk_rxq *q)
 	struct rte_mbuf **m;
 
 	q->armed = true;
+	if (q->as_is)
+		dpdk_mbuf_cache_on(q->mp);
 	if (q->copy || q->as_is || !n)
 		return;
 	/* All at once: a LIFO pool would hand the same few back to a loop of bursts. */
@@ -339,23 +341,34 @@ static bool dpdk_rx_copy(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt
 	return true;
 }
 
+/* What the as-is check reads of a queue, in locals: stores to handles cannot alias them. */
+struct dpdk_rx_pool {
+	uintptr_t base, span;
+	uint64_t magic;
+	uint8_t shift;
+	uint16_t arena_id, bport;
+};
+
 /*
  * A frame in an mbuf that is a bump buffer (any queue's): the handle names
  * that buffer and takes over the mbuf's reference; nothing is written.
  * False for any other mbuf.
  */
-static inline bool dpdk_rx_as_is(const struct dpdk_rxq *q, struct rte_mbuf *m,
+static inline bool dpdk_rx_as_is(const struct dpdk_rx_pool *rp, struct rte_mbuf *m,
 				 struct bump_pkt *pkt)
 {
-	const struct bump_pool *pool = q->pool;
-	uintptr_t off = (uintptr_t)m - pool->base;
+	uintptr_t off = (uintptr_t)m - rp->base;
+	uint64_t rearm, flags = m->ol_flags;
 	bump_ref_t ref;
 
-	if (m->pool != dpdk_mbuf_home || m->nb_segs != 1 || !RTE_MBUF_DIRECT(m) ||
-	    rte_mbuf_refcnt_read(m) != 1)
+	/* data_off, refcnt, nb_segs, port in one load: one segment, one reference. */
+	memcpy(&rearm, &m->rearm_data, sizeof(rearm));
+	if (((rearm >> 16) & 0xffffffffu) != (1u | 1ull << 16) ||
+	    (flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
+	    m->pool->ops_index != dpdk_mbuf_ops_index)
 		return false;
-	if (bump_likely(off < pool->span)) {
-		ref = bump_ref_make(pool->arena_id, __bump_page_index(off, pool->page_magic));
+	if (bump_likely(off < rp->span)) {
+		ref = bump_ref_make(rp->arena_id, __bump_page_index_of(off, rp->shift, rp->magic));
 	} else {
 		/* Another arena's (a peer port's pool, over net_ring). */
 		const struct bump_arena *a = bump_arena_of(m);
@@ -366,14 +379,18 @@ static inline bool dpdk_rx_as_is(const struct dpdk_rxq *q, struct rte_mbuf *m,
 	}
 	*pkt = (struct bump_pkt){
 		.ref = ref,
-		.off = (uint16_t)(m->data_off + DPDK_MBUF_HDR),
+		.off = (uint16_t)((uint16_t)rearm + DPDK_MBUF_HDR),
 		.len = m->data_len,
+		.port = rp->bport,
+		.hash = (flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
 	};
 	return true;
 }
 
 /* One frame to a packet handle; false: dropped (counted).  The caller frees @m. */
-static bool dpdk_rx_one(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt *pkt)
+/* Out of line: the as-is loop keeps its registers. */
+static __attribute__((noinline)) bool dpdk_rx_one(struct dpdk_rxq *q, struct rte_mbuf *m,
+						 struct bump_pkt *pkt)
 {
 	if (m->nb_segs == 1 && dpdk_rx_is_pinned(m) && rte_mbuf_refcnt_read(m) == 1 &&
 	    rte_mbuf_ext_refcnt_read(m->shinfo) == 1) {
@@ -416,27 +433,34 @@ uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	struct rte_mbuf *mb[DPDK_BURST], *done[DPDK_BURST];
 	uint16_t got = 0, nb, nd = 0, as_is = 0;
 	uint64_t bytes = 0;
+	struct dpdk_rx_pool rp;
+	bool copy;
 
 	if (bump_unlikely(!q))
 		return 0;
+	copy = q->copy;
 	dpdk_thread_register();
 	if (bump_unlikely(!q->armed))
 		dpdk_rxq_arm(q);
 	nb = rte_eth_rx_burst(q->pid, q->qid, mb, (uint16_t)RTE_MIN(n, DPDK_BURST));
+	rp = (struct dpdk_rx_pool){
+		.base = q->pool->base, .span = q->pool->span, .magic = q->pool->page_magic,
+		.shift = q->pool->page_shift, .arena_id = q->pool->arena_id, .bport = q->bport,
+	};
 	for (uint16_t i = 0; i < nb; i++) {
 		struct bump_pkt *p = &pkts[got];
 
 		/* Copy mode puts every frame in the queue's pool: none as it is. */
-		if (bump_likely(!q->copy && dpdk_rx_as_is(q, mb[i], p))) {
+		if (bump_likely(!copy && dpdk_rx_as_is(&rp, mb[i], p))) {
 			as_is++;
 		} else {
 			done[nd++] = mb[i];
 			if (!dpdk_rx_one(q, mb[i], p))
 				continue;
+			p->port = q->bport;
+			p->flags = 0;
+			p->hash = (mb[i]->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? mb[i]->hash.rss : 0;
 		}
-		p->port = q->bport;
-		p->flags = 0;
-		p->hash = (mb[i]->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? mb[i]->hash.rss : 0;
 		bytes += p->len;
 		got++;
 	}

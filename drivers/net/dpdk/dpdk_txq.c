@@ -193,7 +193,8 @@ static inline struct rte_mbuf *dpdk_tx_as_is(const struct dpdk_txq *q, const str
 	if (p->off < DPDK_MBUF_HDR || (uint32_t)state != 1 ||
 	    (type != BUMP_DESC_PAGE && type != BUMP_DESC_HEAD) || !dpdk_mbuf_home)
 		return NULL;
-	dpdk_mbuf_init(m, d, size, q->iova_va, (uint16_t)(p->off - DPDK_MBUF_HDR));
+	dpdk_mbuf_init(m, d, size, q->iova_va, (uint16_t)(p->off - DPDK_MBUF_HDR),
+		       dpdk_mbuf_mp((uint16_t)(state >> 32)));
 	m->data_len = p->len;
 	m->pkt_len = p->len;
 	return m;
@@ -288,8 +289,16 @@ uint16_t dpdk_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	while (done < n) {
 		uint16_t k = 0, sent;
 
-		while (done + k < n && k < DPDK_BURST && dpdk_tx_valid(q, &pkts[done + k]))
-			k++;
+		/*
+		 * lib/port checked the handles in checked mode, and trusts them in
+		 * unchecked mode, as DPDK trusts mbufs: only a physical device's
+		 * need for mapped pages is checked here.
+		 */
+		if (q->dp->is_vdev)
+			k = (uint16_t)RTE_MIN(n - done, DPDK_BURST);
+		else
+			while (done + k < n && k < DPDK_BURST && dpdk_tx_valid(q, &pkts[done + k]))
+				k++;
 		if (k) {
 			sent = dpdk_tx_send(q, pkts + done, k);
 			done += sent;
