@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "bump_vfio.h"
+#include "bump_vfio_bus.h"
 
 /*
  * A vfio: port's device still on its kernel driver goes to vfio-pci first,

@@ -155,8 +155,12 @@ void dpdk_txq_free(struct dpdk_txq *q)
 /* Whether the handle names a page of a live arena at all. */
 static bool dpdk_tx_ref_ok(bump_ref_t ref)
 {
-	const struct bump_arena *a = bump_ref_arena(ref);
+	const struct bump_arena *a;
 
+	/* BUMP_REF_NONE and other ids past the arena table name no arena. */
+	if (bump_ref_arena_id(ref) >= BUMP_ARENA_MAX)
+		return false;
+	a = bump_ref_arena(ref);
 	return a && bump_ref_index(ref) < a->npages;
 }
 
