@@ -336,7 +336,7 @@ void fwd_stats_print_json(struct fwd_stats *st)
 	static char out[64 * 1024];
 	struct bump_tel_json j;
 	struct bump_tel t;
-	char key[8];
+	char key[16];
 
 	bump_tel_json_init(&t, &j, out, sizeof(out));
 	bump_tel_dict(&t, NULL);
