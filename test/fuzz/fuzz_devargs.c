@@ -23,22 +23,7 @@
 #ifdef BUMP_FUZZ_URING
 #include "uring.h"
 #endif
-
-#define FUZZ_ASSERT(cond)                                                               \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "fuzz_devargs: %s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                                 \
-			abort();                                                        \
-		}                                                                       \
-	} while (0)
-
-static void quiet(enum bump_log_level level, const char *msg, void *arg)
-{
-	(void)level;
-	(void)msg;
-	(void)arg;
-}
+#include "fuzz_common.h"
 
 /* A failed parse says why. */
 static void check_ret(int ret)
@@ -61,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!s)
 		return 0;
-	bump_log_set_handler(quiet, NULL);
+	bump_log_set_handler(fuzz_log_quiet, NULL);
 	memcpy(s, data, size);
 	s[size] = '\0';
 

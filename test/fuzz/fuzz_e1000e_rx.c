@@ -15,42 +15,17 @@
 
 #include "bump_pkt.h"
 #include "drv_rings.h"
+#include "fuzz_common.h"
 
 #define PAGES 4096
 #define HELD_MAX 64
 
-#define FUZZ_ASSERT(cond)                                                                  \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "fuzz_e1000e_rx: %s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                                    \
-			abort();                                                           \
-		}                                                                          \
-	} while (0)
-
 static struct bump_arena *arena;
 static uint32_t arena_free0;
 
-static void quiet(enum bump_log_level level, const char *msg, void *arg)
-{
-	(void)level;
-	(void)msg;
-	(void)arg;
-}
-
 static void setup(void)
 {
-	struct bump_region_params rp = { .name = "fuzz-e1000e", .size = PAGES * 4096ul,
-					  .numa_node = BUMP_NUMA_ANY, .flags = BUMP_REGION_F_NO_HUGE };
-	struct bump_arena_params ap = { .name = "fuzz-e1000e" };
-	struct bump_region *region;
-
-	bump_log_set_handler(quiet, NULL);
-	if (bump_region_create(&rp, &region))
-		abort();
-	ap.region = region;
-	if (bump_arena_create(&ap, &arena))
-		abort();
+	arena = fuzz_arena_create("fuzz-e1000e", PAGES);
 	arena_free0 = bump_arena_free_pages(arena);
 }
 
@@ -86,7 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bump_pool_params pp = { .name = "fuzz-e1000e", .nid = BUMP_NUMA_ANY,
 				       .flags = BUMP_POOL_F_CHECKED };
 	struct bump_pool *pool;
-	struct bump_pool_stats s;
 	struct e1000e_rxq *q;
 	struct bump_pkt held[HELD_MAX], pkts[32];
 	struct writeback wb[256] = { { 0 } };
@@ -157,9 +131,7 @@ write:
 	}
 	FUZZ_ASSERT(bump_pkt_free_bulk(held, nheld) == 0);
 	e1000e_mem_rxq_free(q);
-	bump_pool_get_stats(pool, &s);
-	FUZZ_ASSERT(s.inflight == 0);
-	FUZZ_ASSERT(bump_pool_destroy(pool) == 0);
+	fuzz_pool_end(pool);
 	FUZZ_ASSERT(bump_arena_free_pages(arena) == arena_free0);
 	return 0;
 }

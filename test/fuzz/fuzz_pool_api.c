@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "bump.h"
+#include "fuzz_common.h"
 
 #define PAGES 512
 #define HELD_MAX 256
@@ -47,35 +48,9 @@ struct model {
 static struct bump_arena *arena;
 static uint32_t arena_free0;
 
-#define FUZZ_ASSERT(cond)                                                                \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "fuzz_pool_api: %s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                                  \
-			abort();                                                         \
-		}                                                                        \
-	} while (0)
-
-static void quiet(enum bump_log_level level, const char *msg, void *arg)
-{
-	(void)level;
-	(void)msg;
-	(void)arg;
-}
-
 static void setup(void)
 {
-	struct bump_region_params rp = { .name = "fuzz", .size = PAGES * 4096,
-					  .numa_node = BUMP_NUMA_ANY, .flags = BUMP_REGION_F_NO_HUGE };
-	struct bump_arena_params ap = { .name = "fuzz" };
-	struct bump_region *region;
-
-	bump_log_set_handler(quiet, NULL);
-	if (bump_region_create(&rp, &region))
-		abort();
-	ap.region = region;
-	if (bump_arena_create(&ap, &arena))
-		abort();
+	arena = fuzz_arena_create("fuzz", PAGES);
 	arena_free0 = bump_arena_free_pages(arena);
 }
 

@@ -22,44 +22,19 @@
 #include "bump.h"
 #include "bump_port.h"
 #include "bump_sim.h"
+#include "fuzz_common.h"
 
 #define PAGES 2048
 #define HELD_MAX 64
 #define SEQ_MAX 16384
 #define RX_LIES (1u << BUMP_SIM_FAULT_RX_DUP | 1u << BUMP_SIM_FAULT_RX_OTHER_ADDR)
 
-#define FUZZ_ASSERT(cond)                                                              \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "fuzz_sim_rx: %s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                                \
-			abort();                                                       \
-		}                                                                      \
-	} while (0)
-
 static struct bump_arena *arena;
 static uint32_t arena_free0;
 
-static void quiet(enum bump_log_level level, const char *msg, void *arg)
-{
-	(void)level;
-	(void)msg;
-	(void)arg;
-}
-
 static void setup(void)
 {
-	struct bump_region_params rp = { .name = "fuzz-sim", .size = PAGES * 4096,
-					  .numa_node = BUMP_NUMA_ANY, .flags = BUMP_REGION_F_NO_HUGE };
-	struct bump_arena_params ap = { .name = "fuzz-sim" };
-	struct bump_region *region;
-
-	bump_log_set_handler(quiet, NULL);
-	if (bump_region_create(&rp, &region))
-		abort();
-	ap.region = region;
-	if (bump_arena_create(&ap, &arena))
-		abort();
+	arena = fuzz_arena_create("fuzz-sim", PAGES);
 	arena_free0 = bump_arena_free_pages(arena);
 }
 
