@@ -122,6 +122,8 @@ BUMP_API uint16_t bump_pool_id(const struct bump_pool *pool);
 /* The DMA device the pool's buffers are mapped for (NULL: not mapped, or destroyed). */
 BUMP_API struct bump_dma_dev *bump_pool_dma_dev(const struct bump_pool *pool);
 BUMP_API const char *bump_pool_name(const struct bump_pool *pool);
+/* The arena the pool's buffers come from (its params' arena), while the pool exists, detached or not. */
+BUMP_API struct bump_arena *bump_pool_arena(const struct bump_pool *pool);
 /* Bytes in one buffer (page size << order). */
 static inline size_t bump_pool_buf_size(const struct bump_pool *pool)
 {

@@ -341,3 +341,8 @@ const char *bump_pool_name(const struct bump_pool *pool)
 	return pool->priv->name;
 }
 
+struct bump_arena *bump_pool_arena(const struct bump_pool *pool)
+{
+	return pool->priv->arena;
+}
+

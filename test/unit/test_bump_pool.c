@@ -105,6 +105,29 @@ static void test_alloc_put_owner(void)
 	fixture_down(&f);
 }
 
+/* A pool names its own arena, also once destroyed with a buffer still out (detached). */
+static void test_pool_arena(void)
+{
+	struct fixture f, g;
+	struct bump_pool *pool;
+	void *buf;
+
+	fixture_up(&f, TEST_PAGES);
+	fixture_up(&g, TEST_PAGES);
+	pool = pool_new(&g, "second-arena", 0);
+	CHECK(bump_pool_arena(pool) == g.arena);
+	CHECK(bump_pool_arena(pool) != f.arena);
+	buf = bump_pool_alloc(pool);
+	CHECK(buf != NULL);
+	bump_pool_hold(pool);
+	CHECK_EQ(bump_pool_destroy(pool), 1);
+	CHECK(bump_pool_arena(pool) == g.arena);
+	CHECK_EQ(bump_put(buf), 0);
+	bump_pool_unhold(pool);
+	fixture_down(&g);
+	fixture_down(&f);
+}
+
 static void test_bulk_and_exhaustion(void)
 {
 	struct fixture f;
@@ -496,6 +519,7 @@ int main(void)
 	TEST_RUN(test_arena_create_and_errors);
 	TEST_RUN(test_pool_create_errors);
 	TEST_RUN(test_alloc_put_owner);
+	TEST_RUN(test_pool_arena);
 	TEST_RUN(test_bulk_and_exhaustion);
 	TEST_RUN(test_max_buffers);
 	TEST_RUN(test_cache_full_spills_to_ring);
