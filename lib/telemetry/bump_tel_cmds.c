@@ -60,20 +60,93 @@ static void cmd_region(struct bump_tel *t, const char *key, const struct bump_re
 	bump_tel_end(t);
 }
 
-/* ---- Pools ---------------------------------------------------------------- */
+/* ---- Tables of pools and ports ------------------------------------------ */
 
-struct cmd_pool_walk {
-	struct bump_tel *t;
-	long id;     /* -1: every pool, each under its id */
-	bool stats;  /* page-pool-stats-get rather than page-pool-get */
-	bool found;
+/* What a command makes of each object of a table. */
+enum cmd_walk_what {
+	CMD_WALK_COUNT,  /* count them (info) */
+	CMD_WALK_LIST,   /* an array of their ids */
+	CMD_WALK_GET,    /* what each is */
+	CMD_WALK_STATS,  /* each one's counters */
 };
+
+/*
+ * One walk over the pools or the ports.  lib/bump and lib/port call their
+ * visitors with different arguments, so each table has a small visitor that
+ * asks cmd_walk_visit() what to do with an object and writes it in its own
+ * way; the rest is here once.
+ */
+struct cmd_walk {
+	struct bump_tel *t;
+	enum cmd_walk_what what;
+	long id;          /* -1: every object, each under its id; else that one, as the reply */
+	bool found;
+	unsigned n;       /* objects seen */
+	const char *key;  /* where the visitor writes the object: its id, or NULL (the reply) */
+	char key_buf[8];
+};
+
+/* Runs bump_pool_foreach() or bump_port_foreach() with that table's visitor. */
+typedef void (*cmd_walk_fn)(struct cmd_walk *w);
+
+/* Counts or lists the object itself, or says whether the visitor writes it (under w->key). */
+static bool cmd_walk_visit(struct cmd_walk *w, unsigned id)
+{
+	w->n++;
+	if (w->what == CMD_WALK_COUNT)
+		return false;
+	if (w->what == CMD_WALK_LIST) {
+		bump_tel_int(w->t, NULL, (int)id);
+		return false;
+	}
+	if (w->id >= 0 && w->id != id)
+		return false;
+	w->found = true;
+	snprintf(w->key_buf, sizeof(w->key_buf), "%u", id);
+	w->key = w->id < 0 ? w->key_buf : NULL;
+	return true;
+}
+
+/* The visitor's return: stop on an error, or once the one object asked for is written. */
+static int cmd_walk_next(const struct cmd_walk *w)
+{
+	return w->t->err || (w->found && w->id >= 0);
+}
+
+/* The list (ids), or one object (params: its id) as the reply, or every object in a dict by id. */
+static int cmd_walk(const char *params, struct bump_tel *t, enum cmd_walk_what what, long max,
+		    cmd_walk_fn walk)
+{
+	struct cmd_walk w = { .t = t, .what = what, .id = -1 };
+
+	if (what == CMD_WALK_LIST) {
+		bump_tel_array(t, NULL, BUMP_TEL_INT);
+	} else {
+		if (cmd_param_id(params, max, &w.id))
+			return -EINVAL;
+		if (w.id < 0)
+			bump_tel_dict(t, NULL);
+	}
+	walk(&w);
+	if (w.id < 0)
+		bump_tel_end(t);
+	return t->err ? t->err : w.found || w.id < 0 ? 0 : -ENOENT;
+}
+
+static unsigned cmd_walk_count(struct bump_tel *t, cmd_walk_fn walk)
+{
+	struct cmd_walk w = { .t = t, .what = CMD_WALK_COUNT, .id = -1 };
+
+	walk(&w);
+	return w.n;
+}
+
+/* ---- Pools ---------------------------------------------------------------- */
 
 /* page-pool-get: what the pool is (the kernel's id, inflight, inflight-mem, detach-time). */
 static void cmd_pool_info(struct bump_tel *t, const char *key, const struct bump_pool *pool,
 			  const struct bump_pool_info *info)
 {
-	struct bump_arena *arena = __bump_arenas[pool->arena_id];
 	struct bump_region_info ri;
 
 	bump_tel_dict(t, key);
@@ -90,10 +163,8 @@ static void cmd_pool_info(struct bump_tel *t, const char *key, const struct bump
 	bump_tel_int(t, "order", pool->order);
 	bump_tel_u64(t, "page_size", pool->page_size);
 	/* The pool holds its arena, which holds its region, until both are freed. */
-	if (arena) {
-		bump_region_get_info(bump_arena_region(arena), &ri);
-		cmd_region(t, "region", &ri);
-	}
+	bump_region_get_info(bump_arena_region(bump_pool_arena(pool)), &ri);
+	cmd_region(t, "region", &ri);
 	bump_tel_end(t);
 }
 
@@ -132,71 +203,23 @@ static void cmd_pool_stats(struct bump_tel *t, const char *key, const struct bum
 static int cmd_pool_one(const struct bump_pool *pool, const struct bump_pool_info *info,
 			const struct bump_pool_stats *stats, void *arg)
 {
-	struct cmd_pool_walk *w = arg;
-	char key[8];
+	struct cmd_walk *w = arg;
 
-	if (w->id >= 0 && w->id != info->id)
-		return 0;
-	w->found = true;
-	snprintf(key, sizeof(key), "%u", info->id);
-	if (w->stats)
-		cmd_pool_stats(w->t, w->id < 0 ? key : NULL, info, stats);
-	else
-		cmd_pool_info(w->t, w->id < 0 ? key : NULL, pool, info);
-	return w->t->err || w->id >= 0;
+	if (cmd_walk_visit(w, info->id)) {
+		if (w->what == CMD_WALK_STATS)
+			cmd_pool_stats(w->t, w->key, info, stats);
+		else
+			cmd_pool_info(w->t, w->key, pool, info);
+	}
+	return cmd_walk_next(w);
 }
 
-/* One pool (params: its id) as the reply, or every pool in a dict by id. */
-static int cmd_pools(const char *params, struct bump_tel *t, bool stats)
+static void cmd_pool_walk(struct cmd_walk *w)
 {
-	struct cmd_pool_walk w = { .t = t, .stats = stats };
-
-	if (cmd_param_id(params, BUMP_POOL_ID_MAX, &w.id))
-		return -EINVAL;
-	if (w.id < 0)
-		bump_tel_dict(t, NULL);
-	bump_pool_foreach(cmd_pool_one, &w);
-	if (w.id < 0)
-		bump_tel_end(t);
-	return t->err ? t->err : w.found || w.id < 0 ? 0 : -ENOENT;
-}
-
-static int cmd_pool_get(const char *params, struct bump_tel *t)
-{
-	return cmd_pools(params, t, false);
-}
-
-static int cmd_pool_stats_get(const char *params, struct bump_tel *t)
-{
-	return cmd_pools(params, t, true);
-}
-
-static int cmd_pool_list_one(const struct bump_pool *pool, const struct bump_pool_info *info,
-			     const struct bump_pool_stats *stats, void *arg)
-{
-	(void)pool;
-	(void)stats;
-	bump_tel_int(arg, NULL, info->id);
-	return ((struct bump_tel *)arg)->err;
-}
-
-static int cmd_pool_list(const char *params, struct bump_tel *t)
-{
-	(void)params;
-	bump_tel_array(t, NULL, BUMP_TEL_INT);
-	bump_pool_foreach(cmd_pool_list_one, t);
-	bump_tel_end(t);
-	return t->err;
+	bump_pool_foreach(cmd_pool_one, w);
 }
 
 /* ---- Ports ---------------------------------------------------------------- */
-
-struct cmd_port_walk {
-	struct bump_tel *t;
-	long id;
-	bool stats;
-	bool found;
-};
 
 static void cmd_port_info(struct bump_tel *t, const char *key, const struct bump_port_info *info,
 			  bool started)
@@ -270,60 +293,20 @@ static void cmd_port_stats(struct bump_tel *t, const char *key, const struct bum
 static int cmd_port_one(const struct bump_port *port, const struct bump_port_info *info,
 			bool started, void *arg)
 {
-	struct cmd_port_walk *w = arg;
-	char key[8];
+	struct cmd_walk *w = arg;
 
-	if (w->id >= 0 && w->id != info->id)
-		return 0;
-	w->found = true;
-	snprintf(key, sizeof(key), "%u", info->id);
-	if (w->stats)
-		cmd_port_stats(w->t, w->id < 0 ? key : NULL, port, info, started);
-	else
-		cmd_port_info(w->t, w->id < 0 ? key : NULL, info, started);
-	return w->t->err || w->id >= 0;
+	if (cmd_walk_visit(w, info->id)) {
+		if (w->what == CMD_WALK_STATS)
+			cmd_port_stats(w->t, w->key, port, info, started);
+		else
+			cmd_port_info(w->t, w->key, info, started);
+	}
+	return cmd_walk_next(w);
 }
 
-static int cmd_ports(const char *params, struct bump_tel *t, bool stats)
+static void cmd_port_walk(struct cmd_walk *w)
 {
-	struct cmd_port_walk w = { .t = t, .stats = stats };
-
-	if (cmd_param_id(params, BUMP_PORT_MAX - 1, &w.id))
-		return -EINVAL;
-	if (w.id < 0)
-		bump_tel_dict(t, NULL);
-	bump_port_foreach(cmd_port_one, &w);
-	if (w.id < 0)
-		bump_tel_end(t);
-	return t->err ? t->err : w.found || w.id < 0 ? 0 : -ENOENT;
-}
-
-static int cmd_port_get(const char *params, struct bump_tel *t)
-{
-	return cmd_ports(params, t, false);
-}
-
-static int cmd_port_stats_get(const char *params, struct bump_tel *t)
-{
-	return cmd_ports(params, t, true);
-}
-
-static int cmd_port_list_one(const struct bump_port *port, const struct bump_port_info *info,
-			     bool started, void *arg)
-{
-	(void)port;
-	(void)started;
-	bump_tel_int(arg, NULL, info->id);
-	return ((struct bump_tel *)arg)->err;
-}
-
-static int cmd_port_list(const char *params, struct bump_tel *t)
-{
-	(void)params;
-	bump_tel_array(t, NULL, BUMP_TEL_INT);
-	bump_port_foreach(cmd_port_list_one, t);
-	bump_tel_end(t);
-	return t->err;
+	bump_port_foreach(cmd_port_one, w);
 }
 
 /* ---- Memory and the process ----------------------------------------------- */
@@ -355,32 +338,12 @@ static int cmd_mem_regions(const char *params, struct bump_tel *t)
 	return t->err;
 }
 
-static int cmd_count_pool(const struct bump_pool *pool, const struct bump_pool_info *info,
-			  const struct bump_pool_stats *stats, void *arg)
-{
-	(void)pool;
-	(void)info;
-	(void)stats;
-	++*(unsigned *)arg;
-	return 0;
-}
-
-static int cmd_count_port(const struct bump_port *port, const struct bump_port_info *info,
-			  bool started, void *arg)
-{
-	(void)port;
-	(void)info;
-	(void)started;
-	++*(unsigned *)arg;
-	return 0;
-}
-
 /* The process: what bump-stat lists, and the process-wide error and memory counters. */
 static int cmd_info(const char *params, struct bump_tel *t)
 {
 	struct bump_error_stats e;
 	struct bump_mem_stats m;
-	unsigned pools = 0, ports = 0;
+	unsigned pools = cmd_walk_count(t, cmd_pool_walk), ports = cmd_walk_count(t, cmd_port_walk);
 	char comm[32] = "";
 	FILE *f = fopen("/proc/self/comm", "re");
 
@@ -390,8 +353,6 @@ static int cmd_info(const char *params, struct bump_tel *t)
 			comm[strcspn(comm, "\n")] = '\0';
 		fclose(f);
 	}
-	bump_pool_foreach(cmd_count_pool, &pools);
-	bump_port_foreach(cmd_count_port, &ports);
 	bump_get_error_stats(&e);
 	bump_mem_get_stats(&m);
 	bump_tel_dict(t, NULL);
@@ -416,6 +377,37 @@ static int cmd_info(const char *params, struct bump_tel *t)
 	bump_tel_end(t);
 	bump_tel_end(t);
 	return t->err;
+}
+
+/* The commands on the tables: which table, and what of it. */
+static int cmd_pool_list(const char *params, struct bump_tel *t)
+{
+	return cmd_walk(params, t, CMD_WALK_LIST, 0, cmd_pool_walk);
+}
+
+static int cmd_pool_get(const char *params, struct bump_tel *t)
+{
+	return cmd_walk(params, t, CMD_WALK_GET, BUMP_POOL_ID_MAX, cmd_pool_walk);
+}
+
+static int cmd_pool_stats_get(const char *params, struct bump_tel *t)
+{
+	return cmd_walk(params, t, CMD_WALK_STATS, BUMP_POOL_ID_MAX, cmd_pool_walk);
+}
+
+static int cmd_port_list(const char *params, struct bump_tel *t)
+{
+	return cmd_walk(params, t, CMD_WALK_LIST, 0, cmd_port_walk);
+}
+
+static int cmd_port_get(const char *params, struct bump_tel *t)
+{
+	return cmd_walk(params, t, CMD_WALK_GET, BUMP_PORT_MAX - 1, cmd_port_walk);
+}
+
+static int cmd_port_stats_get(const char *params, struct bump_tel *t)
+{
+	return cmd_walk(params, t, CMD_WALK_STATS, BUMP_PORT_MAX - 1, cmd_port_walk);
 }
 
 static const struct bump_tel_cmd cmds[] = {

@@ -241,6 +241,8 @@ static void test_socket(void)
 		      "{\"/bump/page_pool/stats_get\":null}"));
 	CHECK(strstr(tel_ask(fd, "/bump/mem/regions"), "\"0\":{\"name\":\"test\""));
 	CHECK(!strcmp(tel_ask(fd, "/bump/port/list"), "{\"/bump/port/list\":[]}"));
+	CHECK(!strcmp(tel_ask(fd, "/bump/port/get,0"), "{\"/bump/port/get\":null}"));
+	CHECK(!strcmp(tel_ask(fd, "/bump/port/stats"), "{\"/bump/port/stats\":{}}"));
 	CHECK(strstr(tel_ask(fd, "/bump/info"), "\"pools\":1,\"ports\":0,"));
 
 	/* Buffers put back: inflight goes to 0; detached pools keep their listing. */
