@@ -281,6 +281,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		rxc.pool = pool;
+		/* A ring that is not a power of two is refused, saying so, and nothing is kept. */
+		rxc.ring_size = txc.ring_size = 100;
+		if (bump_port_rxq_setup(port, 0, &rxc) != -EINVAL ||
+		    !strstr(bump_last_error(), "RX ring of 100 descriptors: use a power of two") ||
+		    bump_port_txq_setup(port, 0, &txc) != -EINVAL ||
+		    !strstr(bump_last_error(), "TX ring of 100 descriptors: use a power of two")) {
+			printf("BUMP-RESULT: FAIL a ring of 100 descriptors: %s\n", bump_last_error());
+			return 1;
+		}
+		rxc.ring_size = txc.ring_size = 256;
 		if (bump_port_rxq_setup(port, 0, &rxc) || bump_port_txq_setup(port, 0, &txc) ||
 		    (!strcmp(opt.scenario, "bogus") &&
 		     bump_vfio_port_set_rx_hook(port, bogus_hook, NULL)) ||

@@ -14,24 +14,51 @@
 #include "bump_log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-int virtio_virtq_alloc(struct virtq *vq, uint16_t size, uint16_t index, const char *what)
+int virtio_virtq_alloc(const struct virtio_net_dev *d, struct virtq *vq, unsigned want,
+		       uint16_t index, const char *dir)
 {
+	unsigned size = want ? want : VIRTIO_RING_DEFAULT;
+	char what[16];
 	int ret;
 
 	memset(vq, 0, sizeof(*vq));
-	ret = bump_vfio_dma_alloc(virtq_bytes(size), what, &vq->mem);
+	if (size < VIRTIO_RING_MIN || size > 32768 || (size & (size - 1)))
+		return bump_error(EINVAL, "virtio %s: %s ring of %u descriptors: use a power of two "
+				  "from %u to 32768", d->bus.vdev->name, dir, size, VIRTIO_RING_MIN);
+	snprintf(what, sizeof(what), "the %s queue", dir);
+	ret = bump_vfio_dma_alloc(virtq_bytes((uint16_t)size), what, &vq->mem);
 	if (ret)
 		return ret;
-	vq->size = size;
+	vq->size = (uint16_t)size;
 	vq->mask = (uint16_t)(size - 1);
 	vq->index = index;
 	vq->desc = vq->mem.va;
-	vq->avail = (volatile void *)((uint8_t *)vq->mem.va + virtq_avail_off(size));
-	vq->used = (volatile void *)((uint8_t *)vq->mem.va + virtq_used_off(size));
+	vq->avail = (volatile void *)((uint8_t *)vq->mem.va + virtq_avail_off(vq->size));
+	vq->used = (volatile void *)((uint8_t *)vq->mem.va + virtq_used_off(vq->size));
+	return 0;
+}
+
+int virtio_virtq_start(struct virtio_net_dev *d, struct virtq *vq, const char *dir)
+{
+	uint16_t size = vq->size;
+	int ret;
+
+	memset(vq->mem.va, 0, vq->mem.size);
+	vq->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	vq->avail_idx = vq->used_idx = 0;
+	ret = virtio_pci_queue_setup(&d->vp, vq->index, &size, vq->mem.iova,
+				     vq->mem.iova + virtq_avail_off(vq->size),
+				     vq->mem.iova + virtq_used_off(vq->size), &vq->notify);
+	if (ret)
+		return ret;
+	if (size != vq->size)
+		return bump_error(EINVAL, "virtio %s: the device takes at most %u %s descriptors, not "
+				  "%u: ask for fewer", d->bus.vdev->name, size, dir, vq->size);
 	return 0;
 }
 

@@ -113,7 +113,13 @@ int virtio_txq_start(struct virtio_net_dev *d, struct virtio_txq *q);
 void virtio_txq_stop(struct virtio_txq *q);
 void virtio_txq_free(struct virtio_txq *q);
 
-/* Allocate a queue's rings (size entries) in one DMA allocation. */
-int virtio_virtq_alloc(struct virtq *vq, uint16_t size, uint16_t index, const char *what);
+/*
+ * A queue's rings for @want descriptors (0: VIRTIO_RING_DEFAULT), in one DMA
+ * allocation; @dir ("RX", "TX") names the queue in errors.
+ */
+int virtio_virtq_alloc(const struct virtio_net_dev *d, struct virtq *vq, unsigned want,
+		       uint16_t index, const char *dir);
+/* Program a queue's rings into the device, empty (before DRIVER_OK: 3.1.1). */
+int virtio_virtq_start(struct virtio_net_dev *d, struct virtq *vq, const char *dir);
 
 #endif /* VIRTIO_NET_H */

@@ -147,16 +147,12 @@ void virtio_rxq_free(struct virtio_rxq *q)
 int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf)
 {
 	struct virtio_net_dev *d = bump_port_priv(port);
-	unsigned nb = conf->ring_size ? conf->ring_size : VIRTIO_RING_DEFAULT;
 	unsigned headroom = conf->headroom;
 	size_t buf_size = bump_pool_buf_size(conf->pool);
 	struct virtio_rxq *q;
 	uint64_t iova;
 	int ret;
 
-	if (nb < VIRTIO_RING_MIN || nb > 32768 || (nb & (nb - 1)))
-		return bump_error(EINVAL, "virtio %s: RX ring of %u descriptors: use a power of two "
-				  "from %u to 32768", d->bus.vdev->name, nb, VIRTIO_RING_MIN);
 	if (headroom < HDR_LEN || headroom >= buf_size || buf_size - headroom < 1514)
 		return bump_error(EINVAL, "virtio %s: pool '%s' has %zu-byte buffers and the queue "
 				  "%u bytes of headroom: the headroom must hold the %u-byte "
@@ -165,20 +161,20 @@ int virtio_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return bump_error(ENOMEM, "virtio: out of memory for the RX queue");
-	q->bufs = calloc(nb, sizeof(*q->bufs));
-	q->posted_len = calloc(nb, sizeof(*q->posted_len));
-	q->free_ids = calloc(nb, sizeof(*q->free_ids));
+	ret = virtio_virtq_alloc(d, &q->vq, conf->ring_size, 0, "RX");
+	if (ret)
+		goto fail;
+	q->bufs = calloc(q->vq.size, sizeof(*q->bufs));
+	q->posted_len = calloc(q->vq.size, sizeof(*q->posted_len));
+	q->free_ids = calloc(q->vq.size, sizeof(*q->free_ids));
 	if (!q->bufs || !q->posted_len || !q->free_ids) {
-		virtio_rxq_free(q);
-		return bump_error(ENOMEM, "virtio: out of memory for the RX queue");
+		ret = bump_error(ENOMEM, "virtio: out of memory for the RX queue");
+		goto fail;
 	}
 	q->headroom = (uint16_t)headroom;
 	q->port_id = bump_port_info_mut(port)->id;
 	q->qid = qid;
 	q->pool = conf->pool;
-	ret = virtio_virtq_alloc(&q->vq, (uint16_t)nb, 0, "the RX queue");
-	if (ret)
-		goto fail;
 	/* Map the pool's arena now (if the pool was not mapped for us), not on the fast path. */
 	ret = bump_vfio_xlat_miss(&q->xlat, q->pool->arena_id, q->pool->base, &iova);
 	if (ret)
@@ -205,20 +201,10 @@ void virtio_rxq_post_all(struct virtio_rxq *q)
 /* Before DRIVER_OK: program queue 0 and post buffers (no notification yet: 3.1.1). */
 int virtio_rxq_start(struct virtio_net_dev *d, struct virtio_rxq *q)
 {
-	uint16_t size = q->vq.size;
-	int ret;
+	int ret = virtio_virtq_start(d, &q->vq, "RX");
 
-	memset(q->vq.mem.va, 0, q->vq.mem.size);
-	q->vq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
-	q->vq.avail_idx = q->vq.used_idx = 0;
-	ret = virtio_pci_queue_setup(&d->vp, q->vq.index, &size, q->vq.mem.iova,
-				     q->vq.mem.iova + virtq_avail_off(q->vq.size),
-				     q->vq.mem.iova + virtq_used_off(q->vq.size), &q->vq.notify);
 	if (ret)
 		return ret;
-	if (size != q->vq.size)
-		return bump_error(EINVAL, "virtio %s: the device takes at most %u RX descriptors, not "
-				  "%u: ask for fewer", d->bus.vdev->name, size, q->vq.size);
 	virtio_rxq_post_all(q);
 	if (q->nfree == q->vq.size)
 		return bump_error(ENOBUFS, "virtio %s: pool '%s' gave no buffer for the RX queue; "

@@ -105,30 +105,26 @@ void virtio_txq_free(struct virtio_txq *q)
 int virtio_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq_conf *conf)
 {
 	struct virtio_net_dev *d = bump_port_priv(port);
-	unsigned nb = conf->ring_size ? conf->ring_size : VIRTIO_RING_DEFAULT;
-	struct virtio_txq *q;
+	struct virtio_txq *q = calloc(1, sizeof(*q));
 	int ret;
 
-	if (nb < VIRTIO_RING_MIN || nb > 32768 || (nb & (nb - 1)))
-		return bump_error(EINVAL, "virtio %s: TX ring of %u descriptors: use a power of two "
-				  "from %u to 32768", d->bus.vdev->name, nb, VIRTIO_RING_MIN);
-	q = calloc(1, sizeof(*q));
 	if (!q)
 		return bump_error(ENOMEM, "virtio: out of memory for the TX queue");
-	q->nslots = (uint16_t)(nb / 2);
+	ret = virtio_virtq_alloc(d, &q->vq, conf->ring_size, 1, "TX");
+	if (!ret)
+		ret = bump_vfio_dma_alloc(sizeof(struct virtio_net_hdr_v1), "the TX header", &q->hdr);
+	if (ret) {
+		virtio_txq_free(q);
+		return ret;
+	}
+	/* A packet takes two descriptors: the shared header, then its frame. */
+	q->nslots = (uint16_t)(q->vq.size / 2);
 	q->refs = calloc(q->nslots, sizeof(*q->refs));
 	q->busy = calloc(q->nslots, sizeof(*q->busy));
 	q->free_slots = calloc(q->nslots, sizeof(*q->free_slots));
 	if (!q->refs || !q->busy || !q->free_slots) {
 		virtio_txq_free(q);
 		return bump_error(ENOMEM, "virtio: out of memory for the TX queue");
-	}
-	ret = virtio_virtq_alloc(&q->vq, (uint16_t)nb, 1, "the TX queue");
-	if (!ret)
-		ret = bump_vfio_dma_alloc(sizeof(struct virtio_net_hdr_v1), "the TX header", &q->hdr);
-	if (ret) {
-		virtio_txq_free(q);
-		return ret;
 	}
 	virtio_txq_free(d->txq);
 	d->txq = q;
@@ -138,20 +134,10 @@ int virtio_txq_setup(struct bump_port *port, uint16_t qid, const struct bump_txq
 
 int virtio_txq_start(struct virtio_net_dev *d, struct virtio_txq *q)
 {
-	uint16_t size = q->vq.size;
-	int ret;
+	int ret = virtio_virtq_start(d, &q->vq, "TX");
 
-	memset(q->vq.mem.va, 0, q->vq.mem.size);
-	q->vq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
-	q->vq.avail_idx = q->vq.used_idx = 0;
-	ret = virtio_pci_queue_setup(&d->vp, q->vq.index, &size, q->vq.mem.iova,
-				     q->vq.mem.iova + virtq_avail_off(q->vq.size),
-				     q->vq.mem.iova + virtq_used_off(q->vq.size), &q->vq.notify);
 	if (ret)
 		return ret;
-	if (size != q->vq.size)
-		return bump_error(EINVAL, "virtio %s: the device takes at most %u TX descriptors, not "
-				  "%u: ask for fewer", d->bus.vdev->name, size, q->vq.size);
 	q->nfree = 0;
 	for (unsigned s = q->nslots; s-- > 0;) {
 		volatile struct vring_desc *h = &q->vq.desc[2 * s];
