@@ -176,10 +176,16 @@ static void test_rx_bad_address(void)
 static void test_tx_lost_detected(void)
 {
 	struct rig r;
+	int warns;
 
 	rig_up(&r, "sim");
+	warns = tlog.lines[BUMP_LOG_WARN];
 	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_TX_LOST, 2), 0);
 	CHECK_EQ(rig_send(&r, 10), 10);
+	/* Said once, naming the port and queue, then counted. */
+	CHECK_EQ(tlog.lines[BUMP_LOG_WARN], warns + 1);
+	CHECK(strstr(tlog.last[BUMP_LOG_WARN], " TX queue 0: the device passed descriptor "));
+	CHECK(strstr(tlog.last[BUMP_LOG_WARN], "without completing it"));
 	CHECK_EQ(fx_inflight(r.txp), 0);  /* all ten reclaimed, the lost two included */
 	CHECK_EQ(rig_recv(&r), 10);       /* the frames went out; only the write-back was lost */
 	CHECK_EQ(rig_sim(&r).tx_lost, 2);
@@ -223,8 +229,10 @@ static void test_tx_lost_reclaimed_by_stop(void)
 static void test_tx_dup_early_bogus(void)
 {
 	struct rig r;
+	int warns;
 
 	rig_up(&r, "sim:step=manual,check=1");
+	warns = tlog.lines[BUMP_LOG_WARN];
 	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_TX_DUP, 1), 0);
 	CHECK_EQ(rig_send(&r, 3), 3);
 	CHECK_EQ(bump_sim_device_step(r.port, 1), 1);   /* sends one, DD on the next too */
@@ -242,6 +250,9 @@ static void test_tx_dup_early_bogus(void)
 	CHECK_EQ(bump_sim_device_step(r.port, 64), 2);
 	CHECK_EQ(rig_recv(&r), 2);
 	CHECK_EQ(rig_sim(&r).tx_early, 2);
+	CHECK_EQ(tlog.lines[BUMP_LOG_WARN], warns + 1);  /* once per queue and kind */
+	CHECK(strstr(tlog.last[BUMP_LOG_WARN], " TX queue 0: descriptor 1 completed before the "
+		     "device passed it"));
 
 	CHECK_EQ(bump_sim_inject(r.port, BUMP_SIM_FAULT_TX_BOGUS, 1), 0);
 	CHECK_EQ(bump_sim_device_step(r.port, 64), 0);  /* DD where nothing was posted */
@@ -251,6 +262,9 @@ static void test_tx_dup_early_bogus(void)
 	CHECK_EQ(bump_sim_device_step(r.port, 64), 2);
 	CHECK_EQ(rig_recv(&r), 2);
 	CHECK_EQ(rig_sim(&r).tx_bogus, 1);
+	CHECK_EQ(tlog.lines[BUMP_LOG_WARN], warns + 2);
+	CHECK(strstr(tlog.last[BUMP_LOG_WARN], " TX queue 0: descriptor "));
+	CHECK(strstr(tlog.last[BUMP_LOG_WARN], "was completed before it was posted"));
 
 	CHECK_EQ(rig_send(&r, 0), 0);
 	CHECK_EQ(fx_inflight(r.txp), 0);

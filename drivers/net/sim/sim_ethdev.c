@@ -57,24 +57,59 @@ static void *sim_zalloc(size_t size)
 
 /* ---- Queues --------------------------------------------------------------- */
 
+/*
+ * What every queue allocates: itself (@size bytes), its descriptor ring and
+ * its software ring, @nb entries each; all or none.  NULL, with the error
+ * said, when memory runs out.
+ */
+static void *sim_queue_alloc(const struct sim_dev *dev, const char *dir, uint16_t qid, uint32_t nb,
+			     size_t size, size_t desc_size, void **ring, size_t slot_size,
+			     void **sw_ring)
+{
+	void *q = sim_zalloc(size);
+
+	*ring = sim_zalloc((size_t)nb * desc_size);
+	*sw_ring = calloc(nb, slot_size);
+	if (q && *ring && *sw_ring)
+		return q;
+	free(*ring);
+	free(*sw_ring);
+	free(q);
+	bump_error(ENOMEM, "sim port %u %s queue %u: out of memory for a %u-entry ring", dev->port_id,
+		   dir, qid, nb);
+	return NULL;
+}
+
+/* What every queue holds of its rings and place (RX and TX queues name these fields alike). */
+#define SIM_QUEUE_INIT(q, dev_, qid_, nb_, ring_, sw_ring_) \
+	do { \
+		(q)->ring = (ring_); \
+		(q)->sw_ring = (sw_ring_); \
+		(q)->nb_desc = (nb_); \
+		(q)->mask = (nb_) - 1; \
+		(q)->qid = (qid_); \
+		(q)->dev = (dev_); \
+		pthread_mutex_init(&(q)->lock, NULL); \
+	} while (0)
+
+static void sim_queue_free(void *q, pthread_mutex_t *lock, void *ring, void *sw_ring)
+{
+	pthread_mutex_destroy(lock);
+	free(ring);
+	free(sw_ring);
+	free(q);
+}
+
 static void sim_rxq_free(struct sim_rxq *q)
 {
-	if (!q)
-		return;
-	pthread_mutex_destroy(&q->lock);
-	free(q->ring);
-	free(q->sw_ring);
-	free(q);
+	if (q)
+		sim_queue_free(q, &q->lock, q->ring, q->sw_ring);
 }
 
 static void sim_txq_free(struct sim_txq *q)
 {
-	if (!q)
-		return;
-	pthread_mutex_destroy(&q->lock);
-	free(q->ring);
-	free(q->sw_ring);
-	free(q);
+	if (q)
+		sim_queue_free(q, &q->lock, q->ring, q->sw_ring);
 }
 
 static int sim_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump_rxq_conf *conf)
@@ -83,6 +118,7 @@ static int sim_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump
 	uint16_t headroom = conf->headroom;
 	size_t buf = bump_pool_buf_size(conf->pool);
 	struct sim_rxq *q;
+	void *ring, *sw_ring;
 	uint32_t nb = 0, bsize;
 	int ret = sim_ring_size(conf->ring_size, &nb, dev->port_id, "RX", qid);
 
@@ -106,29 +142,15 @@ static int sim_rxq_setup(struct bump_port *port, uint16_t qid, const struct bump
 				  "(bump_port_info_get) or any bump_dma_identity_open() device",
 				  dev->port_id, qid, bump_pool_name(conf->pool));
 
-	q = sim_zalloc(sizeof(*q));
-	if (q) {
-		q->ring = sim_zalloc((size_t)nb * sizeof(*q->ring));
-		q->sw_ring = calloc(nb, sizeof(*q->sw_ring));
-	}
-	if (!q || !q->ring || !q->sw_ring) {
-		if (q) {
-			free(q->ring);
-			free(q->sw_ring);
-		}
-		free(q);
-		return bump_error(ENOMEM, "sim port %u RX queue %u: out of memory for a %u-entry "
-				  "ring", dev->port_id, qid, nb);
-	}
-	q->nb_desc = nb;
-	q->mask = nb - 1;
+	q = sim_queue_alloc(dev, "RX", qid, nb, sizeof(*q), sizeof(*q->ring), &ring,
+			    sizeof(*q->sw_ring), &sw_ring);
+	if (!q)
+		return -ENOMEM;
+	SIM_QUEUE_INIT(q, dev, qid, nb, ring, sw_ring);
 	q->bsize = bsize;
-	q->qid = qid;
-	q->dev = dev;
 	q->pool = conf->pool;
 	q->headroom = headroom;
 	q->port_id = dev->port_id;
-	pthread_mutex_init(&q->lock, NULL);
 
 	/* A re-setup replaces the queue; peers see either one, never a freed one. */
 	struct sim_rxq *old = dev->rxq[qid];
@@ -143,30 +165,17 @@ static int sim_txq_setup(struct bump_port *port, uint16_t qid, const struct bump
 {
 	struct sim_dev *dev = bump_port_priv(port);
 	struct sim_txq *q;
+	void *ring, *sw_ring;
 	uint32_t nb = 0;
 	int ret = sim_ring_size(conf->ring_size, &nb, dev->port_id, "TX", qid);
 
 	if (ret)
 		return ret;
-	q = sim_zalloc(sizeof(*q));
-	if (q) {
-		q->ring = sim_zalloc((size_t)nb * sizeof(*q->ring));
-		q->sw_ring = calloc(nb, sizeof(*q->sw_ring));
-	}
-	if (!q || !q->ring || !q->sw_ring) {
-		if (q) {
-			free(q->ring);
-			free(q->sw_ring);
-		}
-		free(q);
-		return bump_error(ENOMEM, "sim port %u TX queue %u: out of memory for a %u-entry "
-				  "ring", dev->port_id, qid, nb);
-	}
-	q->nb_desc = nb;
-	q->mask = nb - 1;
-	q->qid = qid;
-	q->dev = dev;
-	pthread_mutex_init(&q->lock, NULL);
+	q = sim_queue_alloc(dev, "TX", qid, nb, sizeof(*q), sizeof(*q->ring), &ring,
+			    sizeof(*q->sw_ring), &sw_ring);
+	if (!q)
+		return -ENOMEM;
+	SIM_QUEUE_INIT(q, dev, qid, nb, ring, sw_ring);
 	sim_txq_free(dev->txq[qid]);  /* only this port's stopped device used it */
 	dev->txq[qid] = q;
 	bump_port_set_queue(port, false, qid, q);
@@ -181,22 +190,10 @@ static void sim_quiesce(struct sim_dev *dev, uint16_t nb_rx, uint16_t nb_tx)
 	sim_dev_thread_stop(dev);
 	/* Peers stop delivering here: the write lock waits for any delivery in progress. */
 	sim_table_set_active(dev, 0, 0);
-	for (uint16_t i = 0; i < nb_rx; i++) {
-		struct sim_rxq *q = dev->rxq[i];
-
-		pthread_mutex_lock(&q->lock);
-		q->enabled = false;
-		sim_rxq_reclaim(q);
-		pthread_mutex_unlock(&q->lock);
-	}
-	for (uint16_t i = 0; i < nb_tx; i++) {
-		struct sim_txq *q = dev->txq[i];
-
-		pthread_mutex_lock(&q->lock);
-		q->enabled = false;
-		sim_txq_reclaim(q);
-		pthread_mutex_unlock(&q->lock);
-	}
+	for (uint16_t i = 0; i < nb_rx; i++)
+		sim_rxq_stop(dev->rxq[i]);
+	for (uint16_t i = 0; i < nb_tx; i++)
+		sim_txq_stop(dev->txq[i]);
 }
 
 static int sim_start(struct bump_port *port)

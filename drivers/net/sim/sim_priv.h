@@ -258,7 +258,7 @@ void sim_dev_deliver(struct sim_dev *from, uint16_t txqid, const void *frame, ui
 uint16_t sim_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
 uint16_t sim_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n);
 void sim_rx_refill(struct sim_rxq *q);
-void sim_rxq_reclaim(struct sim_rxq *q);
-void sim_txq_reclaim(struct sim_txq *q);
+void sim_rxq_stop(struct sim_rxq *q);
+void sim_txq_stop(struct sim_txq *q);
 
 #endif /* SIM_PRIV_H */

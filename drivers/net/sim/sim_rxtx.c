@@ -13,6 +13,8 @@
 #include "sim_priv.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* One warning per queue and kind; the counters say how often. */
@@ -152,9 +154,11 @@ uint16_t sim_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	return got;
 }
 
-/* Stop (device side quiet, q->lock held): every posted buffer back to its pool. */
-void sim_rxq_reclaim(struct sim_rxq *q)
+/* Stop (device thread stopped): the device side disabled, every posted buffer back to its pool. */
+void sim_rxq_stop(struct sim_rxq *q)
 {
+	pthread_mutex_lock(&q->lock);
+	q->enabled = false;
 	for (uint32_t i = q->next; i != q->tail; i++) {
 		struct sim_rx_slot *s = &q->sw_ring[i & q->mask];
 
@@ -168,9 +172,26 @@ void sim_rxq_reclaim(struct sim_rxq *q)
 	q->next = q->tail = q->head = 0;
 	atomic_store_explicit(&q->rdt, 0, memory_order_relaxed);
 	atomic_store_explicit(&q->rdh, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&q->lock);
 }
 
 /* ---- TX ------------------------------------------------------------------- */
+
+/* A fault on a TX queue: always counted, said once per queue and kind (off the burst's path). */
+static __attribute__((cold, format(printf, 4, 5))) void
+sim_tx_fault(struct sim_txq *q, _Atomic uint64_t *ctr, uint8_t kind, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	SIM_STAT_INC(*ctr);
+	if (!sim_warn_once(&q->warned, kind))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: %s", q->dev->port_id, q->qid, msg);
+}
 
 /*
  * Reclaim completed descriptors, oldest first: those the device's head has
@@ -192,14 +213,10 @@ static void sim_tx_clean(struct sim_txq *q)
 		struct sim_tx_desc *d = &q->ring[next & q->mask];
 		uint8_t status = sim_status_load(&d->status);
 
-		if (!(status & SIM_TXD_STAT_DD)) {
-			SIM_STAT_INC(q->st.lost);
-			if (sim_warn_once(&q->warned, SIM_WARN_LOST))
-				bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: the device passed "
-					 "descriptor %u without completing it: buffer reclaimed; "
-					 "counted in oerrors and bump_sim_stats tx_lost",
-					 q->dev->port_id, q->qid, next);
-		}
+		if (!(status & SIM_TXD_STAT_DD))
+			sim_tx_fault(q, &q->st.lost, SIM_WARN_LOST, "the device passed descriptor %u "
+				     "without completing it: buffer reclaimed; counted in oerrors and "
+				     "bump_sim_stats tx_lost", next);
 		if (bump_unlikely(status & SIM_TXD_STAT_EC))
 			SIM_STAT_INC(q->st.tx_errors);
 		sim_status_store(&d->status, 0);
@@ -208,12 +225,9 @@ static void sim_tx_clean(struct sim_txq *q)
 	if (bump_unlikely(next != q->tail && next + 1 != q->early_seen &&
 			  (sim_status_load(&q->ring[next & q->mask].status) & SIM_TXD_STAT_DD))) {
 		q->early_seen = next + 1;
-		SIM_STAT_INC(q->st.early);
-		if (sim_warn_once(&q->warned, SIM_WARN_EARLY))
-			bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: descriptor %u completed "
-				 "before the device passed it (early or written twice): not freed "
-				 "until it has; counted in bump_sim_stats tx_early",
-				 q->dev->port_id, q->qid, next);
+		sim_tx_fault(q, &q->st.early, SIM_WARN_EARLY, "descriptor %u completed before the "
+			     "device passed it (early or written twice): not freed until it has; "
+			     "counted in bump_sim_stats tx_early", next);
 	}
 	q->next = next;
 	while (first != next) {
@@ -259,24 +273,18 @@ uint16_t sim_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 
 		if (bump_unlikely(!dma)) {
 			/* Accepted and dropped: it could never be sent, a retry would not help. */
-			SIM_STAT_INC(q->st.unmapped);
-			if (sim_warn_once(&q->warned, SIM_WARN_UNMAPPED))
-				bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: packet (len %u, off "
-					 "%u) has no DMA address or does not fit its buffer: dropped; "
-					 "create its pool with BUMP_POOL_F_DMA_MAP for an identity "
-					 "device; counted in oerrors", q->dev->port_id, q->qid,
-					 p->len, p->off);
+			sim_tx_fault(q, &q->st.unmapped, SIM_WARN_UNMAPPED, "packet (len %u, off %u) "
+				     "has no DMA address or does not fit its buffer: dropped; create "
+				     "its pool with BUMP_POOL_F_DMA_MAP for an identity device; "
+				     "counted in oerrors", p->len, p->off);
 			bump_pkt_free(p);
 			continue;
 		}
-		if (bump_unlikely(sim_status_load(&d->status))) {
-			/* Cleared at reclaim: the device completed what was never posted. */
-			SIM_STAT_INC(q->st.bogus);
-			if (sim_warn_once(&q->warned, SIM_WARN_BOGUS))
-				bump_log(BUMP_LOG_WARN, "sim port %u TX queue %u: descriptor %u was "
-					 "completed before it was posted: ignored; counted in "
-					 "bump_sim_stats tx_bogus", q->dev->port_id, q->qid, tail);
-		}
+		/* Cleared at reclaim: the device completed what was never posted. */
+		if (bump_unlikely(sim_status_load(&d->status)))
+			sim_tx_fault(q, &q->st.bogus, SIM_WARN_BOGUS, "descriptor %u was completed "
+				     "before it was posted: ignored; counted in bump_sim_stats tx_bogus",
+				     tail);
 		d->addr = dma;
 		d->length = p->len;
 		d->cso = 0;
@@ -302,9 +310,14 @@ uint16_t sim_tx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	return k;
 }
 
-/* Stop (device side quiet, q->lock held): every packet in the ring back to its pool. */
-void sim_txq_reclaim(struct sim_txq *q)
+/*
+ * Stop (device thread stopped): the device side disabled, every packet in the
+ * ring back to its pool.
+ */
+void sim_txq_stop(struct sim_txq *q)
 {
+	pthread_mutex_lock(&q->lock);
+	q->enabled = false;
 	for (uint32_t i = q->next; i != q->tail; i++) {
 		bump_pkt_free(&q->sw_ring[i & q->mask]);
 		SIM_STAT_INC(q->st.reclaimed);
@@ -313,4 +326,5 @@ void sim_txq_reclaim(struct sim_txq *q)
 	q->next = q->tail = q->head = q->early_seen = 0;
 	atomic_store_explicit(&q->tdt, 0, memory_order_relaxed);
 	atomic_store_explicit(&q->tdh, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&q->lock);
 }
