@@ -83,30 +83,4 @@ BULK_AVX512 unsigned bump_bulk_give_odd_avx512(const struct bump_bulk_view *v, v
 	return i + bump_bulk_give_odd(v, bufs + i, dst + i, k - i);
 }
 
-#else
-
-unsigned bump_bulk_take_odd_avx512(const struct bump_bulk_view *v, void *const *top, void **bufs,
-				   unsigned k)
-{
-	return bump_bulk_take_odd(v, top, bufs, k);
-}
-
-unsigned bump_bulk_give_odd_avx512(const struct bump_bulk_view *v, void *const *bufs, void **dst,
-				   unsigned k)
-{
-	return bump_bulk_give_odd(v, bufs, dst, k);
-}
-
-unsigned bump_bulk_take_plain_avx512(const struct bump_bulk_view *v, void *const *top, void **bufs,
-				     unsigned k)
-{
-	return bump_bulk_take_plain(v, top, bufs, k);
-}
-
-unsigned bump_bulk_give_plain_avx512(const struct bump_bulk_view *v, void *const *bufs, void **dst,
-				     unsigned k)
-{
-	return bump_bulk_give_plain(v, bufs, dst, k);
-}
-
-#endif
+#endif /* x86-64; elsewhere bulk_choose() never names these loops */
