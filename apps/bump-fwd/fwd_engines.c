@@ -44,8 +44,16 @@ static unsigned fwd_io_burst(struct fwd_stream *fs)
 	return n;
 }
 
-/* Frames shorter than an Ethernet header go through untouched. */
-static unsigned fwd_mac_burst(struct fwd_stream *fs)
+/*
+ * The engines that rewrite the Ethernet header: @edit (a constant, inlined
+ * into each engine's loop) on every frame that has a whole one; shorter
+ * frames go through untouched.  @dst and @src are the TX port's peer and
+ * own addresses.
+ */
+typedef void (*fwd_eth_edit_fn)(uint8_t *eth, const uint8_t *dst, const uint8_t *src);
+
+static inline __attribute__((always_inline)) unsigned fwd_eth_burst(struct fwd_stream *fs,
+								    fwd_eth_edit_fn edit)
 {
 	struct bump_pkt pkts[FWD_BURST_MAX];
 	uint16_t n = fwd_recv(fs, pkts);
@@ -53,37 +61,40 @@ static unsigned fwd_mac_burst(struct fwd_stream *fs)
 
 	if (!n)
 		return 0;
-	for (uint16_t i = 0; i < n; i++) {
-		uint8_t *eth = bump_pkt_data(&pkts[i]);
-
-		if (bump_likely(pkts[i].len >= ETH_HLEN)) {
-			memcpy(eth, dst, ETH_ALEN);
-			memcpy(eth + ETH_ALEN, src, ETH_ALEN);
-		}
-	}
+	for (uint16_t i = 0; i < n; i++)
+		if (bump_likely(pkts[i].len >= ETH_HLEN))
+			edit(bump_pkt_data(&pkts[i]), dst, src);
 	fwd_send(fs, pkts, n);
 	return n;
 }
 
+/* mac: the peer as destination, the TX port as source. */
+static inline void fwd_mac_edit(uint8_t *eth, const uint8_t *dst, const uint8_t *src)
+{
+	memcpy(eth, dst, ETH_ALEN);
+	memcpy(eth + ETH_ALEN, src, ETH_ALEN);
+}
+
+/* macswap: the frame's own two addresses, swapped. */
+static inline void fwd_macswap_edit(uint8_t *eth, const uint8_t *dst, const uint8_t *src)
+{
+	uint8_t tmp[ETH_ALEN];
+
+	(void)dst;
+	(void)src;
+	memcpy(tmp, eth, ETH_ALEN);
+	memcpy(eth, eth + ETH_ALEN, ETH_ALEN);
+	memcpy(eth + ETH_ALEN, tmp, ETH_ALEN);
+}
+
+static unsigned fwd_mac_burst(struct fwd_stream *fs)
+{
+	return fwd_eth_burst(fs, fwd_mac_edit);
+}
+
 static unsigned fwd_macswap_burst(struct fwd_stream *fs)
 {
-	struct bump_pkt pkts[FWD_BURST_MAX];
-	uint16_t n = fwd_recv(fs, pkts);
-
-	if (!n)
-		return 0;
-	for (uint16_t i = 0; i < n; i++) {
-		uint8_t *eth = bump_pkt_data(&pkts[i]);
-		uint8_t tmp[ETH_ALEN];
-
-		if (bump_likely(pkts[i].len >= ETH_HLEN)) {
-			memcpy(tmp, eth, ETH_ALEN);
-			memcpy(eth, eth + ETH_ALEN, ETH_ALEN);
-			memcpy(eth + ETH_ALEN, tmp, ETH_ALEN);
-		}
-	}
-	fwd_send(fs, pkts, n);
-	return n;
+	return fwd_eth_burst(fs, fwd_macswap_edit);
 }
 
 static unsigned fwd_rxonly_burst(struct fwd_stream *fs)
