@@ -23,9 +23,9 @@
 
 #define PORT_DRIVER_MAX 16
 
-/* A port.  It begins with its fast-path view: bump_port_fast() is a cast. */
+/* A port.  It begins with its fast-path view: __bump_port_fast() is a cast. */
 struct bump_port {
-	struct bump_port_fast fast;
+	struct __bump_port_fast fast;
 	const struct bump_port_driver *drv;
 	void *priv;
 	struct bump_port_info info;
@@ -42,7 +42,8 @@ struct bump_port {
 	bool listed;
 	struct bump_port_info shown;
 };
-static_assert(offsetof(struct bump_port, fast) == 0, "bump_port_fast() casts a port to its fast view");
+static_assert(offsetof(struct bump_port, fast) == 0,
+	      "__bump_port_fast() casts a port to its fast view");
 static_assert(BUMP_PORT_QUEUE_MAX <= 32, "queue readiness is a 32-bit mask");
 
 static pthread_mutex_t port_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -131,10 +132,10 @@ static uint16_t port_burst_stopped(void *queue, struct bump_pkt *pkts, uint16_t 
 
 /* ---- TX handles that name no buffer ------------------------------------ */
 
-uint16_t bump_port_tx_burst_invalid(struct bump_port *port, uint16_t qid, struct bump_pkt *pkts,
-				    uint16_t n)
+uint16_t __bump_port_tx_burst_invalid(struct bump_port *port, uint16_t qid, struct bump_pkt *pkts,
+				      uint16_t n)
 {
-	const struct bump_port_fast *f = bump_port_fast(port);
+	const struct __bump_port_fast *f = __bump_port_fast(port);
 	struct bump_pkt bad[64];
 	uint16_t good = 0, nbad = 0;
 

@@ -132,13 +132,14 @@ BUMP_API int bump_port_foreach(bump_port_visit_fn fn, void *arg);
 typedef uint16_t (*bump_burst_fn)(void *queue, struct bump_pkt *pkts, uint16_t n);
 
 /*
- * What the burst inlines need; the rest of a port is private to lib/port.
+ * NOT API (__bump_, as bump_internal.h names lib/bump's): what the burst
+ * inlines need; the rest of a port is private to lib/port.
  * A port begins with it (lib/port static_asserts this), so the accessor is
  * a cast rather than a call into the library on every burst.  While a port
  * is stopped its bursts return 0; a burst on a queue id that was not set up
  * (below BUMP_PORT_QUEUE_MAX) returns 0 too.
  */
-struct bump_port_fast {
+struct __bump_port_fast {
 	bump_burst_fn rx_burst;
 	bump_burst_fn tx_burst;
 	bool check_handles;     /* checked mode: tx_burst checks every handle (bump_pkt_check) */
@@ -146,9 +147,9 @@ struct bump_port_fast {
 	void *txq[BUMP_PORT_QUEUE_MAX];
 };
 
-static inline const struct bump_port_fast *bump_port_fast(const struct bump_port *port)
+static inline const struct __bump_port_fast *__bump_port_fast(const struct bump_port *port)
 {
-	return (const struct bump_port_fast *)(const void *)port;
+	return (const struct __bump_port_fast *)(const void *)port;
 }
 
 /*
@@ -158,14 +159,14 @@ static inline const struct bump_port_fast *bump_port_fast(const struct bump_port
 static inline uint16_t bump_port_rx_burst(struct bump_port *port, uint16_t qid,
 					  struct bump_pkt *pkts, uint16_t n)
 {
-	const struct bump_port_fast *f = bump_port_fast(port);
+	const struct __bump_port_fast *f = __bump_port_fast(port);
 
 	return f->rx_burst(f->rxq[qid], pkts, n);
 }
 
-/* bump_port_tx_burst() of a burst with handles bump_pkt_check() refuses. */
-BUMP_API uint16_t bump_port_tx_burst_invalid(struct bump_port *port, uint16_t qid,
-					      struct bump_pkt *pkts, uint16_t n);
+/* Not API: bump_port_tx_burst()'s slow path, a burst with handles bump_pkt_check() refuses. */
+BUMP_API uint16_t __bump_port_tx_burst_invalid(struct bump_port *port, uint16_t qid,
+					       struct bump_pkt *pkts, uint16_t n);
 
 /*
  * Send up to @n packets on TX queue @qid.  Returns how many were accepted;
@@ -181,12 +182,12 @@ BUMP_API uint16_t bump_port_tx_burst_invalid(struct bump_port *port, uint16_t qi
 static inline uint16_t bump_port_tx_burst(struct bump_port *port, uint16_t qid,
 					  struct bump_pkt *pkts, uint16_t n)
 {
-	const struct bump_port_fast *f = bump_port_fast(port);
+	const struct __bump_port_fast *f = __bump_port_fast(port);
 
 	if (bump_unlikely(f->check_handles))
 		for (uint16_t i = 0; i < n; i++)
 			if (bump_unlikely(bump_pkt_check(&pkts[i])))
-				return bump_port_tx_burst_invalid(port, qid, pkts, n);
+				return __bump_port_tx_burst_invalid(port, qid, pkts, n);
 	return f->tx_burst(f->txq[qid], pkts, n);
 }
 

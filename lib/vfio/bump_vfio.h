@@ -168,8 +168,8 @@ BUMP_API int bump_vfio_dma_hold(const void *va, size_t len, uint64_t *iova,
 				struct bump_vfio_hold **hold);
 BUMP_API void bump_vfio_dma_release(struct bump_vfio_hold *hold);
 
-/* Bumped whenever a mapping goes away: translation caches check it. */
-extern BUMP_API BUMP_ATOMIC(uint64_t) bump_vfio_map_gen;
+/* Not API (read by bump_vfio_xlat_iova): bumped whenever a mapping goes away. */
+extern BUMP_API BUMP_ATOMIC(uint64_t) __bump_vfio_map_gen;
 
 /*
  * A queue's VA -> IOVA cache, one entry per arena: a buffer's IOVA is its
@@ -195,7 +195,7 @@ static inline int bump_vfio_xlat_iova(struct bump_vfio_xlat *x, bump_ref_t ref, 
 {
 	unsigned a = bump_ref_arena_id(ref);
 
-	if (bump_likely(x->gen == bump_atomic_load(&bump_vfio_map_gen, BUMP_MO_ACQUIRE) &&
+	if (bump_likely(x->gen == bump_atomic_load(&__bump_vfio_map_gen, BUMP_MO_ACQUIRE) &&
 			(x->valid >> a) & 1)) {
 		*iova = (uint64_t)((int64_t)(uintptr_t)va + x->delta[a]);
 		return 0;

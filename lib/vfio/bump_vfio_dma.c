@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-_Atomic uint64_t bump_vfio_map_gen = 1;
+_Atomic uint64_t __bump_vfio_map_gen = 1;
 
 /* ---- The mapping table ---------------------------------------------------- */
 
@@ -137,7 +137,7 @@ static int vfio_dma_unmap(struct bump_dma_dev *dev, struct bump_dma_map *m)
 	}
 	vfio_iova_free_locked(mp->map_iova, mp->map_len);
 	vfio_mapping_remove_locked(mp);
-	atomic_fetch_add_explicit(&bump_vfio_map_gen, 1, memory_order_acq_rel);
+	atomic_fetch_add_explicit(&__bump_vfio_map_gen, 1, memory_order_acq_rel);
 	/* The last mapping of a container no port uses any more: close it now. */
 	vfio_container_maybe_close_locked();
 	pthread_mutex_unlock(&vfio_ct.lock);
@@ -290,7 +290,7 @@ void bump_vfio_dma_free(struct bump_vfio_mem *mem)
 
 int bump_vfio_xlat_miss(struct bump_vfio_xlat *x, unsigned arena_id, uintptr_t va, uint64_t *iova)
 {
-	uint64_t gen = atomic_load_explicit(&bump_vfio_map_gen, memory_order_acquire);
+	uint64_t gen = atomic_load_explicit(&__bump_vfio_map_gen, memory_order_acquire);
 	struct bump_arena *a;
 	uint64_t base_iova;
 	int ret;

@@ -150,8 +150,8 @@ static void test_bus_driver(void)
 	CHECK_EQ(bump_port_set_ops(port, &dummy_driver), -EBUSY);
 	CHECK_EQ(bump_port_start(port), 0);
 	/* The device driver's bursts themselves: no call of the bus's in between. */
-	CHECK(bump_port_fast(port)->rx_burst == dummy_burst);
-	CHECK(bump_port_fast(port)->tx_burst == dummy_burst);
+	CHECK(__bump_port_fast(port)->rx_burst == dummy_burst);
+	CHECK(__bump_port_fast(port)->tx_burst == dummy_burst);
 	memset(pkts, 0, sizeof(pkts));
 	CHECK_EQ(bump_port_rx_burst(port, 0, pkts, 4), 4);
 	CHECK_EQ(bump_port_close(port), 0);
@@ -322,7 +322,7 @@ static void test_state_checks(void)
 	CHECK_EQ(bump_port_rx_burst(port, 0, pkts, 4), 4);
 	CHECK_EQ(bump_port_tx_burst(port, 2, pkts, 3), 3);
 	CHECK_EQ(bump_port_tx_burst(port, 5, pkts, 3), 0);  /* not set up: NULL queue */
-	CHECK(bump_port_fast(port)->rxq[1] == port);
+	CHECK(__bump_port_fast(port)->rxq[1] == port);
 	CHECK_EQ(bump_port_start(port), -EALREADY);
 	CHECK_EQ(bump_port_rxq_setup(port, 0, &rc), -EBUSY);
 	CHECK_ERROR_SAYS("bump_port_stop()");
@@ -365,7 +365,7 @@ static void test_failed_resetup(void)
 	CHECK_EQ(bump_port_rxq_setup(port, 1, &rc), -EINVAL);
 	CHECK_EQ(bump_port_info_get(port, &info), 0);
 	CHECK_EQ(info.nb_rx_queues, 1);
-	CHECK(bump_port_fast(port)->rxq[1] == NULL);
+	CHECK(__bump_port_fast(port)->rxq[1] == NULL);
 	CHECK_EQ(bump_port_start(port), 0);
 	CHECK_EQ(bump_port_rx_burst(port, 0, pkts, 2), 2);
 	CHECK_EQ(bump_port_rx_burst(port, 1, pkts, 2), 0);

@@ -21,7 +21,7 @@
 static inline void drv_xlat_identity(struct bump_vfio_xlat *x, const struct bump_pool *pool)
 {
 	memset(x, 0, sizeof(*x));
-	x->gen = bump_atomic_load(&bump_vfio_map_gen, BUMP_MO_ACQUIRE);
+	x->gen = bump_atomic_load(&__bump_vfio_map_gen, BUMP_MO_ACQUIRE);
 	x->valid = 1ull << pool->arena_id;
 }
 
