@@ -73,6 +73,7 @@ int bump_dpdk_port_id(const struct bump_port *port);
 struct bump_dpdk_stats {
 	uint64_t rx_as_is;        /* frames handed on in the mbuf's own buffer: no conversion */
 	uint64_t tx_as_is;        /* packets sent as their buffer's own mbuf: no conversion */
+	uint64_t tx_umem;         /* of those, sent from net_af_xdp's UMEM (our arena): no copy */
 	/* The conversions, for mbufs that are not bump buffers (and packets that cannot be): */
 	uint64_t rx_zerocopy;     /* frames handed on in the page the PMD wrote */
 	uint64_t rx_copied;       /* frames copied into a page (copy mode, foreign mbufs) */
@@ -83,7 +84,8 @@ struct bump_dpdk_stats {
 	uint64_t tx_unsent;       /* packets the PMD refused (still the caller's) */
 	uint64_t tx_no_mbuf;      /* packets not sent: no mbuf header was free */
 	uint64_t rx_pages_released;  /* pages of RX mbufs returned by stop and close */
-	uint64_t rx_mbufs_held;   /* RX mbufs a PMD still held at stop (their pages too) */
+	uint64_t rx_mbufs_held;   /* RX mbufs a PMD still held at stop (their pages too); for
+				   * net_af_xdp, the buffers it holds now (fill queue, TX), back at close */
 	uint64_t rx_mbufs_cached; /* now: free mbufs in the RX queues' DPDK caches (0 once stopped) */
 };
 int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *stats);

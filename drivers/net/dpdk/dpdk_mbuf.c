@@ -66,6 +66,17 @@ struct dpdk_mbuf_src {
 	bool iova_va;
 	bool pool_gone;              /* its destroy already reported */
 	uint16_t bport, qid;
+	/*
+	 * net_af_xdp's UMEM is this mempool's memory chunk: the arena
+	 * (dpdk_mbuf_umem_on).  held[page index] is 1 while the PMD or the
+	 * kernel has that buffer (got from here, or sent as an mbuf of this
+	 * mempool): net_af_xdp never gives back its fill queue, so close
+	 * returns what is marked.  Plain stores: a buffer's byte is written
+	 * by whoever has the buffer.
+	 */
+	_Atomic uint8_t *held;
+	const struct bump_arena *umem_arena;
+	struct rte_mempool_memhdr *umem_hdr;
 };
 
 struct rte_mempool *dpdk_mbuf_home;
@@ -102,9 +113,12 @@ static int dpdk_mbuf_enqueue(struct rte_mempool *mp, void *const *objs, unsigned
 {
 	struct dpdk_mbuf_src *s = dpdk_mbuf_last;
 	struct bump_pool *p = s ? s->pool : NULL;
+	const struct dpdk_mbuf_src *ms = mp->pool_config;
 	unsigned i = 0;
 
-	(void)mp;
+	/* net_af_xdp gives one back (TX done, or a fill it could not queue). */
+	if (ms && ms->held)
+		dpdk_mbuf_umem_mark(mp, (struct rte_mbuf *const *)objs, n, 0);
 	if (bump_likely(p && atomic_load_explicit(&p->owner, memory_order_relaxed) ==
 			     bump_thread_token())) {
 		uint32_t count = p->cache_count;
@@ -166,6 +180,8 @@ static int dpdk_mbuf_dequeue(struct rte_mempool *mp, void **objs, unsigned n)
 		dpdk_mbuf_init(m, __bump_pool_page_desc(s->pool, m), bump_pool_buf_size(s->pool),
 			       s->iova_va, RTE_PKTMBUF_HEADROOM, mp);
 	}
+	if (s->held)
+		dpdk_mbuf_umem_mark(mp, (struct rte_mbuf *const *)objs, n, 1);
 	return 0;
 }
 
@@ -190,6 +206,130 @@ static const struct rte_mempool_ops dpdk_mbuf_ops = {
 };
 
 RTE_MEMPOOL_REGISTER_OPS(dpdk_mbuf_ops);
+
+/* ---- net_af_xdp: the arena as the PMD's UMEM ---------------------------------- */
+
+/*
+ * net_af_xdp (DPDK 22.11, built with XDP_UMEM_UNALIGNED_CHUNK_FLAG, as
+ * Debian's is) registers as its UMEM [first memory chunk of the RX mempool,
+ * + populated_size x object size), an object's chunk starting header_size
+ * before its mbuf; a frame lands header_size + mbuf + priv + 128 + 256
+ * (XDP_PACKET_HEADROOM) bytes into the chunk.  Make that the arena: one
+ * chunk over it, as many objects of one buffer as fill it, header_size 0
+ * and no spread padding, so that a UMEM chunk is exactly a buffer, its mbuf
+ * at the first byte and the frame 512 bytes in.  TX (dpdk_txq.c) then gives
+ * the PMD buffers of the arena as mbufs of this mempool, which it sends
+ * where they lie.
+ */
+int dpdk_mbuf_umem_on(struct rte_mempool *mp, const struct bump_arena *a, size_t buf)
+{
+	struct dpdk_mbuf_src *s = mp->pool_config;
+	struct rte_mempool_memhdr *hdr = rte_zmalloc(NULL, sizeof(*hdr), 0);
+
+	s->held = calloc(a->npages, 1);
+	if (!hdr || !s->held) {
+		rte_free(hdr);
+		free((void *)s->held);
+		s->held = NULL;
+		return bump_error(ENOMEM, "dpdk port %u RX queue %u: out of memory", s->bport, s->qid);
+	}
+	*hdr = (struct rte_mempool_memhdr){
+		.mp = mp, .addr = (void *)a->base, .iova = RTE_BAD_IOVA, .len = a->len,
+	};
+	STAILQ_INSERT_TAIL(&mp->mem_list, hdr, next);
+	mp->nb_mem_chunks++;
+	mp->flags |= RTE_MEMPOOL_F_NO_SPREAD;
+	mp->header_size = 0;
+	/* The object size the PMD computes (header + element + trailer) is one buffer. */
+	mp->elt_size = (uint32_t)(buf - RTE_MEMPOOL_ALIGN);
+	mp->populated_size = (uint32_t)(a->len / buf);
+	s->umem_arena = a;
+	s->umem_hdr = hdr;
+	if (rte_mempool_calc_obj_size(mp->elt_size, mp->flags, NULL) != buf) {
+		dpdk_mbuf_umem_off(mp);
+		return bump_error(EINVAL, "dpdk port %u RX queue %u: this DPDK's mempool objects "
+				  "of %zu bytes are not %zu bytes long", s->bport, s->qid, buf, buf);
+	}
+	return 0;
+}
+
+bool dpdk_mbuf_umem(const struct rte_mempool *mp)
+{
+	const struct dpdk_mbuf_src *s = mp->pool_config;
+
+	return s && s->held;
+}
+
+void dpdk_mbuf_umem_off(struct rte_mempool *mp)
+{
+	struct dpdk_mbuf_src *s = mp->pool_config;
+
+	if (!s->umem_hdr)
+		return;
+	STAILQ_REMOVE(&mp->mem_list, s->umem_hdr, rte_mempool_memhdr, next);
+	mp->nb_mem_chunks--;
+	rte_free(s->umem_hdr);
+	s->umem_hdr = NULL;
+	mp->populated_size = 0;
+	mp->flags &= ~RTE_MEMPOOL_F_NO_SPREAD;
+	mp->header_size = RTE_MEMPOOL_ALIGN;
+	free((void *)s->held);
+	s->held = NULL;
+	s->umem_arena = NULL;
+}
+
+unsigned dpdk_mbuf_umem_mark(const struct rte_mempool *mp, struct rte_mbuf *const *m, unsigned n,
+			     uint8_t held)
+{
+	const struct dpdk_mbuf_src *s = mp->pool_config;
+	const struct bump_arena *a = s->umem_arena;
+	unsigned marked = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t off = (uintptr_t)m[i] - a->base;
+
+		if (off < a->len) {
+			atomic_store_explicit(&s->held[__bump_arena_index(a, off)], held,
+					      memory_order_relaxed);
+			marked++;
+		}
+	}
+	return marked;
+}
+
+void dpdk_mbuf_umem_range(const struct rte_mempool *mp, uintptr_t *base, uint64_t *len)
+{
+	const struct dpdk_mbuf_src *s = mp->pool_config;
+
+	*base = s->umem_arena->base;
+	*len = s->umem_arena->len;
+}
+
+unsigned dpdk_mbuf_umem_held(const struct rte_mempool *mp)
+{
+	const struct dpdk_mbuf_src *s = mp->pool_config;
+	unsigned n = 0;
+
+	for (uint32_t i = 0; s->held && i < s->umem_arena->npages; i++)
+		n += atomic_load_explicit(&s->held[i], memory_order_relaxed);
+	return n;
+}
+
+/* Once the device is closed: what it held is no one's and goes back to bump. */
+unsigned dpdk_mbuf_umem_reclaim(struct rte_mempool *mp)
+{
+	struct dpdk_mbuf_src *s = mp->pool_config;
+	unsigned n = 0;
+
+	for (uint32_t i = 0; s->held && i < s->umem_arena->npages; i++) {
+		if (!atomic_load_explicit(&s->held[i], memory_order_relaxed))
+			continue;
+		atomic_store_explicit(&s->held[i], 0, memory_order_relaxed);
+		bump_put(__bump_arena_page(s->umem_arena, i));
+		n++;
+	}
+	return n;
+}
 
 /* ---- Mempools --------------------------------------------------------------- */
 
@@ -260,6 +400,19 @@ bool dpdk_mbuf_usable(const struct dpdk_rxq *q)
 	return !q->copy && q->headroom <= DPDK_MBUF_FRAME && q->buf_size >= DPDK_MBUF_FRAME + 256;
 }
 
+/* @mp for @q, made net_af_xdp's UMEM when @q is on it; NULL (retired) when that fails. */
+static struct rte_mempool *dpdk_mbuf_pool_umem(const struct dpdk_rxq *q, struct rte_mempool *mp)
+{
+	if (!q->umem)
+		return mp;
+	if (dpdk_mbuf_umem_on(mp, atomic_load_explicit(&__bump_arenas[q->pool->arena_id],
+						       memory_order_relaxed), q->buf_size)) {
+		dpdk_mbuf_pool_free(mp);
+		return NULL;
+	}
+	return mp;
+}
+
 struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 {
 	struct bump_pool *pool = q->pool;
@@ -309,7 +462,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 
 		pv->mbuf_data_room_size = room;
 		s->mp->elt_size = DPDK_MBUF_HDR + room;
-		return s->mp;
+		return dpdk_mbuf_pool_umem(q, s->mp);
 	}
 	dpdk_obj_name(name, sizeof(name), "rxb", q->bport, q->qid);
 	mp = dpdk_mbuf_mempool(name, q->nb_desc + 4 * DPDK_BURST, room, q->dp->socket, s, true);
@@ -322,7 +475,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 		return NULL;
 	}
 	s->mp = mp;
-	return mp;
+	return dpdk_mbuf_pool_umem(q, mp);
 }
 
 bool dpdk_mbuf_pool(const struct rte_mempool *mp)
@@ -369,6 +522,7 @@ void dpdk_mbuf_pool_free(struct rte_mempool *mp)
 {
 	struct dpdk_mbuf_src *s = mp->pool_config;
 
+	dpdk_mbuf_umem_off(mp);
 	dpdk_mbuf_mp_forget(s->pool, mp);
 	dpdk_mbuf_mp_forget(s->ctl, mp);
 	if (s->cache_lcore != LCORE_ID_ANY) {

@@ -132,10 +132,14 @@ static int dpdk_open(struct bump_port *port, const char *args)
 	 * port sent to itself come back through RX before stop.
 	 */
 	dp->drain_on_stop = !strcmp(di.driver_name, "net_ring");
-	/* net_af_xdp makes its UMEM of the mempool's memory and ignores buf_addr. */
+	/*
+	 * net_af_xdp makes its UMEM of the mempool's memory and ignores
+	 * buf_addr: its RX mempools are the arena (dpdk_mbuf_umem_on), or
+	 * packed copies of their own in copy mode.
+	 */
 	dp->packed_pool = !strcmp(di.driver_name, "net_af_xdp");
 	if (dp->rx_mode == DPDK_RX_AUTO)
-		dp->rx_mode = dp->packed_pool ? DPDK_RX_COPY : DPDK_RX_ZEROCOPY;
+		dp->rx_mode = DPDK_RX_ZEROCOPY;
 
 	info->max_rx_queues = RTE_MIN(di.max_rx_queues, (uint16_t)BUMP_PORT_QUEUE_MAX);
 	info->max_tx_queues = RTE_MIN(di.max_tx_queues, (uint16_t)BUMP_PORT_QUEUE_MAX);
@@ -222,6 +226,19 @@ static int dpdk_setup_rx(struct dpdk_port *dp, struct dpdk_rxq *q)
 	if (!q->mp && !(q->mp = dpdk_rxq_pool_new(q)))
 		return -ENOMEM;
 	ret = rte_eth_rx_queue_setup(dp->pid, q->qid, q->nb_desc, (unsigned)dp->socket, NULL, q->mp);
+	if (ret && q->umem && !q->retired) {
+		/* The kernel refused the arena as a UMEM: a failed setup holds none of its buffers. */
+		dpdk_rxq_copy_warn(q, "the kernel refused the pool's arena as its UMEM (DPDK's "
+				   "lines above say why)");
+		dpdk_mbuf_umem_reclaim(q->mp);
+		dpdk_mbuf_pool_free(q->mp);
+		q->umem = q->as_is = false;
+		q->copy = true;
+		if (!(q->mp = dpdk_rxq_pool_new(q)))
+			return -ENOMEM;
+		ret = rte_eth_rx_queue_setup(dp->pid, q->qid, q->nb_desc, (unsigned)dp->socket,
+					     NULL, q->mp);
+	}
 	if (ret)
 		return bump_error(-ret, "dpdk port %u: RX queue %u setup failed (%s): try another "
 				  "ring_size (DPDK's lines above say what the PMD wants)", dp->bport,
@@ -272,6 +289,17 @@ static int dpdk_start(struct bump_port *port)
 		q->retired = NULL;
 		dp->txq_ready[i] = true;
 	}
+	/* net_af_xdp TX queue i sends from RX queue i's UMEM. */
+	for (uint16_t i = 0; i < dp->nb_txq; i++) {
+		struct dpdk_txq *t = dp->txq[i];
+		const struct dpdk_rxq *r = i < dp->nb_rxq ? dp->rxq[i] : NULL;
+
+		t->umem_mp = r && r->umem ? r->mp : NULL;
+		t->umem_base = 0;
+		t->umem_len = 0;
+		if (t->umem_mp)
+			dpdk_mbuf_umem_range(t->umem_mp, &t->umem_base, &t->umem_len);
+	}
 	/* Pages for the free RX mbufs now, where this thread owns the pool. */
 	for (uint16_t i = 0; i < dp->nb_rxq; i++) {
 		struct dpdk_rxq *q = dp->rxq[i];
@@ -304,7 +332,8 @@ static int dpdk_stop(struct bump_port *port)
 	for (uint16_t i = 0; i < dp->nb_rxq; i++) {
 		struct dpdk_rxq *q = dp->rxq[i];
 
-		if (q->copy)
+		/* net_af_xdp keeps its queues (socket, UMEM, fill queue) until close. */
+		if (q->copy || q->umem)
 			continue;
 		q->retired = q->mp;
 		q->mp = NULL;
@@ -409,11 +438,14 @@ int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *s)
 			s->rx_too_long += DPDK_LD(r->st.too_long);
 			s->rx_pages_released += DPDK_LD(r->st.released);
 			s->rx_mbufs_held += DPDK_LD(r->st.held);
-			if (r->as_is && r->mp)
+			if (r->umem && r->mp)
+				s->rx_mbufs_held += dpdk_mbuf_umem_held(r->mp);
+			else if (r->as_is && r->mp)
 				s->rx_mbufs_cached += dpdk_mbuf_cached(r->mp);
 		}
 		if (t) {
 			s->tx_as_is += DPDK_LD(t->st.as_is);
+			s->tx_umem += DPDK_LD(t->st.umem);
 			s->tx_attached += DPDK_LD(t->st.attached);
 			s->tx_unsent += DPDK_LD(t->st.unsent);
 			s->tx_no_mbuf += DPDK_LD(t->st.no_mbuf);

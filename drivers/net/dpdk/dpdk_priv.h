@@ -60,6 +60,7 @@ struct dpdk_rxq {
 	bool armed;                  /* free mbufs got their pages (owner thread) */
 	bool pool_gone;              /* its destroy already reported */
 	bool as_is;                  /* the PMD's mbufs are the pool's buffers (dpdk_mbuf.c) */
+	bool umem;                   /* as_is on net_af_xdp: its UMEM is the pool's arena */
 	struct bump_pool *pool;
 	size_t buf_size;
 	uint32_t addr_off;           /* buf_addr = page + addr_off: headroom past DPDK's 128 */
@@ -82,8 +83,12 @@ struct dpdk_txq {
 	struct rte_mempool *mp;      /* mbuf headers: no data room */
 	struct rte_mempool *shp;     /* shared infos: one per attached page */
 	struct dpdk_txq *retired;    /* the queue this one replaced: freed after the next setup */
+	/* net_af_xdp: the UMEM of its paired RX queue (mp, arena); buffers in it go as its mbufs */
+	struct rte_mempool *umem_mp;
+	uintptr_t umem_base;
+	uint64_t umem_len;           /* 0: no UMEM */
 	struct {
-		_Atomic uint64_t opackets, obytes, attached, unsent, no_mbuf, bad, as_is;
+		_Atomic uint64_t opackets, obytes, attached, unsent, no_mbuf, bad, as_is, umem;
 	} st;
 };
 
@@ -127,6 +132,8 @@ int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf 
 		 struct dpdk_rxq **out);
 struct rte_mempool *dpdk_rxq_pool_new(struct dpdk_rxq *q);
 void dpdk_rxq_arm(struct dpdk_rxq *q);
+/* The one warning of a net_af_xdp queue that falls back to copying every frame, and @why. */
+void dpdk_rxq_copy_warn(const struct dpdk_rxq *q, const char *why);
 /*
  * Give back the pages of @mp's mbufs and free it, once the PMD holds none
  * of them, or whatever it holds once the device is @closed.
@@ -176,6 +183,20 @@ bool dpdk_mbuf_pool(const struct rte_mempool *mp);
 /* On the thread owning the queue's pool: its lcore's DPDK cache of @mp (dpdk_mbuf_pool) on. */
 void dpdk_mbuf_cache_on(struct rte_mempool *mp);
 void dpdk_mbuf_pool_free(struct rte_mempool *mp);
+/*
+ * net_af_xdp: make @mp's memory (its UMEM) the arena @a, in objects of one
+ * @buf-byte buffer, and track what the PMD holds (0, or an errno with a message).
+ */
+int dpdk_mbuf_umem_on(struct rte_mempool *mp, const struct bump_arena *a, size_t buf);
+void dpdk_mbuf_umem_off(struct rte_mempool *mp);
+bool dpdk_mbuf_umem(const struct rte_mempool *mp);
+/* The PMD has (1) or gave back (0) those of @m in @mp's UMEM; returns how many those are. */
+unsigned dpdk_mbuf_umem_mark(const struct rte_mempool *mp, struct rte_mbuf *const *m, unsigned n,
+			     uint8_t held);
+void dpdk_mbuf_umem_range(const struct rte_mempool *mp, uintptr_t *base, uint64_t *len);
+/* How many buffers the PMD holds now; after the device is closed, put them back. */
+unsigned dpdk_mbuf_umem_held(const struct rte_mempool *mp);
+unsigned dpdk_mbuf_umem_reclaim(struct rte_mempool *mp);
 /* How many mbufs @mp's DPDK cache holds now (a snapshot while its lcore runs). */
 unsigned dpdk_mbuf_cached(const struct rte_mempool *mp);
 

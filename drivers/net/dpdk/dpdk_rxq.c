@@ -180,7 +180,8 @@ void dpdk_rxq_arm(struct dpdk_rxq *q)
 	struct rte_mbuf **m;
 
 	q->armed = true;
-	if (q->as_is)
+	/* net_af_xdp's own: every get and put through the ops, which track what it holds. */
+	if (q->as_is && !q->umem)
 		dpdk_mbuf_cache_on(q->mp);
 	if (q->copy || q->as_is || !n)
 		return;
@@ -224,6 +225,14 @@ void dpdk_rxq_pool_release(struct dpdk_rxq *q, struct rte_mempool *mp, bool clos
 	if (!mp)
 		return;
 	if (dpdk_mbuf_pool(mp)) {
+		if (dpdk_mbuf_umem(mp)) {
+			if (!closed && !q->held_mp) {
+				/* net_af_xdp keeps its socket, UMEM and fill queue until close. */
+				q->held_mp = mp;
+				return;
+			}
+			DPDK_STAT_ADD(q->st.released, dpdk_mbuf_umem_reclaim(mp));
+		}
 		dpdk_mbuf_pool_free(mp);
 		return;
 	}
@@ -247,6 +256,13 @@ void dpdk_rxq_pool_release(struct dpdk_rxq *q, struct rte_mempool *mp, bool clos
 }
 
 /* ---- Queues -------------------------------------------------------------- */
+
+void dpdk_rxq_copy_warn(const struct dpdk_rxq *q, const char *why)
+{
+	bump_log(BUMP_LOG_WARN, "dpdk port %u RX queue %u: net_af_xdp receives into its own UMEM: "
+		 "%s; every frame is copied into a buffer of pool '%s' (bump_dpdk_stats rx_copied)",
+		 q->bport, q->qid, why, bump_pool_name(q->pool));
+}
 
 int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf *conf,
 		 struct dpdk_rxq **out)
@@ -284,6 +300,20 @@ int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf 
 	q->copy = dp->rx_mode == DPDK_RX_COPY;
 	q->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
 	q->as_is = dpdk_mbuf_usable(q);
+	if (dp->packed_pool && !q->copy) {
+		const struct bump_arena *a = atomic_load_explicit(&__bump_arenas[q->pool->arena_id],
+								  memory_order_relaxed);
+
+		/* A UMEM chunk is one buffer: 2 KiB at least, the arena a whole number of them. */
+		q->umem = q->as_is && buf >= 2048 && buf % RTE_MEMPOOL_ALIGN == 0 && a->len % buf == 0;
+		if (!q->umem) {
+			q->copy = true;
+			q->as_is = false;
+			dpdk_rxq_copy_warn(q, "the pool's buffers cannot be its UMEM chunks (buffers of "
+					   "2048 bytes or more, a multiple of 64, whose arena is a whole "
+					   "number of them, and a headroom up to 256 can)");
+		}
+	}
 	if (!q->as_is && !q->copy)
 		bump_log(BUMP_LOG_INFO, "dpdk port %u RX queue %u: headroom %u and %zu-byte buffers: "
 			 "RX pins pages to mbufs (with a headroom up to %u and buffers of %u bytes or "
@@ -443,6 +473,9 @@ uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	if (bump_unlikely(!q->armed))
 		dpdk_rxq_arm(q);
 	nb = rte_eth_rx_burst(q->pid, q->qid, mb, (uint16_t)RTE_MIN(n, DPDK_BURST));
+	/* net_af_xdp: out of its UMEM, ours now (before any of them is freed). */
+	if (q->umem && nb)
+		dpdk_mbuf_umem_mark(q->mp, mb, nb, 0);
 	rp = (struct dpdk_rx_pool){
 		.base = q->pool->base, .span = q->pool->span, .magic = q->pool->page_magic,
 		.shift = q->pool->page_shift, .arena_id = q->pool->arena_id, .bport = q->bport,

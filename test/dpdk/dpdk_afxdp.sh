@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# dpdk_afxdp.sh nohuge|huge: two dpdk:net_af_xdp ports on the ends of a veth
+# pair in a namespace of its own ("bmpd<pid>", removed on exit), driven by
+# test_dpdk_port's afxdp case: net_af_xdp's UMEM is bump's arena, frames go
+# both ways with no copy, and every buffer is back after close.
+set -u
+. "$(dirname "$0")/dpdk_lib.sh"
+
+mem=$1
+[ -x "${TEST_DPDK_PORT:-}" ] ||
+	test_skip "TEST_DPDK_PORT is not set: run through 'meson test --suite dpdk'"
+netns_require "network namespaces, veth pairs"
+grep -q '^XDP ' /proc/net/protocols 2>/dev/null ||
+	test_skip "the kernel has no AF_XDP (CONFIG_XDP_SOCKETS)"
+ns=bmpd$$
+netns_add "$ns"
+a=bmpd$$a b=bmpd$$b
+ip -n "$ns" link add "$a" type veth peer name "$b" || test_fail "ip link add veth $a/$b"
+ip -n "$ns" link set "$a" up && ip -n "$ns" link set "$b" up || test_fail "ip link set $a/$b up"
+# Under ASan: DPDK's net_af_xdp leaks libxdp's umem (lsan.supp).
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp"
+ip netns exec "$ns" "$TEST_DPDK_PORT" "$mem" afxdp "$a" "$b"
