@@ -506,7 +506,7 @@ static void test_dma_dev(void)
  * namespace of its own): its UMEM is the arena, so RX hands on the buffer
  * the kernel wrote as it is and TX gives the PMD the very buffer, which it
  * sends where it lies.  Numbered frames a -> b, forwarded back b -> a: every
- * one intact and in order, none copied on RX (rx_as_is, rx_copied 0); the
+ * one intact and in order, none copied (rx_as_is, tx_umem, rx_copied 0); the
  * PMD's fill queue holds buffers until close, exactly those the pools miss
  * (rx_mbufs_held), and every one is back after close.
  */
@@ -537,8 +537,10 @@ static void test_afxdp(void)
 	CHECK_EQ(sa.gaps + sa.reorders + sb.gaps + sb.reorders, 0);
 	s = dstats(b);
 	CHECK_EQ(s.rx_as_is, n);
+	CHECK_EQ(s.tx_umem, n);
 	CHECK_EQ(s.rx_copied + s.rx_zerocopy + s.rx_pinned + s.tx_attached, 0);
 	s = dstats(a);
+	CHECK_EQ(s.tx_umem, n);
 	CHECK_EQ(s.rx_as_is, n);
 	CHECK_EQ(s.rx_copied + s.rx_zerocopy + s.rx_pinned + s.tx_attached, 0);
 	CHECK_EQ(bump_port_stop(a), 0);

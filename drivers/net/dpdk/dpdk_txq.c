@@ -197,8 +197,10 @@ static inline struct rte_mbuf *dpdk_tx_as_is(const struct dpdk_txq *q, const str
 	if (p->off < DPDK_MBUF_HDR || (uint32_t)state != 1 ||
 	    (type != BUMP_DESC_PAGE && type != BUMP_DESC_HEAD) || !dpdk_mbuf_home)
 		return NULL;
+	/* In net_af_xdp's UMEM as an mbuf of its mempool: it sends the buffer where it lies. */
 	dpdk_mbuf_init(m, d, size, q->iova_va, (uint16_t)(p->off - DPDK_MBUF_HDR),
-		       dpdk_mbuf_mp((uint16_t)(state >> 32)));
+		       (uintptr_t)page - q->umem_base < q->umem_len ?
+		       q->umem_mp : dpdk_mbuf_mp((uint16_t)(state >> 32)));
 	m->data_len = p->len;
 	m->pkt_len = p->len;
 	return m;
@@ -240,6 +242,7 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 	const struct bump_pkt *ap[DPDK_BURST];
 	uint16_t sent, na = 0;
 	uint64_t bytes = 0;
+	unsigned umem = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct bump_pkt *p = &pkts[i];
@@ -262,7 +265,12 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 			if (!mb[i])
 				mb[i] = att[k++];
 	}
+	/* Marked before: the PMD may complete and free them within the call. */
+	if (q->umem_mp)
+		umem = dpdk_mbuf_umem_mark(q->umem_mp, mb, n, 1);
 	sent = rte_eth_tx_burst(q->pid, q->qid, mb, n);
+	if (q->umem_mp && sent < n)
+		umem -= dpdk_mbuf_umem_mark(q->umem_mp, mb + sent, n - sent, 0);
 	for (uint16_t i = sent; i < n; i++) {
 		/* Refused: the reference goes back to the caller's handle. */
 		bytes -= mb[i]->data_len;
@@ -277,6 +285,8 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 	/* Of those sent, the attached ones (na) and the rest, as they are. */
 	DPDK_STAT_ADD(q->st.attached, na);
 	DPDK_STAT_ADD(q->st.as_is, sent - na);
+	if (umem)
+		DPDK_STAT_ADD(q->st.umem, umem);
 	DPDK_STAT_ADD(q->st.opackets, sent);
 	DPDK_STAT_ADD(q->st.obytes, bytes);
 	return sent;
