@@ -16,9 +16,11 @@
  * 512, the PMD gets mbufs whose data buffers are pinned external buffers in
  * bump pages of the queue's pool: rx_burst hands the page on as a packet
  * handle and pins a fresh one to the mbuf.  Copy RX copies each frame into
- * a page (every frame, even one this driver sent over net_ring): auto
- * picks it for PMDs that ignore an mbuf's buffer address (net_af_xdp
- * builds its UMEM from the mempool's own memory).  TX sends a packet with
+ * a page (every frame, even one this driver sent over net_ring).  On
+ * net_af_xdp, which builds its UMEM from the mempool's own memory, that
+ * memory is the pool's arena: it receives into the pool's buffers and
+ * sends those of the arena where they lie (or, with buffers that cannot be
+ * UMEM chunks, every frame is copied, with a warning).  TX sends a packet with
  * 128 bytes before it in a buffer it alone holds as that buffer's own mbuf;
  * any other (a clone, a fragment) is attached to an mbuf header as an
  * external buffer.  Either way the buffer goes back to its pool when the
