@@ -518,9 +518,11 @@ static void test_afxdp(void)
 	struct bump_port *a, *b;
 	struct fx_seq sa = { 0 }, sb = { 0 };
 	struct bump_dpdk_stats s;
+	struct bump_error_stats err0, err1;
 	char da[128], db[128];
 	const unsigned n = 2000;
 
+	bump_get_error_stats(&err0);
 	snprintf(da, sizeof(da), "dpdk:net_af_xdp0,iface=%s", xdp_if[0]);
 	snprintf(db, sizeof(db), "dpdk:net_af_xdp1,iface=%s", xdp_if[1]);
 	a = port_up(da, pa, 0);
@@ -552,6 +554,9 @@ static void test_afxdp(void)
 	CHECK_EQ(dstats(b).rx_mbufs_held, fx_inflight(pb));
 	CHECK_EQ(bump_port_close(a), 0);
 	CHECK_EQ(bump_port_close(b), 0);
+	/* Each came back once: close returned what the PMDs held, nothing twice. */
+	bump_get_error_stats(&err1);
+	CHECK_EQ(err1.double_put + err1.not_allocated, err0.double_put + err0.not_allocated);
 	pool_done(pa);
 	pool_done(pb);
 }

@@ -68,11 +68,13 @@ struct dpdk_mbuf_src {
 	uint16_t bport, qid;
 	/*
 	 * net_af_xdp's UMEM is this mempool's memory chunk: the arena
-	 * (dpdk_mbuf_umem_on).  held[page index] is 1 while the PMD or the
-	 * kernel has that buffer (got from here, or sent as an mbuf of this
-	 * mempool): net_af_xdp never gives back its fill queue, so close
-	 * returns what is marked.  Plain stores: a buffer's byte is written
-	 * by whoever has the buffer.
+	 * (dpdk_mbuf_umem_on).  held[page index] is 1 from the time the PMD
+	 * has the buffer (got from bump by the dequeue, or sent as an mbuf of
+	 * this mempool) until it gives it back (received by rx_burst, or back
+	 * to bump by the enqueue): in its rings or the DPDK cache of this
+	 * mempool, which only the PMD's frees fill.  net_af_xdp never gives
+	 * back its fill queue, so close returns what is marked.  Plain stores:
+	 * a buffer's byte is written by whoever has the buffer.
 	 */
 	_Atomic uint8_t *held;
 	const struct bump_arena *umem_arena;
@@ -316,7 +318,7 @@ unsigned dpdk_mbuf_umem_held(const struct rte_mempool *mp)
 }
 
 /* Once the device is closed: what it held is no one's and goes back to bump. */
-unsigned dpdk_mbuf_umem_reclaim(struct rte_mempool *mp)
+static unsigned dpdk_mbuf_umem_reclaim(struct rte_mempool *mp)
 {
 	struct dpdk_mbuf_src *s = mp->pool_config;
 	unsigned n = 0;
@@ -492,6 +494,13 @@ void dpdk_mbuf_cache_on(struct rte_mempool *mp)
 		return;
 	s->cache_lcore = lcore;
 	dpdk_mbuf_cache_set(mp, lcore, DPDK_MBUF_CACHE);
+	/*
+	 * Not net_af_xdp's: its cache must hold only what the PMD freed
+	 * (marked), so buffers sent elsewhere go home (TX picks this one for
+	 * buffers in its UMEM sent on it).
+	 */
+	if (s->held)
+		return;
 	atomic_store_explicit(&dpdk_mbuf_mp_of[s->pool->id], mp, memory_order_relaxed);
 	atomic_store_explicit(&dpdk_mbuf_mp_of[s->ctl->id], mp, memory_order_relaxed);
 }
@@ -518,11 +527,11 @@ static void dpdk_mbuf_mp_forget(struct bump_pool *pool, struct rte_mempool *mp)
  * on; the mbufs the PMD or others hold come back through the ops.  @mp is
  * kept (mbufs in flight name it) and serves the next queue.
  */
-void dpdk_mbuf_pool_free(struct rte_mempool *mp)
+unsigned dpdk_mbuf_pool_free(struct rte_mempool *mp)
 {
 	struct dpdk_mbuf_src *s = mp->pool_config;
+	unsigned reclaimed;
 
-	dpdk_mbuf_umem_off(mp);
 	dpdk_mbuf_mp_forget(s->pool, mp);
 	dpdk_mbuf_mp_forget(s->ctl, mp);
 	if (s->cache_lcore != LCORE_ID_ANY) {
@@ -533,8 +542,12 @@ void dpdk_mbuf_pool_free(struct rte_mempool *mp)
 			rte_mempool_ops_enqueue_bulk(mp, c->objs, c->len);
 		c->len = 0;
 	}
+	/* After the cache: what it held went back through the enqueue, unmarked. */
+	reclaimed = dpdk_mbuf_umem_reclaim(mp);
+	dpdk_mbuf_umem_off(mp);
 	bump_pool_set_owner(s->ctl);
 	bump_pool_destroy(s->ctl);  /* detached while its buffers are out */
 	pthread_mutex_destroy(&s->lock);
 	dpdk_mbuf_src_retire(s);
+	return reclaimed;
 }

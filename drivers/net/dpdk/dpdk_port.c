@@ -230,7 +230,6 @@ static int dpdk_setup_rx(struct dpdk_port *dp, struct dpdk_rxq *q)
 		/* The kernel refused the arena as a UMEM: a failed setup holds none of its buffers. */
 		dpdk_rxq_copy_warn(q, "the kernel refused the pool's arena as its UMEM (DPDK's "
 				   "lines above say why)");
-		dpdk_mbuf_umem_reclaim(q->mp);
 		dpdk_mbuf_pool_free(q->mp);
 		q->umem = q->as_is = false;
 		q->copy = true;

@@ -182,7 +182,11 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q);
 bool dpdk_mbuf_pool(const struct rte_mempool *mp);
 /* On the thread owning the queue's pool: its lcore's DPDK cache of @mp (dpdk_mbuf_pool) on. */
 void dpdk_mbuf_cache_on(struct rte_mempool *mp);
-void dpdk_mbuf_pool_free(struct rte_mempool *mp);
+/*
+ * Retire @mp (its owner lcore's cache back to bump).  A net_af_xdp UMEM
+ * one only once the PMD is gone: what it held is put back (returns how many).
+ */
+unsigned dpdk_mbuf_pool_free(struct rte_mempool *mp);
 /*
  * net_af_xdp: make @mp's memory (its UMEM) the arena @a, in objects of one
  * @buf-byte buffer, and track what the PMD holds (0, or an errno with a message).
@@ -194,9 +198,8 @@ bool dpdk_mbuf_umem(const struct rte_mempool *mp);
 unsigned dpdk_mbuf_umem_mark(const struct rte_mempool *mp, struct rte_mbuf *const *m, unsigned n,
 			     uint8_t held);
 void dpdk_mbuf_umem_range(const struct rte_mempool *mp, uintptr_t *base, uint64_t *len);
-/* How many buffers the PMD holds now; after the device is closed, put them back. */
+/* How many buffers the PMD holds now (its ring, TX, the mempool's DPDK cache). */
 unsigned dpdk_mbuf_umem_held(const struct rte_mempool *mp);
-unsigned dpdk_mbuf_umem_reclaim(struct rte_mempool *mp);
 /* How many mbufs @mp's DPDK cache holds now (a snapshot while its lcore runs). */
 unsigned dpdk_mbuf_cached(const struct rte_mempool *mp);
 

@@ -180,8 +180,7 @@ void dpdk_rxq_arm(struct dpdk_rxq *q)
 	struct rte_mbuf **m;
 
 	q->armed = true;
-	/* net_af_xdp's own: every get and put through the ops, which track what it holds. */
-	if (q->as_is && !q->umem)
+	if (q->as_is)
 		dpdk_mbuf_cache_on(q->mp);
 	if (q->copy || q->as_is || !n)
 		return;
@@ -225,15 +224,12 @@ void dpdk_rxq_pool_release(struct dpdk_rxq *q, struct rte_mempool *mp, bool clos
 	if (!mp)
 		return;
 	if (dpdk_mbuf_pool(mp)) {
-		if (dpdk_mbuf_umem(mp)) {
-			if (!closed && !q->held_mp) {
-				/* net_af_xdp keeps its socket, UMEM and fill queue until close. */
-				q->held_mp = mp;
-				return;
-			}
-			DPDK_STAT_ADD(q->st.released, dpdk_mbuf_umem_reclaim(mp));
+		if (dpdk_mbuf_umem(mp) && !closed && !q->held_mp) {
+			/* net_af_xdp keeps its socket, UMEM and fill queue until close. */
+			q->held_mp = mp;
+			return;
 		}
-		dpdk_mbuf_pool_free(mp);
+		DPDK_STAT_ADD(q->st.released, dpdk_mbuf_pool_free(mp));
 		return;
 	}
 	held = rte_mempool_in_use_count(mp);
@@ -498,8 +494,11 @@ uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		got++;
 	}
 	/* Pinned mbufs go back with their new pages; taken TX headers go home. */
-	if (nd)
+	if (nd) {
+		if (q->umem)  /* to its cache or to bump: the PMD's until the ops see them */
+			dpdk_mbuf_umem_mark(q->mp, done, nd, 1);
 		rte_pktmbuf_free_bulk(done, nd);
+	}
 	if (as_is)
 		DPDK_STAT_ADD(q->st.as_is, as_is);
 	DPDK_STAT_ADD(q->st.ipackets, got);
