@@ -17,6 +17,8 @@
 #   afxdp_fwd           the port API with one arena for both ports: zero-copy forwarding
 #   afxdp_ixy           the AF_XDP peer: libxdp only, shared UMEM, zero-copy forwarding
 #   bump-fwd/net_af_xdp the same app, io mode, dpdk: ports on DPDK's net_af_xdp PMD
+#   bump-fwd/net_af_xdp-copy  the same with rx=copy: a copy each way (the path before
+#                       net_af_xdp's UMEM was the pool's arena)
 #                       (when bump was built with DPDK)
 #   testpmd/net_af_xdp  the DPDK peer: dpdk-testpmd, io mode, one forwarding lcore,
 #                       on the same two net_af_xdp vdevs (when dpdk-testpmd is installed:
@@ -35,6 +37,7 @@
 # Usage: meson test -C BUILD --benchmark afxdp_bench -v
 #        (env: BENCH_ROUNDS=5 BENCH_SECONDS=4 BENCH_INJECT=128 BENCH_MODES="native skb"
 #         BENCH_TOOLS="bump-fwd afxdp_fwd ..." to run some only,
+#         BENCH_CPU=1: also the forwarder's user and kernel CPU time per packet,
 #         BENCH_TESTPMD=path of dpdk-testpmd, "" for none,
 #         AFXDP_BENCH_PNG=path: the table as a bar chart there, scripts/bench_plot.py)
 set -u
@@ -47,6 +50,16 @@ SECONDS_PER_RUN=${BENCH_SECONDS:-4}
 INJECT=${BENCH_INJECT:-128}
 MODES=${BENCH_MODES:-native skb}
 TESTPMD=${BENCH_TESTPMD-$(command -v dpdk-testpmd || true)}
+# BENCH_CPU=1: CPU time per packet from /proc/PID/stat (utime, stime), since a
+# VM may have no counters for perf stat's instructions.
+CPUSTAT=""
+[ "${BENCH_CPU:-0}" = 1 ] && CPUSTAT=1
+HZ=$(getconf CLK_TCK)
+
+# cpu_ticks PID: "utime stime" of PID in clock ticks (all its threads).
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'
+}
 # The last CPU we may run on is the forwarder's; the generator, the shell and
 # testpmd's main lcore (which only prints stats) keep the first.
 CPUS=$(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
@@ -110,10 +123,15 @@ run_one() {
 	afxdp_ixy)
 		set -- "$AFXDP_IXY" --if bmpbex --if bmpbey --mode "$mode" --fwd io --cpu "$CPU" \
 			--duration "$SECONDS_PER_RUN" ;;
-	bump-fwd/net_af_xdp)
+	bump-fwd/net_af_xdp | bump-fwd/net_af_xdp-copy)
 		# Rings of 2048 as the afxdp driver's (the dpdk driver's default is 1024).
+		# -copy: the dpdk driver's rx=copy (a copy each way, the path before its
+		# RX mempools became net_af_xdp's UMEM).
+		opt=""
+		[ "$tool" = bump-fwd/net_af_xdp-copy ] && opt=";rx=copy"
 		set -- env BUMP_EAL_ARGS="$EAL_MEM" "$AFXDP_BUMP_FWD" \
-			--port "dpdk:net_af_xdp0,iface=bmpbex,$NAF" --port "dpdk:net_af_xdp1,iface=bmpbey,$NAF" \
+			--port "dpdk:net_af_xdp0,iface=bmpbex,$NAF$opt" \
+			--port "dpdk:net_af_xdp1,iface=bmpbey,$NAF$opt" \
 			--rxd 2048 --txd 2048 --fwd io --lcores "$CPU" --duration "$SECONDS_PER_RUN" \
 			--stats-period 1
 		ready="running for" ;;
@@ -130,7 +148,7 @@ run_one() {
 	esac
 	preloaded=""
 	case $tool/$mode in
-	*/net_af_xdp/skb)
+	*/net_af_xdp*/skb)
 		for i in bmpbex bmpbey; do
 			ip netns exec $NS xdp-loader load -m skb "$i" "$XSK_PROG" >"$out" 2>&1 ||
 				test_fail "xdp-loader load -m skb $i $XSK_PROG: $(cat "$out")"
@@ -150,6 +168,12 @@ run_one() {
 			test_fail "$tool in $mode mode: $i has XDP in mode '$m'$preloaded: $(cat "$out")"
 	done
 	ip netns exec $NS "$AFXDP_GEN" -i bmpbex -n "$INJECT" >/dev/null || test_fail "inject"
+	if [ -n "$CPUSTAT" ]; then
+		# CPU time over seconds 1-3 after the injection, about the seconds kept below.
+		(sleep 1; t0=$(cpu_ticks $pid); sleep 2; echo "$t0 $(cpu_ticks $pid)") \
+			>"$AFXDP_TMP/cpu" 2>/dev/null &
+		cpu_pid=$!
+	fi
 	if [ "$tool" = testpmd/net_af_xdp ]; then
 		sleep "$SECONDS_PER_RUN"
 		kill -INT $pid
@@ -161,20 +185,33 @@ run_one() {
 	else
 		wait $pid || test_fail "$tool failed: $(cat "$out")"
 	fi
+	[ -n "$CPUSTAT" ] && wait $cpu_pid
 	[ -n "$preloaded" ] && xdp_clear
 	for i in bmpbex bmpbey; do
 		m=$(xdp_mode $i)
 		[ "$m" = none ] || { echo "note: $tool left an XDP program ($m) on $i; removed"; xdp_clear; }
 	done
-	case $tool in
+	rates=$(rates_of "$tool" "$out")
+	echo "$rates" >>"$AFXDP_TMP/rates.$(echo "$tool" | tr / _).$mode"
+	[ -n "$CPUSTAT" ] || return 0
+	# Nanoseconds of user and kernel CPU per packet forwarded in the first two kept seconds.
+	echo "$rates" | head -n 2 | awk -v f="$AFXDP_TMP/cpu" -v hz="$HZ" '{ p += $1 * 1e6 }
+		END { if ((getline l < f) > 0 && split(l, t, " ") == 4 && p > 0)
+			printf "%.0f %.0f\n", (t[3] - t[1]) / hz / p * 1e9, (t[4] - t[2]) / hz / p * 1e9 }' \
+		>>"$AFXDP_TMP/cpu.$(echo "$tool" | tr / _).$mode"
+}
+
+# rates_of TOOL OUT: the per-second rates (Mpps) in TOOL's output OUT, the first second dropped.
+rates_of() {
+	case $1 in
 	bump-fwd*)
 		# "[   2.00 s] port P rx X Mpps tx Y Mpps ...": sum tx over the ports of each line time.
 		awk '/^\[ *[0-9.]+ s\] port / { for (i = 1; i < NF; i++) if ($i == "tx") t[$2] += $(i + 1) }
-		     END { for (k in t) print k, t[k] }' "$out" | sort -n | awk 'NR > 1 { print $2 }' ;;
+		     END { for (k in t) print k, t[k] }' "$2" | sort -n | awk 'NR > 1 { print $2 }' ;;
 	afxdp_fwd)
-		sed -n 's/^fwd: \([0-9.]*\) Mpps$/\1/p' "$out" | tail -n +2 ;;
+		sed -n 's/^fwd: \([0-9.]*\) Mpps$/\1/p' "$2" | tail -n +2 ;;
 	afxdp_ixy)
-		sed -n 's/^ixy: \([0-9.]*\) Mpps$/\1/p' "$out" | tail -n +2 ;;
+		sed -n 's/^ixy: \([0-9.]*\) Mpps$/\1/p' "$2" | tail -n +2 ;;
 	testpmd*)
 		# A "Port statistics" block every second, "Tx-pps: N" per port in it (packets
 		# per second since the last block): sum tx over the ports of each block.  The
@@ -182,9 +219,9 @@ run_one() {
 		# covers the first second (start-up, injection): both are dropped, and as many
 		# seconds are kept as the others give (SECONDS - 2).
 		awk '/Port statistics/ { n++ } /Tx-pps:/ { t[n] += $2 }
-		     END { for (i = 3; i <= n; i++) printf "%.3f\n", t[i] / 1e6 }' "$out" |
+		     END { for (i = 3; i <= n; i++) printf "%.3f\n", t[i] / 1e6 }' "$2" |
 			head -n $((SECONDS_PER_RUN - 2)) ;;
-	esac >>"$AFXDP_TMP/rates.$(echo "$tool" | tr / _).$mode"
+	esac
 }
 
 # stats FILE: "median min max samples"
@@ -204,7 +241,7 @@ ratio() {
 TOOLS="afxdp_fwd afxdp_ixy"
 [ -x "${AFXDP_BUMP_FWD:-}" ] && TOOLS="bump-fwd $TOOLS"
 if [ "${AFXDP_DPDK:-0}" = 1 ] && [ -x "${AFXDP_BUMP_FWD:-}" ]; then
-	TOOLS="$TOOLS bump-fwd/net_af_xdp"
+	TOOLS="$TOOLS bump-fwd/net_af_xdp bump-fwd/net_af_xdp-copy"
 	if [ -n "$TESTPMD" ] && [ -x "$TESTPMD" ]; then
 		TOOLS="$TOOLS testpmd/net_af_xdp"
 	else
@@ -223,7 +260,7 @@ for mode in $MODES; do
 	for r in $(seq "$ROUNDS"); do
 		for tool in $TOOLS; do
 			case $tool/$mode in
-			*/net_af_xdp/skb)
+			*/net_af_xdp*/skb)
 				[ -n "$XSK_PROG" ] || {
 					[ "$r" = 1 ] && echo "note: $tool skips skb mode: needs xdp-loader and libxdp's xsk_def_xdp_prog.o"
 					continue
@@ -235,9 +272,21 @@ for mode in $MODES; do
 	done
 done
 
+# median FILE COLUMN: the median of a column of numbers, "-" when there are none.
+median() {
+	[ -f "$1" ] || { echo -; return; }
+	awk -v c="$2" '{ print $c }' "$1" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'
+}
+
 table() {
-	echo "| XDP mode | forwarder | median Mpps | min | max | samples | vs afxdp_ixy | vs testpmd |"
-	echo "|---|---|---|---|---|---|---|---|"
+	if [ -n "$CPUSTAT" ]; then
+		echo "| XDP mode | forwarder | median Mpps | min | max | samples | vs afxdp_ixy | vs testpmd | user ns/pkt | kernel ns/pkt |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
+	else
+		echo "| XDP mode | forwarder | median Mpps | min | max | samples | vs afxdp_ixy | vs testpmd |"
+		echo "|---|---|---|---|---|---|---|---|"
+	fi
 	for mode in $MODES; do
 		read -r ixy _ <<EOF
 $(stats "$AFXDP_TMP/rates.afxdp_ixy.$mode")
@@ -249,7 +298,10 @@ EOF
 			read -r med lo hi n <<EOF
 $(stats "$AFXDP_TMP/rates.$(echo "$tool" | tr / _).$mode")
 EOF
-			echo "| $mode | $tool | $med | $lo | $hi | $n | $(ratio "$med" "$ixy") | $(ratio "$med" "$tpmd") |"
+			row="| $mode | $tool | $med | $lo | $hi | $n | $(ratio "$med" "$ixy") | $(ratio "$med" "$tpmd") |"
+			f=$AFXDP_TMP/cpu.$(echo "$tool" | tr / _).$mode
+			[ -n "$CPUSTAT" ] && row="$row $(median "$f" 1) | $(median "$f" 2) |"
+			echo "$row"
 		done
 	done
 }

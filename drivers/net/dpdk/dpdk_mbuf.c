@@ -176,11 +176,23 @@ static int dpdk_mbuf_dequeue(struct rte_mempool *mp, void **objs, unsigned n)
 			bump_pool_put_bulk(s->pool, objs, got);
 		return -ENOBUFS;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = objs[i];
+	{
+		/* In locals: the header stores may alias the pool's fields (reloads per mbuf). */
+		const struct bump_pool *pool = s->pool;
+		const struct bump_desc *descs = pool->descs;
+		const uintptr_t base = pool->base;
+		const uint64_t magic = pool->page_magic;
+		const uint8_t shift = pool->page_shift;
+		const size_t size = bump_pool_buf_size(pool);
+		const bool iova_va = s->iova_va;
 
-		dpdk_mbuf_init(m, __bump_pool_page_desc(s->pool, m), bump_pool_buf_size(s->pool),
-			       s->iova_va, RTE_PKTMBUF_HEADROOM, mp);
+		for (unsigned i = 0; i < n; i++) {
+			struct rte_mbuf *m = objs[i];
+
+			dpdk_mbuf_init(m, &descs[__bump_page_index_of((uintptr_t)m - base, shift,
+								      magic)],
+				       size, iova_va, RTE_PKTMBUF_HEADROOM, mp);
+		}
 	}
 	if (s->held)
 		dpdk_mbuf_umem_mark(mp, (struct rte_mbuf *const *)objs, n, 1);
@@ -285,13 +297,18 @@ unsigned dpdk_mbuf_umem_mark(const struct rte_mempool *mp, struct rte_mbuf *cons
 {
 	const struct dpdk_mbuf_src *s = mp->pool_config;
 	const struct bump_arena *a = s->umem_arena;
+	/* In locals: a byte store may alias anything, the compiler would reload them. */
+	_Atomic uint8_t *map = s->held;
+	const uintptr_t base = a->base;
+	const uint64_t len = a->len, magic = a->page_magic;
+	const uint8_t shift = a->page_shift;
 	unsigned marked = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t off = (uintptr_t)m[i] - a->base;
+		uint64_t off = (uintptr_t)m[i] - base;
 
-		if (off < a->len) {
-			atomic_store_explicit(&s->held[__bump_arena_index(a, off)], held,
+		if (off < len) {
+			atomic_store_explicit(&map[__bump_page_index_of(off, shift, magic)], held,
 					      memory_order_relaxed);
 			marked++;
 		}
