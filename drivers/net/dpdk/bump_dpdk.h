@@ -87,7 +87,7 @@ struct bump_dpdk_stats {
 	uint64_t tx_no_mbuf;      /* packets not sent: no mbuf header was free */
 	uint64_t rx_pages_released;  /* pages of RX mbufs returned by stop and close */
 	uint64_t rx_mbufs_held;   /* RX mbufs a PMD still held at stop (their pages too); for
-				   * net_af_xdp, the buffers it holds now (fill queue, TX), back at close */
+				   * net_af_xdp, the buffers it holds now (rings, cache), back at close */
 	uint64_t rx_mbufs_cached; /* now: free mbufs in the RX queues' DPDK caches (0 once stopped) */
 };
 int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *stats);
