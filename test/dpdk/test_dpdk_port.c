@@ -552,6 +552,23 @@ static void test_afxdp(void)
 	CHECK(s.rx_mbufs_held > 0);
 	CHECK_EQ(s.rx_mbufs_held, fx_inflight(pa));
 	CHECK_EQ(dstats(b).rx_mbufs_held, fx_inflight(pb));
+	/* Started again, the same queues carry on. */
+	CHECK_EQ(bump_port_start(a), 0);
+	CHECK_EQ(bump_port_start(b), 0);
+	send_frames(a, pa, 100, n);
+	recv_frames(b, b, 100, &sb);
+	recv_frames(a, NULL, 100, &sa);
+	CHECK_EQ(sa.frames, n + 100);
+	CHECK_EQ(sa.gaps + sa.reorders + sb.gaps + sb.reorders, 0);
+	CHECK_EQ(bump_port_stop(a), 0);
+	CHECK_EQ(bump_port_stop(b), 0);
+	/* The PMD cannot set its queue up again before close: refused, saying so. */
+	{
+		struct bump_rxq_conf rc = { .pool = pa, .headroom = FX_HEADROOM };
+
+		CHECK(bump_port_rxq_setup(a, 0, &rc) < 0);
+		CHECK_ERROR_SAYS("close the port and open it again");
+	}
 	CHECK_EQ(bump_port_close(a), 0);
 	CHECK_EQ(bump_port_close(b), 0);
 	/* Each came back once: close returned what the PMDs held, nothing twice. */

@@ -175,8 +175,14 @@ static int dpdk_rxq_setup(struct bump_port *port, uint16_t qid, const struct bum
 {
 	struct dpdk_port *dp = bump_port_priv(port);
 	struct dpdk_rxq *q, *old = dp->rxq[qid];
-	int ret = dpdk_rxq_new(dp, qid, conf, &q);
+	int ret;
 
+	/* Its UMEM, socket and fill queue stay until close: the PMD cannot set the queue up again. */
+	if (old && old->umem && dp->rxq_ready[qid])
+		return bump_error(EBUSY, "dpdk port %u RX queue %u: net_af_xdp keeps its socket and "
+				  "UMEM until close: close the port and open it again to change the "
+				  "queue", dp->bport, qid);
+	ret = dpdk_rxq_new(dp, qid, conf, &q);
 	if (ret)
 		return ret;
 	if (old) {

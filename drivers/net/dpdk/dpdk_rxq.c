@@ -224,11 +224,7 @@ void dpdk_rxq_pool_release(struct dpdk_rxq *q, struct rte_mempool *mp, bool clos
 	if (!mp)
 		return;
 	if (dpdk_mbuf_pool(mp)) {
-		if (dpdk_mbuf_umem(mp) && !closed && !q->held_mp) {
-			/* net_af_xdp keeps its socket, UMEM and fill queue until close. */
-			q->held_mp = mp;
-			return;
-		}
+		/* (net_af_xdp's: only once closed, or never set up, dpdk_rxq_setup says why.) */
 		DPDK_STAT_ADD(q->st.released, dpdk_mbuf_pool_free(mp));
 		return;
 	}
