@@ -185,7 +185,7 @@ run_one() {
 	else
 		wait $pid || test_fail "$tool failed: $(cat "$out")"
 	fi
-	[ -n "$CPUSTAT" ] && wait $cpu_pid
+	[ -n "$CPUSTAT" ] && wait "$cpu_pid"
 	[ -n "$preloaded" ] && xdp_clear
 	for i in bmpbex bmpbey; do
 		m=$(xdp_mode $i)
