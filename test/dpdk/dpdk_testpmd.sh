@@ -25,7 +25,8 @@ plugin="-d $BUMP_MEMPOOL_PLUGIN"
 asan=""
 ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan && asan="the plugin is built with ASan, which an uninstrumented DPDK program cannot load"
 out=$(mktemp -d) || test_fail "mktemp"
-trap 'rm -rf "$out"' EXIT
+# The secondary case's file prefixes: EAL leaves their runtime directories.
+trap 'rm -rf "$out" "$(dpdk_rundir)/bmpsec$$" "$(dpdk_rundir)/bmpsec$$t"' EXIT
 
 # testpmd OPS PREFIX EXTRA: run it interactively for a few seconds, forwarding; the
 # most hugepages it held go to $out/used-OPS, its output to $out/OPS.log.
