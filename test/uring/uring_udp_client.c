@@ -16,8 +16,9 @@
  * kernel refuses for lack of room (ENOBUFS, EAGAIN) is sent again, so what
  * the server misses was lost after the send.  Prints one "client:" line,
  * with the datagrams the client's own sockets dropped (rcvbuf-drops).
- * --stall-ms: halfway, neither send nor read for M ms, as a client that is
- * not scheduled does; the paced send then catches up in a burst.
+ * --stall-ms (with -n): halfway, neither send nor read for M ms, as a
+ * client that is not scheduled does; the paced send then catches up in a
+ * burst.
  * Exit 0 when (with --echo) every reply came back intact.
  */
 #include "udp.h"
@@ -211,7 +212,7 @@ int main(int argc, char **argv)
 		if ((count && sent >= count) || (duration && now - start >= duration) ||
 		    (!rate && !echo))
 			break;
-		if (stall_ms && sent == count / 2) {
+		if (stall_ms && count && sent == count / 2) {
 			usleep(stall_ms * 1000u);
 			stall_ms = 0;
 			continue;
