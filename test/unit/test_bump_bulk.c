@@ -252,9 +252,10 @@ static void bulk_put_looped(int sig)
 
 /*
  * Buffers in flight at destroy come back by bump_pool_put_bulk() as by
- * bump_pool_put(): to the arena, the detached pool freed with the last one
- * (page_pool's put after page_pool_destroy), and in the same burst a put
- * after that last one and another pool's buffer are refused and counted.
+ * bump_pool_put() (and by the other bulk puts): to the arena, the detached
+ * pool freed with the last one (page_pool's put after page_pool_destroy),
+ * and in the same burst a put after that last one and another pool's
+ * buffer are refused and counted.
  * Before, the burst looped for ever: destroy leaves the pool no cache, and
  * the owner's fast loop was retried on each whole buffer.
  */
@@ -265,6 +266,7 @@ static void test_bulk_put_after_destroy(void)
 	struct bump_pool_info info[2];
 	struct bump_error_stats e0, e1;
 	void *held[64], *cached[BUMP_POOL_CACHE_SIZE], *burst[34], *theirs;
+	bump_ref_t refs[8];
 
 	fixture_up(&f, 1024);
 	pool = pool_new(&f, "zombie", 0);
@@ -275,12 +277,16 @@ static void test_bulk_put_after_destroy(void)
 	CHECK_EQ(bump_pool_put_bulk(pool, cached, BUMP_POOL_CACHE_SIZE), 0);
 	CHECK_EQ(pool->cache_count, BUMP_POOL_CACHE_SIZE);
 	theirs = bump_pool_alloc(other);
+	for (unsigned i = 0; i < 8; i++)
+		refs[i] = bump_pool_ref(pool, held[24 + i]);
 	bump_log_set_handler(test_log_handler, &tlog);
 	CHECK_EQ(bump_pool_destroy(pool), 64);
 	signal(SIGALRM, bulk_put_looped);
 	alarm(10);
 	CHECK_EQ(bump_pool_put(pool, held[0]), 0);
-	CHECK_EQ(bump_pool_put_bulk(pool, held + 1, 31), 0);
+	CHECK_EQ(bump_pool_put_bulk(pool, held + 1, 15), 0);
+	CHECK_EQ(bump_put_bulk(held + 16, 8), 0);
+	CHECK_EQ(bump_ref_put_bulk(refs, 8, sizeof(refs[0])), 0);
 	CHECK_EQ(bump_pool_list(info, 2), 2);
 	CHECK_EQ(info[0].inflight, 32);  /* the zombie, still listed */
 	memcpy(burst, held + 32, 32 * sizeof(burst[0]));
