@@ -7,22 +7,37 @@
  * also where every single-thread benchmark runs), 512 MiB, no PCI and no
  * telemetry; hugepages when the driver (bench_main.cpp) found enough for
  * both sides, otherwise --no-huge, as bump then runs on 4 KiB pages too.
- * --in-memory (or, without hugepages, --no-shconf and a file prefix of its
- * own) keeps this binary clear of any other DPDK process that runs beside
- * it, a test suite's included.
+ * --in-memory (or, without hugepages, --no-shconf) and a file prefix of its
+ * own keep this binary clear of any other DPDK process that runs beside it,
+ * a test suite's included.  EAL's runtime directory of that prefix
+ * (/var/run/dpdk/bump-bench-<pid> as root) goes at exit, as bump-fwd's does:
+ * EAL itself never removes it.
  */
 #include "bench_dpdk.h"
+
+#include "bump_dpdk_rundir.h"
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static bool bd_ready;
 static bool bd_huge;
+static char bd_prefix[32];    /* "bump-bench-<pid>": EAL's runtime directory */
+
+/* EAL's runtime directory: after rte_eal_cleanup(), and at exit whichever way it comes. */
+static void bd_rundir_remove(void)
+{
+	char err[256];
+
+	if (bump_dpdk_rundir_remove(bd_prefix, err, sizeof(err)))
+		fprintf(stderr, "bump-bench: %s\n", err);
+}
 
 int bench_dpdk_init(bool huge)
 {
@@ -39,7 +54,8 @@ int bench_dpdk_init(bool huge)
 		snprintf(lcores, sizeof(lcores), "%d", cpu_a);
 	snprintf(mem, sizeof(mem), "%lu", BENCH_DPDK_MEM >> 20);
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=bump-bench-%d", (int)getpid());
+	snprintf(bd_prefix, sizeof(bd_prefix), "bump-bench-%d", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", bd_prefix);
 
 	argv[argc++] = (char *)"bump-bench";
 	bd_huge = huge;
@@ -49,8 +65,8 @@ int bench_dpdk_init(bool huge)
 		/* --no-huge implies legacy memory, which --in-memory refuses. */
 		argv[argc++] = (char *)"--no-huge";
 		argv[argc++] = (char *)"--no-shconf";
-		argv[argc++] = prefix;
 	}
+	argv[argc++] = prefix;
 	argv[argc++] = (char *)"--no-pci";
 	argv[argc++] = (char *)"--no-telemetry";
 	argv[argc++] = (char *)"--log-level=error";
@@ -60,6 +76,10 @@ int bench_dpdk_init(bool huge)
 	argv[argc++] = lcores;
 	argv[argc] = NULL;
 
+	/* Before the start: a start that fails half-way leaves the directory too. */
+	if (atexit(bd_rundir_remove))
+		fprintf(stderr, "bump-bench: atexit failed: EAL's runtime directory %s stays "
+			"at exit\n", bd_prefix);
 	if (rte_eal_init(argc, argv) < 0) {
 		bench_set_error("rte_eal_init failed: %s", rte_strerror(rte_errno));
 		return -1;
@@ -84,8 +104,12 @@ const char *bench_dpdk_memory(void)
 
 void bench_dpdk_fini(void)
 {
-	if (bd_ready)
-		rte_eal_cleanup();
+	if (bd_ready) {
+		if (rte_eal_cleanup())
+			fprintf(stderr, "bump-bench: rte_eal_cleanup: %s\n",
+				rte_strerror(rte_errno));
+		bd_rundir_remove();
+	}
 	bd_ready = false;
 }
 

@@ -390,10 +390,28 @@ out:
 	return done;
 }
 
+/*
+ * After destroy (no cache left): each buffer as bump_pool_put() sends it, to
+ * the arena.  The pool is held meanwhile, so the burst's last buffer of it
+ * does not free it under the loop (a put after that one is refused, counted).
+ */
+static unsigned put_bulk_destroyed(struct bump_pool *pool, void *const *bufs, unsigned n)
+{
+	unsigned bad = 0;
+
+	bump_pool_hold(pool);
+	for (unsigned i = 0; i < n; i++)
+		bad += __bump_pool_put_slow(pool, bufs[i]) != 0;
+	bump_pool_unhold(pool);
+	return bad;
+}
+
 unsigned bump_pool_put_bulk(struct bump_pool *pool, void *const *bufs, unsigned n)
 {
 	unsigned done = 0, bad = 0;
 
+	if (bump_unlikely(!pool->cache_limit))
+		return put_bulk_destroyed(pool, bufs, n);
 	/* Between runs of its own: another pool's buffer or a foreign pointer, refused. */
 	while ((done += bump_pool_put_own(pool, bufs + done, n - done, &bad)) < n) {
 		bad += __bump_pool_put_slow(pool, bufs[done]) != 0;

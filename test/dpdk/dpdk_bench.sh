@@ -41,7 +41,7 @@ fi
 eal="$mem -l $cpu --no-pci --no-telemetry --log-level=lib.eal:warning"
 vdevs="--vdev=net_null0 --vdev=net_null1 --vdev=net_ring0 --vdev=net_ring1"
 out=$(mktemp -d) || test_fail "mktemp"
-trap 'rm -rf "$out"' EXIT
+trap 'rm -rf "$out" "$(dpdk_rundir)/bmpdb$$"' EXIT
 
 # plain OPS MODE CACHE: one Mpps figure, or "-" when the run failed.
 plain() {

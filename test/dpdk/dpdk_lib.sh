@@ -14,10 +14,22 @@ dpdk_free_hugepages() {
 	cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0
 }
 
+# Where EAL makes its runtime directories (/var/run/dpdk/<file-prefix> as
+# root).  DPDK programs never remove theirs: a script removes those of the
+# file prefixes it chose at exit.
+dpdk_rundir() {
+	if [ "$(id -u)" = 0 ]; then
+		echo /var/run/dpdk
+	else
+		echo "${XDG_RUNTIME_DIR:-/tmp}/dpdk"
+	fi
+}
+
 # dpdk_eal_mem nohuge|huge: EAL's memory arguments, or skip when hugepages
 # were asked for but too few are free (scripts/hugepages.sh reserves them).
 # --no-huge means legacy memory, which --in-memory refuses: a private file
-# prefix keeps parallel runs apart instead.
+# prefix (bmpd<pid>: remove "$(dpdk_rundir)/bmpd$$" at exit) keeps parallel
+# runs apart instead.
 dpdk_eal_mem() {
 	case $1 in
 	nohuge) echo "--no-huge -m 512 --no-shconf --file-prefix=bmpd$$" ;;

@@ -15,6 +15,7 @@ cache=${3:-256}
 cpus=$(dpdk_two_cpus)
 [ -n "$cpus" ] || test_skip "needs two CPUs (one lcore allocates, the other frees)"
 eal_mem=$(dpdk_eal_mem "$mem") || exit $?
+trap 'rm -rf "$(dpdk_rundir)/bmpd$$"' EXIT
 plugin=""
 if [ "$ops" = bump ]; then
 	[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] ||
@@ -29,6 +30,7 @@ if [ "$ops" = bump ]; then
 	plugin="-d $BUMP_MEMPOOL_PLUGIN"
 fi
 # shellcheck disable=SC2086
-exec "$DPDK_PLAIN" $eal_mem $plugin -l "$cpus" --no-pci --no-telemetry \
+"$DPDK_PLAIN" $eal_mem $plugin -l "$cpus" --no-pci --no-telemetry \
 	--log-level=lib.eal:warning --vdev=net_ring0 --mbuf-pool-ops-name="$ops" \
 	-- test --ops "$ops" --mbufs 8191 --cache "$cache" --packets 1000000
+exit $?

@@ -18,11 +18,7 @@ set -u
 . "$(dirname "$0")/dpdk_lib.sh"
 
 [ -x "${BUMP_FWD:-}" ] || test_skip "BUMP_FWD is not set: run through 'meson test --suite dpdk'"
-if [ "$(id -u)" = 0 ]; then
-	rundir=/var/run/dpdk
-else
-	rundir=${XDG_RUNTIME_DIR:-/tmp}/dpdk
-fi
+rundir=$(dpdk_rundir)
 log=$(mktemp) || test_fail "mktemp"
 trap 'rm -f "$log" "$log.before" "$log.after"' EXIT
 failed=0

@@ -20,7 +20,7 @@ cpus=$(dpdk_two_cpus)
 out=$(mktemp -d) || test_fail "mktemp"
 export BUMP_RUNTIME_DIR="$out/run"
 prefix=bmptel$$
-trap 'kill $tpid 2>/dev/null; wait; rm -rf "$out" "/var/run/dpdk/$prefix"' EXIT
+trap 'kill $tpid 2>/dev/null; wait; rm -rf "$out" "$(dpdk_rundir)/$prefix"' EXIT
 
 # Interactive testpmd: forwarding from the start (start is sent once it is up), quit at the end.
 mkfifo "$out/in" || test_fail "mkfifo"

@@ -25,7 +25,9 @@ plugin="-d $BUMP_MEMPOOL_PLUGIN"
 asan=""
 ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan && asan="the plugin is built with ASan, which an uninstrumented DPDK program cannot load"
 out=$(mktemp -d) || test_fail "mktemp"
-trap 'rm -rf "$out"' EXIT
+# The secondary case's file prefixes ($prefix, ${prefix}t): EAL leaves their runtime directories.
+prefix=bmpsec$$
+trap 'rm -rf "$out" "$(dpdk_rundir)/$prefix" "$(dpdk_rundir)/${prefix}t"' EXIT
 
 # testpmd OPS PREFIX EXTRA: run it interactively for a few seconds, forwarding; the
 # most hugepages it held go to $out/used-OPS, its output to $out/OPS.log.
@@ -71,7 +73,6 @@ secondary)
 	[ -x "${DPDK_PLAIN:-}" ] || test_skip "DPDK_PLAIN is not set: run through 'meson test'"
 	[ "$(dpdk_free_hugepages)" -ge 64 ] ||
 		test_skip "secondary processes need shared hugepage memory: 64 free 2 MiB hugepages, $(dpdk_free_hugepages) are free"
-	prefix=bmpsec$$
 	cpu0=${cpus%,*} cpu1=${cpus#*,}
 	# shellcheck disable=SC2086
 	"$DPDK_PLAIN" --file-prefix=$prefix -l "$cpu0" --no-pci --no-telemetry $plugin \

@@ -8,7 +8,9 @@
  */
 #include "bump_fixture.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static void test_bulk_impl_reported(void)
 {
@@ -237,6 +239,73 @@ static void test_bulk_flush_counts(void)
 	fixture_down(&f);
 }
 
+static void bulk_put_looped(int sig)
+{
+	static const char msg[] = "  FAIL: bump_pool_put_bulk on a destroyed pool did not return "
+				  "in 10 s (it loops)\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/*
+ * Buffers in flight at destroy come back by bump_pool_put_bulk() as by
+ * bump_pool_put() (and by the other bulk puts): to the arena, the detached
+ * pool freed with the last one (page_pool's put after page_pool_destroy),
+ * and in the same burst a put after that last one and another pool's
+ * buffer are refused and counted.
+ * Before, the burst looped for ever: destroy leaves the pool no cache, and
+ * the owner's fast loop was retried on each whole buffer.
+ */
+static void test_bulk_put_after_destroy(void)
+{
+	struct fixture f;
+	struct bump_pool *pool, *other;
+	struct bump_pool_info info[2];
+	struct bump_error_stats e0, e1;
+	void *held[64], *cached[BUMP_POOL_CACHE_SIZE], *burst[34], *theirs;
+	bump_ref_t refs[8];
+
+	fixture_up(&f, 1024);
+	pool = pool_new(&f, "zombie", 0);
+	other = pool_new(&f, "other", 0);
+	CHECK_EQ(bump_pool_alloc_bulk(pool, held, 64), 64);
+	/* The cache full at destroy: it goes to the arena, the 64 stay out. */
+	CHECK_EQ(bump_pool_alloc_bulk(pool, cached, BUMP_POOL_CACHE_SIZE), BUMP_POOL_CACHE_SIZE);
+	CHECK_EQ(bump_pool_put_bulk(pool, cached, BUMP_POOL_CACHE_SIZE), 0);
+	CHECK_EQ(pool->cache_count, BUMP_POOL_CACHE_SIZE);
+	theirs = bump_pool_alloc(other);
+	for (unsigned i = 0; i < 8; i++)
+		refs[i] = bump_pool_ref(pool, held[24 + i]);
+	bump_log_set_handler(test_log_handler, &tlog);
+	CHECK_EQ(bump_pool_destroy(pool), 64);
+	signal(SIGALRM, bulk_put_looped);
+	alarm(10);
+	CHECK_EQ(bump_pool_put(pool, held[0]), 0);
+	CHECK_EQ(bump_pool_put_bulk(pool, held + 1, 15), 0);
+	CHECK_EQ(bump_put_bulk(held + 16, 8), 0);
+	CHECK_EQ(bump_ref_put_bulk(refs, 8, sizeof(refs[0])), 0);
+	CHECK_EQ(bump_pool_list(info, 2), 2);
+	CHECK_EQ(info[0].inflight, 32);  /* the zombie, still listed */
+	memcpy(burst, held + 32, 32 * sizeof(burst[0]));
+	burst[32] = held[63];  /* again, after the pool's last buffer */
+	burst[33] = theirs;
+	bump_get_error_stats(&e0);
+	CHECK_EQ(bump_pool_put_bulk(pool, burst, 34), 2);
+	alarm(0);
+	bump_get_error_stats(&e1);
+	bump_log_set_handler(NULL, NULL);
+	CHECK_EQ(e1.double_put - e0.double_put, 1);
+	CHECK_EQ(e1.wrong_pool - e0.wrong_pool, 1);
+	CHECK_EQ(bump_pool_list(NULL, 0), 1);  /* freed with its last buffer */
+	CHECK_EQ(bump_pool_put(other, theirs), 0);
+	CHECK_EQ(bump_pool_destroy(other), 0);
+	CHECK_EQ(bump_arena_free_pages(f.arena), 1024);
+	fixture_down(&f);
+}
+
 int main(void)
 {
 	TEST_RUN(test_bulk_impl_reported);
@@ -246,5 +315,6 @@ int main(void)
 	TEST_RUN(test_bulk_frag_fold);
 	TEST_RUN(test_bulk_frag_folded);
 	TEST_RUN(test_bulk_flush_counts);
+	TEST_RUN(test_bulk_put_after_destroy);
 	return test_exit();
 }

@@ -7,7 +7,10 @@
 #         datagram arrives intact, and 0 buffers are in flight at exit;
 #   echo: every reply comes back intact to the client; again with --zc
 #         (SEND_ZC from the registered pool memory), every reply counted as
-#         zero-copy, copied by the kernel, or sent copying;
+#         zero-copy, copied by the kernel, or sent copying, with the client
+#         stalled 300 ms halfway: its paced send then catches up in a burst,
+#         and every reply still fits its receive buffers (a zero-copy reply
+#         may take 2 MiB of them: uring_udp_client.c's window);
 #   dry:  a pool of 8 buffers behind a ring of 8, so the ring runs dry under
 #         load: ENOBUFS is counted, the receive re-armed, nothing lost.
 set -u
@@ -65,7 +68,7 @@ udp_case() {
 
 udp_case sink -n 200000 -r 50000 --sockets 8 -- --threads 2
 udp_case echo -n 50000 -r 20000 --sockets 8 --echo -- --threads 2 --mode echo
-udp_case echo-zc -n 20000 -r 10000 --sockets 8 --echo -- --threads 2 --mode echo --zc
+udp_case echo-zc -n 20000 -r 10000 --sockets 8 --echo --stall-ms 300 -- --threads 2 --mode echo --zc
 udp_case dry -n 20000 -r 10000 --sockets 4 -- --threads 1 --ring 8 --bufs 8
 
 [ $FAILS = 0 ] || test_fail "$FAILS case(s) failed"

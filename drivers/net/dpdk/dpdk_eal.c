@@ -19,7 +19,6 @@
 #include "dpdk_priv.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -30,6 +29,8 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+
+#include "bump_dpdk_rundir.h"
 
 #define EAL_ARGS_MAX 64
 
@@ -142,43 +143,17 @@ static bool eal_is_pci(const char *devargs, char *addr, size_t len)
 	return true;
 }
 
-/* Remove EAL's runtime directory when its name is the prefix bump chose. */
-static void eal_remove_runtime_dir(void)
-{
-	const char *dir = rte_eal_get_runtime_dir();
-	const char *base = dir ? strrchr(dir, '/') : NULL;
-	struct dirent *de;
-	DIR *d;
-
-	if (!eal_prefix[0] || !base || strcmp(base + 1, eal_prefix))
-		return;
-	d = opendir(dir);
-	if (!d) {
-		if (errno != ENOENT)
-			bump_log(BUMP_LOG_WARN, "dpdk: cannot open EAL's runtime directory %s: %s",
-				 dir, strerror(errno));
-		return;
-	}
-	/* Whatever EAL left there (config, fbarrays, mp_socket without --no-shconf). */
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-		    unlinkat(dirfd(d), de->d_name, 0))
-			bump_log(BUMP_LOG_WARN, "dpdk: cannot remove %s/%s: %s", dir, de->d_name,
-				 strerror(errno));
-	closedir(d);
-	if (rmdir(dir))
-		bump_log(BUMP_LOG_WARN, "dpdk: cannot remove EAL's runtime directory %s: %s", dir,
-			 strerror(errno));
-}
-
 /* At exit: EAL's cleanup if bump started it, then its runtime directory. */
 static void eal_atexit(void)
 {
+	char err[256];
+
 	pthread_mutex_lock(&eal_lock);
 	if (eal_owned && rte_eal_cleanup())
 		bump_log(BUMP_LOG_WARN, "dpdk: rte_eal_cleanup: %s", rte_strerror(rte_errno));
 	eal_owned = false;
-	eal_remove_runtime_dir();
+	if (bump_dpdk_rundir_remove(eal_prefix, err, sizeof(err)))
+		bump_log(BUMP_LOG_WARN, "dpdk: %s", err);
 	pthread_mutex_unlock(&eal_lock);
 }
 
