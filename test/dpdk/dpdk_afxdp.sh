@@ -17,8 +17,7 @@ grep -q '^XDP ' /proc/net/protocols 2>/dev/null ||
 ns=bmpd$$
 netns_add "$ns"
 a=bmpd$$a b=bmpd$$b
-ip -n "$ns" link add "$a" type veth peer name "$b" || test_fail "ip link add veth $a/$b"
-ip -n "$ns" link set "$a" up && ip -n "$ns" link set "$b" up || test_fail "ip link set $a/$b up"
+netns_veth "$ns" "$a" "$b"
 # Under ASan: DPDK's net_af_xdp leaks libxdp's umem (lsan.supp).
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp"
 # The UMEM case, then the copy fallback (a headroom the UMEM cannot give), each

@@ -55,9 +55,7 @@ veth-xdp | veth-packet)
 	netns=bmpd$$
 	netns_add "$netns"
 	a=bmpd$$a b=bmpd$$b
-	ip -n "$netns" link add "$a" type veth peer name "$b" || test_fail "ip link add veth $a/$b"
-	ip -n "$netns" link set "$a" up && ip -n "$netns" link set "$b" up ||
-		test_fail "ip link set $a/$b up"
+	netns_veth "$netns" "$a" "$b"
 	xdp="dpdk:net_af_xdp0,iface=$a" pkt="dpdk:net_af_packet0,iface=$b"
 	[ "$topo" = veth-packet ] && xdp="dpdk:net_af_xdp0,iface=$b" pkt="dpdk:net_af_packet0,iface=$a"
 	if [ "$topo" = veth-xdp ]; then

@@ -58,3 +58,9 @@ netns_add() {
 		net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
 	ip -n "$1" link set lo up
 }
+
+# netns_veth NS A B: a veth pair A-B inside namespace NS, both ends up.
+netns_veth() {
+	ip -n "$1" link add "$2" type veth peer name "$3" || test_fail "ip link add veth $2/$3"
+	ip -n "$1" link set "$2" up && ip -n "$1" link set "$3" up || test_fail "ip link set $2/$3 up"
+}
