@@ -162,9 +162,11 @@ static int dpdk_mbuf_dequeue(struct rte_mempool *mp, void **objs, unsigned n)
 	}
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = objs[i];
+		const struct bump_desc *d = __bump_pool_page_desc(s->pool, m);
 
-		dpdk_mbuf_init(m, __bump_pool_page_desc(s->pool, m), bump_pool_buf_size(s->pool),
-			       s->iova_va, RTE_PKTMBUF_HEADROOM, mp);
+		dpdk_mbuf_write(m, dpdk_page_iova(d, m, (char *)m + DPDK_MBUF_HDR, s->iova_va),
+				RTE_PKTMBUF_HEADROOM, dpdk_mbuf_tail(bump_pool_buf_size(s->pool)),
+				0, mp);
 	}
 	return 0;
 }

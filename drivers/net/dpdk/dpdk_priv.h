@@ -8,6 +8,7 @@
  *   dpdk_rxq.c    RX: mbufs with pinned bump pages, rx_burst, page release
  *   dpdk_txq.c    TX: mbuf headers, per-page shared info, tx_burst
  *   dpdk_mbuf.c   mbufs that are bump buffers: RX and TX as they are
+ *   dpdk_rx_run.c RX as it is: a burst's mbufs to handles (portable, AVX-512)
  *
  * Every mbuf pool of the driver has a private area per mbuf (struct
  * dpdk_mbuf_priv): for RX mbufs the shared info of the page pinned to it,
@@ -18,6 +19,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -48,6 +50,26 @@ static inline struct dpdk_mbuf_priv *dpdk_priv(struct rte_mbuf *m)
 
 struct dpdk_port;
 
+/* What RX as it is reads of a queue, in locals: stores to handles cannot alias them. */
+struct dpdk_rx_pool {
+	uintptr_t base, span;
+	uint64_t magic;
+	uint8_t shift;
+	uint8_t vec_shift;
+	uint32_t vec_magic;
+	uint16_t arena_id, bport;
+};
+
+/*
+ * dpdk_rx_run.c: handles for the leading mbufs of @mb that are buffers of
+ * @rp's arena with one segment and one reference, @bytes increased by their
+ * lengths; returns how many (rx_burst takes the rest one by one).
+ */
+typedef unsigned dpdk_rx_run_fn(const struct dpdk_rx_pool *rp, struct rte_mbuf *const *mb,
+				unsigned n, struct bump_pkt *pkts, uint64_t *bytes);
+/* The AVX-512 loop or the portable one, as bump's bulk loops are chosen. */
+dpdk_rx_run_fn *dpdk_rx_run_pick(const struct bump_pool *pool);
+
 struct dpdk_rxq {
 	struct dpdk_port *dp;
 	uint16_t pid;                /* DPDK port id */
@@ -61,6 +83,7 @@ struct dpdk_rxq {
 	bool pool_gone;              /* its destroy already reported */
 	bool as_is;                  /* the PMD's mbufs are the pool's buffers (dpdk_mbuf.c) */
 	struct bump_pool *pool;
+	dpdk_rx_run_fn *rx_run;      /* as-is RX of a burst's leading mbufs */
 	size_t buf_size;
 	uint32_t addr_off;           /* buf_addr = page + addr_off: headroom past DPDK's 128 */
 	struct rte_mempool *mp;      /* the RX mbufs DPDK has now */
@@ -188,34 +211,53 @@ static inline struct rte_mempool *dpdk_mbuf_mp(uint16_t pool_id)
 	return mp ? mp : dpdk_mbuf_home;
 }
 
-/*
- * Make the first bytes of @buf, a whole bump buffer of @size bytes with
- * descriptor @d, the mbuf of that buffer, its data @data_off past the header.
- */
-static inline void dpdk_mbuf_init(struct rte_mbuf *m, const struct bump_desc *d, size_t size,
-				  bool iova_va, uint16_t data_off, struct rte_mempool *mp)
-{
-	char *addr = (char *)m + DPDK_MBUF_HDR;
+/* The rearm word (data_off, refcnt, nb_segs, port) of a fresh mbuf, data_off 0. */
+#define DPDK_MBUF_REARM ((uint64_t)1 << 16 | (uint64_t)1 << 32 | (uint64_t)RTE_MBUF_PORT_INVALID << 48)
 
-	m->buf_addr = addr;
-	rte_mbuf_iova_set(m, dpdk_page_iova(d, m, addr, iova_va));
-	m->data_off = data_off;
-	rte_mbuf_refcnt_set(m, 1);
-	m->nb_segs = 1;
-	m->port = RTE_MBUF_PORT_INVALID;
-	m->ol_flags = 0;
-	m->packet_type = 0;
-	m->pkt_len = 0;
-	m->data_len = 0;
-	m->vlan_tci = 0;
-	m->hash.rss = 0;
-	m->vlan_tci_outer = 0;
-	m->buf_len = (uint16_t)RTE_MIN(size - DPDK_MBUF_HDR, (size_t)UINT16_MAX);
-	m->pool = mp;
-	m->next = NULL;
-	m->tx_offload = 0;
-	m->shinfo = NULL;
+static_assert(offsetof(struct rte_mbuf, buf_iova) == 8 && offsetof(struct rte_mbuf, rearm_data) == 16 &&
+	      offsetof(struct rte_mbuf, ol_flags) == 24 && offsetof(struct rte_mbuf, pkt_len) == 36 &&
+	      offsetof(struct rte_mbuf, data_len) == 40 && offsetof(struct rte_mbuf, hash) == 44 &&
+	      offsetof(struct rte_mbuf, buf_len) == 54 && offsetof(struct rte_mbuf, pool) == 56 &&
+	      offsetof(struct rte_mbuf, next) == 64 && offsetof(struct rte_mbuf, shinfo) == 80 &&
+	      offsetof(struct rte_mbuf, priv_size) == 88,
+	      "dpdk_mbuf_write writes the header as qwords at these offsets");
+
+/*
+ * Make the first bytes of a whole bump buffer the mbuf of that buffer, its
+ * data (@len bytes) at @data_off past the header, @tail from
+ * dpdk_mbuf_tail(): every field a PMD or DPDK's free reads, as a fresh mbuf
+ * has it, in twelve stores (the bytes before a packet are the
+ * application's, so nothing in them is kept).
+ */
+static inline void dpdk_mbuf_st64(struct rte_mbuf *m, size_t off, uint64_t v)
+{
+	memcpy((char *)m + off, &v, sizeof(v));
+}
+
+static inline void dpdk_mbuf_write(struct rte_mbuf *m, rte_iova_t iova, uint16_t data_off,
+				   uint64_t tail, uint32_t len, struct rte_mempool *mp)
+{
+	dpdk_mbuf_st64(m, 0, (uintptr_t)m + DPDK_MBUF_HDR);        /* buf_addr */
+	dpdk_mbuf_st64(m, 8, iova);
+	dpdk_mbuf_st64(m, 16, DPDK_MBUF_REARM | data_off);        /* refcnt 1, nb_segs 1, no port */
+	dpdk_mbuf_st64(m, 24, 0);                                 /* ol_flags */
+	dpdk_mbuf_st64(m, 32, (uint64_t)len << 32);               /* packet_type 0, pkt_len */
+	dpdk_mbuf_st64(m, 40, len);                               /* data_len, vlan_tci 0, hash.rss 0 */
+	dpdk_mbuf_st64(m, 48, tail);                              /* hash 0, vlan_tci_outer 0, buf_len */
+	dpdk_mbuf_st64(m, 56, (uintptr_t)mp);
+	dpdk_mbuf_st64(m, 64, 0);                                 /* next */
+	dpdk_mbuf_st64(m, 72, 0);                                 /* tx_offload */
+	dpdk_mbuf_st64(m, 80, 0);                                 /* shinfo */
 	m->priv_size = 0;
+}
+
+/*
+ * The header's qword at 48 for a buffer of @size bytes: hash 0,
+ * vlan_tci_outer 0, buf_len (the buffer past the header, at most 16 bits).
+ */
+static inline uint64_t dpdk_mbuf_tail(size_t size)
+{
+	return (uint64_t)RTE_MIN(size - DPDK_MBUF_HDR, (size_t)UINT16_MAX) << 48;
 }
 
 /* dpdk_dma.c */

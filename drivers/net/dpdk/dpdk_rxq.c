@@ -284,6 +284,7 @@ int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf 
 	q->copy = dp->rx_mode == DPDK_RX_COPY;
 	q->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
 	q->as_is = dpdk_mbuf_usable(q);
+	q->rx_run = dpdk_rx_run_pick(q->pool);
 	if (!q->as_is && !q->copy)
 		bump_log(BUMP_LOG_INFO, "dpdk port %u RX queue %u: headroom %u and %zu-byte buffers: "
 			 "RX pins pages to mbufs (with a headroom up to %u and buffers of %u bytes or "
@@ -341,49 +342,72 @@ static bool dpdk_rx_copy(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt
 	return true;
 }
 
-/* What the as-is check reads of a queue, in locals: stores to handles cannot alias them. */
-struct dpdk_rx_pool {
-	uintptr_t base, span;
-	uint64_t magic;
-	uint8_t shift;
-	uint16_t arena_id, bport;
-};
+static_assert(offsetof(struct rte_mbuf, rearm_data) == 16 && offsetof(struct rte_mbuf, data_len) == 40 &&
+	      offsetof(struct bump_pkt, off) == 4 && offsetof(struct bump_pkt, hash) == 12,
+	      "dpdk_rx_handle reads the mbuf and writes the handle as qwords");
+
+/* Whether the rearm word says one segment, one reference (data_off and port are free). */
+static inline bool dpdk_rx_rearm_ok(uint64_t rearm)
+{
+	return ((rearm >> 16) & 0xffffffffu) == (1u | 1ull << 16);
+}
+
+/* The handle of a frame in @m, the buffer @ref, as two qwords. */
+static inline void dpdk_rx_handle(struct bump_pkt *pkt, const struct rte_mbuf *m, bump_ref_t ref,
+				  uint64_t rearm, uint64_t flags, uint16_t bport)
+{
+	uint64_t lo = ref | (uint64_t)(uint16_t)((uint16_t)rearm + DPDK_MBUF_HDR) << 32 |
+		      (uint64_t)m->data_len << 48;
+	/* hash.rss when the PMD set it, else 0: no branch. */
+	uint64_t rss = m->hash.rss & -(uint64_t)((flags & RTE_MBUF_F_RX_RSS_HASH) != 0);
+	uint64_t hi = bport | rss << 32;
+
+	memcpy(pkt, &lo, sizeof(lo));
+	memcpy((char *)pkt + 8, &hi, sizeof(hi));
+}
+
+/* A frame in an mbuf that is a bump buffer of another arena than the queue's (net_ring). */
+static __attribute__((noinline)) bool dpdk_rx_as_is_other(struct rte_mbuf *m, struct bump_pkt *pkt,
+							 uint16_t bport)
+{
+	uint64_t rearm, flags = m->ol_flags;
+	const struct bump_arena *a;
+
+	memcpy(&rearm, &m->rearm_data, sizeof(rearm));
+	if (!dpdk_rx_rearm_ok(rearm) || (flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
+	    m->pool->ops_index != dpdk_mbuf_ops_index)
+		return false;
+	a = bump_arena_of(m);
+	if (!a)
+		return false;
+	dpdk_rx_handle(pkt, m, bump_ref_make(a->id, __bump_arena_index(a, (uintptr_t)m - a->base)),
+		       rearm, flags, bport);
+	return true;
+}
 
 /*
  * A frame in an mbuf that is a bump buffer (any queue's): the handle names
  * that buffer and takes over the mbuf's reference; nothing is written.
- * False for any other mbuf.
+ * False for any other mbuf.  An mbuf inside the queue's arena is one:
+ * nothing but this driver makes mbufs of bump buffers (pinned and attached
+ * ones are DPDK mempool objects, outside every arena), so only its
+ * reference, segments and flags are checked, not its mempool's ops.
  */
 static inline bool dpdk_rx_as_is(const struct dpdk_rx_pool *rp, struct rte_mbuf *m,
 				 struct bump_pkt *pkt)
 {
 	uintptr_t off = (uintptr_t)m - rp->base;
 	uint64_t rearm, flags = m->ol_flags;
-	bump_ref_t ref;
 
+	if (bump_unlikely(off >= rp->span))
+		return dpdk_rx_as_is_other(m, pkt, rp->bport);
 	/* data_off, refcnt, nb_segs, port in one load: one segment, one reference. */
 	memcpy(&rearm, &m->rearm_data, sizeof(rearm));
-	if (((rearm >> 16) & 0xffffffffu) != (1u | 1ull << 16) ||
-	    (flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
-	    m->pool->ops_index != dpdk_mbuf_ops_index)
+	if (!dpdk_rx_rearm_ok(rearm) || (flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)))
 		return false;
-	if (bump_likely(off < rp->span)) {
-		ref = bump_ref_make(rp->arena_id, __bump_page_index_of(off, rp->shift, rp->magic));
-	} else {
-		/* Another arena's (a peer port's pool, over net_ring). */
-		const struct bump_arena *a = bump_arena_of(m);
-
-		if (!a)
-			return false;
-		ref = bump_ref_make(a->id, __bump_arena_index(a, (uintptr_t)m - a->base));
-	}
-	*pkt = (struct bump_pkt){
-		.ref = ref,
-		.off = (uint16_t)((uint16_t)rearm + DPDK_MBUF_HDR),
-		.len = m->data_len,
-		.port = rp->bport,
-		.hash = (flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
-	};
+	dpdk_rx_handle(pkt, m, bump_ref_make(rp->arena_id, __bump_page_index_of(off, rp->shift,
+										   rp->magic)),
+		       rearm, flags, rp->bport);
 	return true;
 }
 
@@ -446,11 +470,14 @@ uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	rp = (struct dpdk_rx_pool){
 		.base = q->pool->base, .span = q->pool->span, .magic = q->pool->page_magic,
 		.shift = q->pool->page_shift, .arena_id = q->pool->arena_id, .bport = q->bport,
+		.vec_shift = q->pool->vec_shift, .vec_magic = q->pool->vec_magic,
 	};
-	for (uint16_t i = 0; i < nb; i++) {
+	/* Copy mode puts every frame in the queue's pool: none as it is. */
+	if (bump_likely(!copy))
+		got = as_is = (uint16_t)q->rx_run(&rp, mb, nb, pkts, &bytes);
+	for (uint16_t i = got; i < nb; i++) {
 		struct bump_pkt *p = &pkts[got];
 
-		/* Copy mode puts every frame in the queue's pool: none as it is. */
 		if (bump_likely(!copy && dpdk_rx_as_is(&rp, mb[i], p))) {
 			as_is++;
 		} else {

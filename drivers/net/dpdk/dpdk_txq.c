@@ -182,26 +182,61 @@ static bool dpdk_tx_valid(const struct dpdk_txq *q, const struct bump_pkt *p)
 }
 
 /*
- * The packet's buffer as its own mbuf (dpdk_mbuf.c), when it can be: a
- * whole buffer (no fragment) of which the handle holds the only reference,
- * with the header's room before the packet.  The handle's reference becomes
- * the mbuf's.  NULL: attach it instead.
+ * What as-is TX needs of the pool whose buffers it sends (dpdk_mbuf.c),
+ * taken from the first packet of that pool in the burst (a burst's packets
+ * are mostly one pool's).  A packet of that arena whose descriptor state is
+ * exactly @state is a whole buffer of that pool (its id, type and order in
+ * the tag) whose only reference the handle holds (refcount 1): one compare
+ * for what the lookup of each packet's pool, type and refcount did, and
+ * the pool's mempool and buffer length come with it.
  */
-static inline struct rte_mbuf *dpdk_tx_as_is(const struct dpdk_txq *q, const struct bump_pkt *p,
-					     const struct bump_desc *d, void *page, size_t size)
+struct dpdk_tx_view {
+	uintptr_t base;
+	const struct bump_desc *descs;
+	uint64_t state;
+	struct rte_mempool *mp;
+	uint32_t page_size;
+	uint32_t arena_id;
+	uint64_t tail;                 /* the header's qword 48: buf_len (dpdk_mbuf_tail) */
+};
+
+/* Page @idx of the view's arena, with descriptor @d, as the mbuf of packet @p. */
+static inline struct rte_mbuf *dpdk_tx_write(uintptr_t base, uint32_t page_size, uint64_t tail,
+					     struct rte_mempool *mp, bool iova_va,
+					     const struct bump_pkt *p, const struct bump_desc *d,
+					     uint32_t idx)
 {
+	struct rte_mbuf *m = (struct rte_mbuf *)(base + (uintptr_t)idx * page_size);
+
+	dpdk_mbuf_write(m, dpdk_page_iova(d, m, (char *)m + DPDK_MBUF_HDR, iova_va),
+			(uint16_t)(p->off - DPDK_MBUF_HDR), tail, p->len, mp);
+	return m;
+}
+
+/*
+ * The packet's buffer as its own mbuf, when it can be: a whole buffer (no
+ * fragment) of which the handle holds the only reference, with the
+ * header's room before the packet; @v then describes its pool.  The
+ * handle's reference becomes the mbuf's.  NULL: attach it instead.
+ */
+static __attribute__((noinline)) struct rte_mbuf *
+dpdk_tx_as_is(const struct dpdk_txq *q, const struct bump_pkt *p, struct dpdk_tx_view *v)
+{
+	const struct bump_arena *a = bump_ref_arena(p->ref);
+	uint32_t idx = bump_ref_index(p->ref);
+	const struct bump_desc *d = &a->descs[idx];
 	uint64_t state = atomic_load_explicit(&d->state, memory_order_relaxed);
 	uint8_t type = (uint8_t)(state >> 48);
-	struct rte_mbuf *m = page;
 
 	if (p->off < DPDK_MBUF_HDR || (uint32_t)state != 1 ||
 	    (type != BUMP_DESC_PAGE && type != BUMP_DESC_HEAD) || !dpdk_mbuf_home)
 		return NULL;
-	dpdk_mbuf_init(m, d, size, q->iova_va, (uint16_t)(p->off - DPDK_MBUF_HDR),
-		       dpdk_mbuf_mp((uint16_t)(state >> 32)));
-	m->data_len = p->len;
-	m->pkt_len = p->len;
-	return m;
+	*v = (struct dpdk_tx_view){
+		.base = a->base, .descs = a->descs, .state = state,
+		.mp = dpdk_mbuf_mp((uint16_t)(state >> 32)), .page_size = a->page_size,
+		.arena_id = a->id, .tail = dpdk_mbuf_tail((size_t)a->page_size << (state >> 56)),
+	};
+	return dpdk_tx_write(v->base, v->page_size, v->tail, v->mp, q->iova_va, p, d, idx);
 }
 
 /* Attach the pages of @n packets to mbuf headers, into @mb; false: none free. */
@@ -240,17 +275,41 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 	const struct bump_pkt *ap[DPDK_BURST];
 	uint16_t sent, na = 0;
 	uint64_t bytes = 0;
+	/* The view in locals: the header stores cannot alias them. */
+	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
+	uintptr_t base = 0;
+	const struct bump_desc *descs = NULL;
+	uint64_t state = 0, tail = 0;
+	struct rte_mempool *mp = NULL;
+	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
+	bool iova_va = q->iova_va;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct bump_pkt *p = &pkts[i];
-		const struct bump_arena *a = bump_ref_arena(p->ref);
-		const struct bump_desc *d = &a->descs[bump_ref_index(p->ref)];
+		uint32_t idx = bump_ref_index(p->ref);
+		const struct bump_desc *d;
 
-		mb[i] = dpdk_tx_as_is(q, p, d, __bump_arena_page(a, bump_ref_index(p->ref)),
-				      (size_t)a->page_size << d->order);
-		if (!mb[i])
-			ap[na++] = p;
 		bytes += p->len;
+		if (bump_likely(bump_ref_arena_id(p->ref) == arena_id)) {
+			d = &descs[idx];
+			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
+					state && p->off >= DPDK_MBUF_HDR)) {
+				mb[i] = dpdk_tx_write(base, page_size, tail, mp, iova_va, p, d, idx);
+				continue;
+			}
+		}
+		mb[i] = dpdk_tx_as_is(q, p, &v);
+		if (!mb[i]) {
+			ap[na++] = p;
+			continue;
+		}
+		base = v.base;
+		descs = v.descs;
+		state = v.state;
+		mp = v.mp;
+		page_size = v.page_size;
+		arena_id = v.arena_id;
+		tail = v.tail;
 	}
 	if (na) {
 		if (!dpdk_tx_attach(q, ap, att, na)) {

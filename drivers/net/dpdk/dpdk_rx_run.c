@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dpdk_rx_run.c - RX as it is (dpdk_mbuf.c), the loop that turns a burst's
+ * mbufs into packet handles, written twice: portable C, and AVX-512 eight
+ * mbufs at a time (three gathers bring the eight mbufs' rearm words, flags
+ * and lengths, one compare checks them all, two stores write eight
+ * handles).  Both stop before the first mbuf that is not its queue arena's
+ * buffer with one segment and one reference; rx_burst takes the rest one by
+ * one.  bump's own choice of bulk loops (bump_bulk_impl(): AVX-512 when the
+ * CPU has it, unless BUMP_NO_AVX512=1) picks which, once per queue.
+ */
+#include "dpdk_priv.h"
+
+#include <string.h>
+
+static_assert(offsetof(struct rte_mbuf, rearm_data) == 16 && offsetof(struct rte_mbuf, ol_flags) == 24 &&
+	      offsetof(struct rte_mbuf, data_len) == 40 && offsetof(struct rte_mbuf, hash) == 44,
+	      "the loops read an mbuf as the qwords at 16 (data_off, refcnt, nb_segs), 24 (ol_flags) "
+	      "and 40 (data_len, vlan_tci, hash.rss)");
+static_assert(offsetof(struct bump_pkt, off) == 4 && offsetof(struct bump_pkt, len) == 6 &&
+	      offsetof(struct bump_pkt, port) == 8 && offsetof(struct bump_pkt, hash) == 12,
+	      "a handle is two qwords: ref, off, len; port, flags, hash");
+static_assert(RTE_MBUF_F_RX_RSS_HASH == 1u << 1 && RTE_MBUF_F_INDIRECT == 1ull << 62 &&
+	      RTE_MBUF_F_EXTERNAL == 1ull << 61, "the scalar loop tests ol_flags bits 1, 61 and 62");
+
+/* refcnt 1 and nb_segs 1 in the rearm word; data_off and port may be anything. */
+#define RX_REARM_MASK (0xffffffffull << 16)
+#define RX_REARM_WANT ((1ull | 1ull << 16) << 16)
+#define RX_BAD_FLAGS (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+
+static unsigned dpdk_rx_run_scalar(const struct dpdk_rx_pool *rp, struct rte_mbuf *const *mb,
+				   unsigned n, struct bump_pkt *pkts, uint64_t *bytes)
+{
+	const uintptr_t base = rp->base, span = rp->span;
+	const uint64_t magic = rp->magic, aref = (uint64_t)rp->arena_id << BUMP_REF_INDEX_BITS;
+	const uint64_t bport = rp->bport;
+	const uint8_t shift = rp->shift;
+	uint64_t sum = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		const char *m = (const char *)mb[i];
+		uintptr_t off = (uintptr_t)m - base;
+		uint64_t rearm, flags, dl, lo, hi;
+
+		if (bump_unlikely(off >= span))
+			break;
+		memcpy(&rearm, m + 16, sizeof(rearm));
+		memcpy(&flags, m + 24, sizeof(flags));
+		memcpy(&dl, m + 40, sizeof(dl));
+		/* In 32-bit halves: no 64-bit constants to keep in registers. */
+		if (bump_unlikely((uint32_t)(rearm >> 16) != (1u | 1u << 16) ||
+				  ((flags >> 61) & 3)))  /* RX_BAD_FLAGS */
+			break;
+		/* ref, off = header + data_off, len = data_len; port, flags 0, hash.rss if set. */
+		lo = (aref | __bump_page_index_of(off, shift, magic)) |
+		     (uint64_t)((uint16_t)(rearm + DPDK_MBUF_HDR) | (uint32_t)dl << 16) << 32;
+		hi = bport | (uint64_t)((uint32_t)(dl >> 32) & -(uint32_t)((flags >> 1) & 1)) << 32;
+		memcpy(&pkts[i], &lo, sizeof(lo));
+		memcpy((char *)&pkts[i] + 8, &hi, sizeof(hi));
+		sum += (uint16_t)dl;
+	}
+	*bytes += sum;
+	return i;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define RX_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq")))
+
+RX_AVX512 static unsigned dpdk_rx_run_avx512(const struct dpdk_rx_pool *rp,
+					      struct rte_mbuf *const *mb, unsigned n,
+					      struct bump_pkt *pkts, uint64_t *bytes)
+{
+	const __m512i base = _mm512_set1_epi64((long long)rp->base);
+	const __m512i span = _mm512_set1_epi64((long long)rp->span);
+	const __m512i rearm_mask = _mm512_set1_epi64((long long)RX_REARM_MASK);
+	const __m512i rearm_want = _mm512_set1_epi64((long long)RX_REARM_WANT);
+	const __m512i bad_flags = _mm512_set1_epi64((long long)RX_BAD_FLAGS);
+	const __m512i rss_flag = _mm512_set1_epi64((long long)RTE_MBUF_F_RX_RSS_HASH);
+	const __m512i aref = _mm512_set1_epi64((long long)rp->arena_id << BUMP_REF_INDEX_BITS);
+	const __m512i bport = _mm512_set1_epi64(rp->bport);
+	const __m512i hdr = _mm512_set1_epi64(DPDK_MBUF_HDR);
+	const __m512i u16 = _mm512_set1_epi64(0xffff);
+	const __m512i magic = _mm512_set1_epi64(rp->vec_magic);
+	const __m128i shift = _mm_cvtsi32_si128(rp->shift ? rp->shift : rp->vec_shift);
+	/* Handles 0-3 take lo/hi lanes 0-3, handles 4-7 lanes 4-7 (8 + i: the hi vector). */
+	const __m512i first = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
+	const __m512i second = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
+	const char *b = (const char *)rp->base;
+	__m512i sum = _mm512_setzero_si512();
+	unsigned i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		__m512i off = _mm512_sub_epi64(_mm512_loadu_si512(mb + i), base);
+		__m512i rearm, flags, dl, idx, lo, hi;
+
+		if (_mm512_cmplt_epu64_mask(off, span) != 0xff)
+			break;
+		rearm = _mm512_i64gather_epi64(off, b + 16, 1);
+		flags = _mm512_i64gather_epi64(off, b + 24, 1);
+		if (_mm512_cmpeq_epi64_mask(_mm512_and_si512(rearm, rearm_mask), rearm_want) != 0xff ||
+		    _mm512_test_epi64_mask(flags, bad_flags))
+			break;
+		dl = _mm512_i64gather_epi64(off, b + 40, 1);
+		/* The page index: a shift, or for pages of an odd size a 32x32 multiply (< 4 GiB). */
+		idx = rp->shift ? _mm512_srl_epi64(off, shift)
+				: _mm512_srl_epi64(_mm512_mul_epu32(_mm512_srli_epi64(off, 6), magic),
+						   shift);
+		lo = _mm512_or_si512(_mm512_or_si512(aref, idx),
+				     _mm512_or_si512(_mm512_slli_epi64(_mm512_and_si512(
+							     _mm512_add_epi64(rearm, hdr), u16), 32),
+						     _mm512_slli_epi64(dl, 48)));
+		hi = _mm512_mask_or_epi64(bport, _mm512_test_epi64_mask(flags, rss_flag), bport,
+					  _mm512_slli_epi64(_mm512_srli_epi64(dl, 32), 32));
+		_mm512_storeu_si512(&pkts[i], _mm512_permutex2var_epi64(lo, first, hi));
+		_mm512_storeu_si512(&pkts[i + 4], _mm512_permutex2var_epi64(lo, second, hi));
+		sum = _mm512_add_epi64(sum, _mm512_and_si512(dl, u16));
+	}
+	*bytes += (uint64_t)_mm512_reduce_add_epi64(sum);
+	return i + dpdk_rx_run_scalar(rp, mb + i, n - i, pkts + i, bytes);
+}
+#endif
+
+dpdk_rx_run_fn *dpdk_rx_run_pick(const struct bump_pool *pool)
+{
+#if defined(__x86_64__)
+	/* The vector index needs the odd-size multiply to be exact: arenas under 4 GiB. */
+	if (!strcmp(bump_bulk_impl(), "avx512") && (pool->page_shift || pool->vec_magic))
+		return dpdk_rx_run_avx512;
+#endif
+	(void)pool;
+	return dpdk_rx_run_scalar;
+}
