@@ -95,8 +95,15 @@ struct dpdk_rxq {
 	} st;
 };
 
+struct dpdk_txq;
+struct bump_pkt;
+/* dpdk_txq.c: the mbufs of a burst's packets as they are (portable or AVX-512 stores). */
+typedef uint16_t dpdk_tx_fill_fn(const struct dpdk_txq *q, const struct bump_pkt *pkts, uint16_t n,
+				 struct rte_mbuf **mb, const struct bump_pkt **ap, uint64_t *bytes);
+
 struct dpdk_txq {
 	struct dpdk_port *dp;
+	dpdk_tx_fill_fn *tx_fill;
 	uint16_t pid;
 	uint16_t qid;
 	uint16_t nb_desc;
@@ -249,6 +256,7 @@ static inline void dpdk_mbuf_write(struct rte_mbuf *m, rte_iova_t iova, uint16_t
 	dpdk_mbuf_st64(m, 72, 0);                                 /* tx_offload */
 	dpdk_mbuf_st64(m, 80, 0);                                 /* shinfo */
 	m->priv_size = 0;
+	m->timesync = 0;
 }
 
 /*

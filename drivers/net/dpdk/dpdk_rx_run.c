@@ -2,9 +2,10 @@
 /*
  * dpdk_rx_run.c - RX as it is (dpdk_mbuf.c), the loop that turns a burst's
  * mbufs into packet handles, written twice: portable C, and AVX-512 eight
- * mbufs at a time (three gathers bring the eight mbufs' rearm words, flags
- * and lengths, one compare checks them all, two stores write eight
- * handles).  Both stop before the first mbuf that is not its queue arena's
+ * mbufs at a time (four loads of two mbufs' 32 bytes each, transposed
+ * into the eight rearm words, flags and lengths; one compare checks them
+ * all, two stores write eight handles: no gathers, which cost more than
+ * the scalar loop here).  Both stop before the first mbuf that is not its queue arena's
  * buffer with one segment and one reference; rx_burst takes the rest one by
  * one.  bump's own choice of bulk loops (bump_bulk_impl(): AVX-512 when the
  * CPU has it, unless BUMP_NO_AVX512=1) picks which, once per queue.
@@ -69,6 +70,15 @@ static unsigned dpdk_rx_run_scalar(const struct dpdk_rx_pool *rp, struct rte_mbu
 
 #define RX_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq")))
 
+/* Two mbufs' qwords at 16 (rearm, ol_flags, packet_type/pkt_len, data_len/hash): one register. */
+RX_AVX512 static inline __m512i rx_two(struct rte_mbuf *const *mb)
+{
+	const char *m0 = (const char *)mb[0] + 16, *m1 = (const char *)mb[1] + 16;
+
+	return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const void *)m0)),
+				  _mm256_loadu_si256((const void *)m1), 1);
+}
+
 RX_AVX512 static unsigned dpdk_rx_run_avx512(const struct dpdk_rx_pool *rp,
 					      struct rte_mbuf *const *mb, unsigned n,
 					      struct bump_pkt *pkts, uint64_t *bytes)
@@ -84,30 +94,41 @@ RX_AVX512 static unsigned dpdk_rx_run_avx512(const struct dpdk_rx_pool *rp,
 	const __m512i hdr = _mm512_set1_epi64(DPDK_MBUF_HDR);
 	const __m512i u16 = _mm512_set1_epi64(0xffff);
 	const __m512i magic = _mm512_set1_epi64(rp->vec_magic);
-	const __m128i shift = _mm_cvtsi32_si128(rp->shift ? rp->shift : rp->vec_shift);
-	/* Handles 0-3 take lo/hi lanes 0-3, handles 4-7 lanes 4-7 (8 + i: the hi vector). */
+	const bool odd = !rp->shift;
+	const __m128i shift = _mm_cvtsi32_si128(odd ? rp->vec_shift : rp->shift);
+	/* Transposing four registers of two mbufs each into one register per field. */
+	const __m512i rf = _mm512_set_epi64(13, 9, 5, 1, 12, 8, 4, 0);  /* r0-r3, f0-f3 */
+	const __m512i d4 = _mm512_set_epi64(15, 11, 7, 3, 15, 11, 7, 3); /* d0-d3 twice */
+	const __m512i lo4 = _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0);
+	const __m512i hi4 = _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4);
+	/* Handles 0-3 take lo/hi lanes 0-3, handles 4-7 lanes 4-7 (8 + i: the hi register). */
 	const __m512i first = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
 	const __m512i second = _mm512_set_epi64(15, 7, 14, 6, 13, 5, 12, 4);
-	const char *b = (const char *)rp->base;
 	__m512i sum = _mm512_setzero_si512();
 	unsigned i = 0;
 
 	for (; i + 8 <= n; i += 8) {
 		__m512i off = _mm512_sub_epi64(_mm512_loadu_si512(mb + i), base);
-		__m512i rearm, flags, dl, idx, lo, hi;
+		__m512i z0, z1, z2, z3, t01, t23, rearm, flags, dl, idx, lo, hi;
 
 		if (_mm512_cmplt_epu64_mask(off, span) != 0xff)
 			break;
-		rearm = _mm512_i64gather_epi64(off, b + 16, 1);
-		flags = _mm512_i64gather_epi64(off, b + 24, 1);
+		z0 = rx_two(mb + i);
+		z1 = rx_two(mb + i + 2);
+		z2 = rx_two(mb + i + 4);
+		z3 = rx_two(mb + i + 6);
+		t01 = _mm512_permutex2var_epi64(z0, rf, z1);
+		t23 = _mm512_permutex2var_epi64(z2, rf, z3);
+		rearm = _mm512_permutex2var_epi64(t01, lo4, t23);
+		flags = _mm512_permutex2var_epi64(t01, hi4, t23);
 		if (_mm512_cmpeq_epi64_mask(_mm512_and_si512(rearm, rearm_mask), rearm_want) != 0xff ||
 		    _mm512_test_epi64_mask(flags, bad_flags))
 			break;
-		dl = _mm512_i64gather_epi64(off, b + 40, 1);
+		dl = _mm512_shuffle_i64x2(_mm512_permutex2var_epi64(z0, d4, z1),
+					  _mm512_permutex2var_epi64(z2, d4, z3), 0x44);
 		/* The page index: a shift, or for pages of an odd size a 32x32 multiply (< 4 GiB). */
-		idx = rp->shift ? _mm512_srl_epi64(off, shift)
-				: _mm512_srl_epi64(_mm512_mul_epu32(_mm512_srli_epi64(off, 6), magic),
-						   shift);
+		idx = odd ? _mm512_srl_epi64(_mm512_mul_epu32(_mm512_srli_epi64(off, 6), magic), shift)
+			  : _mm512_srl_epi64(off, shift);
 		lo = _mm512_or_si512(_mm512_or_si512(aref, idx),
 				     _mm512_or_si512(_mm512_slli_epi64(_mm512_and_si512(
 							     _mm512_add_epi64(rearm, hdr), u16), 32),

@@ -24,6 +24,7 @@
 #include "dpdk_priv.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include <rte_malloc.h>
 
@@ -89,6 +90,8 @@ static void dpdk_tx_shinfo_init(struct rte_mempool *mp, void *arg, void *obj, un
 	o->mp = mp;
 }
 
+static dpdk_tx_fill_fn *dpdk_tx_fill_pick(void);
+
 int dpdk_txq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_txq_conf *conf,
 		 struct dpdk_txq **out)
 {
@@ -105,6 +108,7 @@ int dpdk_txq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_txq_conf 
 	q->nb_desc = conf->ring_size ? conf->ring_size : DPDK_RING_DEFAULT;
 	rte_eth_dev_adjust_nb_rx_tx_desc(dp->pid, NULL, &q->nb_desc);
 	q->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	q->tx_fill = dpdk_tx_fill_pick();
 	/* Packets go out as their buffers' mbufs whatever the RX queues do (copy mode). */
 	if (dpdk_mbuf_home_get()) {
 		rte_free(q);
@@ -268,21 +272,51 @@ static bool dpdk_tx_attach(struct dpdk_txq *q, const struct bump_pkt *const *pkt
 	return true;
 }
 
-/* Send @n valid packets, each as its buffer's mbuf or attached; returns how many the PMD took. */
-static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t n)
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TX_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq")))
+
+/*
+ * dpdk_mbuf_write in two stores: the first cache line from the template
+ * @tmpl (ol_flags 0, the hash, buf_len and pool from the view; the rearm
+ * word's constant part) with the packet's qwords inserted, and next,
+ * tx_offload, shinfo, priv_size and timesync zeroed with one masked store.
+ */
+TX_AVX512 static inline void dpdk_tx_write_avx512(struct rte_mbuf *m, const uint64_t *tmpl,
+						  rte_iova_t iova, uint16_t data_off, uint32_t len)
 {
-	struct rte_mbuf *mb[DPDK_BURST], *att[DPDK_BURST];
-	const struct bump_pkt *ap[DPDK_BURST];
-	uint16_t sent, na = 0;
-	uint64_t bytes = 0;
+	__m128i ab = _mm_insert_epi64(_mm_cvtsi64_si128((long long)((uintptr_t)m + DPDK_MBUF_HDR)),
+				      (long long)iova, 1);
+	__m128i el = _mm_sllv_epi64(_mm_set1_epi64x(len), _mm_set_epi64x(0, 32));
+	__m512i l = _mm512_loadu_si512(tmpl);
+
+	l = _mm512_inserti64x2(l, ab, 0);
+	l = _mm512_inserti64x2(l, _mm_cvtsi64_si128((long long)(DPDK_MBUF_REARM | data_off)), 1);
+	l = _mm512_inserti64x2(l, el, 2);
+	_mm512_storeu_si512(m, l);
+	_mm256_mask_storeu_epi32((char *)m + 64, 0x7f, _mm256_setzero_si256());
+}
+#endif
+
+/*
+ * Fill @mb with the mbufs of @n valid packets as they are, NULL where a
+ * packet must be attached (listed in @ap); returns how many those are.
+ * @avx: the header in two stores (a constant: this is compiled twice).
+ */
+static inline __attribute__((always_inline)) uint16_t
+dpdk_tx_fill(const struct dpdk_txq *q, const struct bump_pkt *pkts, uint16_t n,
+	     struct rte_mbuf **mb, const struct bump_pkt **ap, uint64_t *bytesp, const bool avx)
+{
 	/* The view in locals: the header stores cannot alias them. */
 	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
 	uintptr_t base = 0;
 	const struct bump_desc *descs = NULL;
-	uint64_t state = 0, tail = 0;
+	uint64_t state = 0, tail = 0, bytes = 0;
+	uint64_t tmpl[8] __attribute__((aligned(64))) = { 0 };
 	struct rte_mempool *mp = NULL;
 	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
 	bool iova_va = q->iova_va;
+	uint16_t na = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		const struct bump_pkt *p = &pkts[i];
@@ -294,7 +328,18 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 			d = &descs[idx];
 			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
 					state && p->off >= DPDK_MBUF_HDR)) {
-				mb[i] = dpdk_tx_write(base, page_size, tail, mp, iova_va, p, d, idx);
+				struct rte_mbuf *m = (struct rte_mbuf *)(base + (uintptr_t)idx * page_size);
+				rte_iova_t iova = dpdk_page_iova(d, m, (char *)m + DPDK_MBUF_HDR, iova_va);
+
+#if defined(__x86_64__)
+				if (avx)
+					dpdk_tx_write_avx512(m, tmpl, iova,
+							     (uint16_t)(p->off - DPDK_MBUF_HDR), p->len);
+				else
+#endif
+					dpdk_mbuf_write(m, iova, (uint16_t)(p->off - DPDK_MBUF_HDR),
+							tail, p->len, mp);
+				mb[i] = m;
 				continue;
 			}
 		}
@@ -310,7 +355,48 @@ static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t
 		page_size = v.page_size;
 		arena_id = v.arena_id;
 		tail = v.tail;
+		tmpl[6] = tail;
+		tmpl[7] = (uintptr_t)mp;
 	}
+	*bytesp = bytes;
+	return na;
+}
+
+static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_pkt *pkts,
+				    uint16_t n, struct rte_mbuf **mb, const struct bump_pkt **ap,
+				    uint64_t *bytes)
+{
+	return dpdk_tx_fill(q, pkts, n, mb, ap, bytes, false);
+}
+
+#if defined(__x86_64__)
+TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const struct bump_pkt *pkts,
+					      uint16_t n, struct rte_mbuf **mb,
+					      const struct bump_pkt **ap, uint64_t *bytes)
+{
+	return dpdk_tx_fill(q, pkts, n, mb, ap, bytes, true);
+}
+#endif
+
+/* As bump's own bulk loops are chosen (BUMP_NO_AVX512=1: the portable ones). */
+static dpdk_tx_fill_fn *dpdk_tx_fill_pick(void)
+{
+#if defined(__x86_64__)
+	if (!strcmp(bump_bulk_impl(), "avx512"))
+		return dpdk_tx_fill_avx512;
+#endif
+	return dpdk_tx_fill_scalar;
+}
+
+/* Send @n valid packets, each as its buffer's mbuf or attached; returns how many the PMD took. */
+static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t n)
+{
+	struct rte_mbuf *mb[DPDK_BURST], *att[DPDK_BURST];
+	const struct bump_pkt *ap[DPDK_BURST];
+	uint16_t sent, na;
+	uint64_t bytes;
+
+	na = q->tx_fill(q, pkts, n, mb, ap, &bytes);
 	if (na) {
 		if (!dpdk_tx_attach(q, ap, att, na)) {
 			/* The mbufs written in place are still the handles' buffers: nothing to undo. */
