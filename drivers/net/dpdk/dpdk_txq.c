@@ -272,47 +272,19 @@ static bool dpdk_tx_attach(struct dpdk_txq *q, const struct bump_pkt *const *pkt
 	return true;
 }
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define TX_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq")))
-
-/*
- * dpdk_mbuf_write in two stores: the first cache line from the template
- * @tmpl (ol_flags 0, the hash, buf_len and pool from the view; the rearm
- * word's constant part) with the packet's qwords inserted, and next,
- * tx_offload, shinfo, priv_size and timesync zeroed with one masked store.
- */
-TX_AVX512 static inline void dpdk_tx_write_avx512(struct rte_mbuf *m, const uint64_t *tmpl,
-						  rte_iova_t iova, uint16_t data_off, uint32_t len)
-{
-	__m128i ab = _mm_insert_epi64(_mm_cvtsi64_si128((long long)((uintptr_t)m + DPDK_MBUF_HDR)),
-				      (long long)iova, 1);
-	__m128i el = _mm_sllv_epi64(_mm_set1_epi64x(len), _mm_set_epi64x(0, 32));
-	__m512i l = _mm512_loadu_si512(tmpl);
-
-	l = _mm512_inserti64x2(l, ab, 0);
-	l = _mm512_inserti64x2(l, _mm_cvtsi64_si128((long long)(DPDK_MBUF_REARM | data_off)), 1);
-	l = _mm512_inserti64x2(l, el, 2);
-	_mm512_storeu_si512(m, l);
-	_mm256_mask_storeu_epi32((char *)m + 64, 0x7f, _mm256_setzero_si256());
-}
-#endif
-
 /*
  * Fill @mb with the mbufs of @n valid packets as they are, NULL where a
  * packet must be attached (listed in @ap); returns how many those are.
- * @avx: the header in two stores (a constant: this is compiled twice).
  */
-static inline __attribute__((always_inline)) uint16_t
-dpdk_tx_fill(const struct dpdk_txq *q, const struct bump_pkt *pkts, uint16_t n,
-	     struct rte_mbuf **mb, const struct bump_pkt **ap, uint64_t *bytesp, const bool avx)
+static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_pkt *pkts,
+				    uint16_t n, struct rte_mbuf **mb, const struct bump_pkt **ap,
+				    uint64_t *bytesp)
 {
 	/* The view in locals: the header stores cannot alias them. */
 	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
 	uintptr_t base = 0;
 	const struct bump_desc *descs = NULL;
 	uint64_t state = 0, tail = 0, bytes = 0;
-	uint64_t tmpl[8] __attribute__((aligned(64))) = { 0 };
 	struct rte_mempool *mp = NULL;
 	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
 	bool iova_va = q->iova_va;
@@ -328,18 +300,7 @@ dpdk_tx_fill(const struct dpdk_txq *q, const struct bump_pkt *pkts, uint16_t n,
 			d = &descs[idx];
 			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
 					state && p->off >= DPDK_MBUF_HDR)) {
-				struct rte_mbuf *m = (struct rte_mbuf *)(base + (uintptr_t)idx * page_size);
-				rte_iova_t iova = dpdk_page_iova(d, m, (char *)m + DPDK_MBUF_HDR, iova_va);
-
-#if defined(__x86_64__)
-				if (avx)
-					dpdk_tx_write_avx512(m, tmpl, iova,
-							     (uint16_t)(p->off - DPDK_MBUF_HDR), p->len);
-				else
-#endif
-					dpdk_mbuf_write(m, iova, (uint16_t)(p->off - DPDK_MBUF_HDR),
-							tail, p->len, mp);
-				mb[i] = m;
+				mb[i] = dpdk_tx_write(base, page_size, tail, mp, iova_va, p, d, idx);
 				continue;
 			}
 		}
@@ -355,26 +316,86 @@ dpdk_tx_fill(const struct dpdk_txq *q, const struct bump_pkt *pkts, uint16_t n,
 		page_size = v.page_size;
 		arena_id = v.arena_id;
 		tail = v.tail;
-		tmpl[6] = tail;
-		tmpl[7] = (uintptr_t)mp;
 	}
 	*bytesp = bytes;
 	return na;
 }
 
-static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_pkt *pkts,
-				    uint16_t n, struct rte_mbuf **mb, const struct bump_pkt **ap,
-				    uint64_t *bytes)
-{
-	return dpdk_tx_fill(q, pkts, n, mb, ap, bytes, false);
-}
-
 #if defined(__x86_64__)
+#include <immintrin.h>
+#define TX_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq")))
+
+/*
+ * dpdk_tx_fill_scalar with each header in two stores: its first cache line
+ * from a template of the view's (buf_len and pool; ol_flags 0) with three
+ * 16-byte parts inserted (buf_addr and IOVA; the rearm word, from the
+ * handle's off by a byte shuffle and an add; pkt_len and data_len, from its
+ * len by a shuffle), and next, tx_offload, shinfo, priv_size and timesync
+ * zeroed by one masked store.
+ */
 TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const struct bump_pkt *pkts,
 					      uint16_t n, struct rte_mbuf **mb,
-					      const struct bump_pkt **ap, uint64_t *bytes)
+					      const struct bump_pkt **ap, uint64_t *bytesp)
 {
-	return dpdk_tx_fill(q, pkts, n, mb, ap, bytes, true);
+	/* Handle bytes 4-5 (off) to qword 0; 6-7 (len) to bytes 4-5 and 8-9. */
+	const __m128i off_sh = _mm_setr_epi8(4, 5, -1, -1, -1, -1, -1, -1,
+					     -1, -1, -1, -1, -1, -1, -1, -1);
+	const __m128i len_sh = _mm_setr_epi8(-1, -1, -1, -1, 6, 7, -1, -1,
+					     6, 7, -1, -1, -1, -1, -1, -1);
+	const __m128i rearm = _mm_set_epi64x(0, (long long)(DPDK_MBUF_REARM - DPDK_MBUF_HDR));
+	const __m256i zero = _mm256_setzero_si256();
+	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
+	uintptr_t base = 0;
+	const struct bump_desc *descs = NULL;
+	uint64_t state = 0, bytes = 0;
+	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
+	bool iova_va = q->iova_va;
+	__m512i tmpl = _mm512_setzero_si512();
+	uint16_t na = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct bump_pkt *p = &pkts[i];
+		uint32_t idx = bump_ref_index(p->ref);
+		const struct bump_desc *d;
+
+		bytes += p->len;
+		if (bump_likely(bump_ref_arena_id(p->ref) == arena_id)) {
+			d = &descs[idx];
+			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
+					state && p->off >= DPDK_MBUF_HDR)) {
+				char *m = (char *)(base + (uintptr_t)idx * page_size);
+				uint64_t dma = d->dma_addr;
+				uintptr_t addr = (uintptr_t)m + DPDK_MBUF_HDR;
+				/* dpdk_page_iova: mapped, or VA, or RTE_BAD_IOVA. */
+				rte_iova_t iova = dma ? dma + DPDK_MBUF_HDR
+						      : (iova_va ? addr : RTE_BAD_IOVA);
+				__m128i h = _mm_loadu_si128((const void *)p);
+				__m512i l = _mm512_inserti64x2(tmpl, _mm_insert_epi64(
+					_mm_cvtsi64_si128((long long)addr), (long long)iova, 1), 0);
+
+				l = _mm512_inserti64x2(l, _mm_add_epi64(_mm_shuffle_epi8(h, off_sh),
+									rearm), 1);
+				l = _mm512_inserti64x2(l, _mm_shuffle_epi8(h, len_sh), 2);
+				_mm512_storeu_si512(m, l);
+				_mm256_mask_storeu_epi32(m + 64, 0x7f, zero);
+				mb[i] = (struct rte_mbuf *)m;
+				continue;
+			}
+		}
+		mb[i] = dpdk_tx_as_is(q, p, &v);
+		if (!mb[i]) {
+			ap[na++] = p;
+			continue;
+		}
+		base = v.base;
+		descs = v.descs;
+		state = v.state;
+		page_size = v.page_size;
+		arena_id = v.arena_id;
+		tmpl = _mm512_set_epi64((long long)(uintptr_t)v.mp, (long long)v.tail, 0, 0, 0, 0, 0, 0);
+	}
+	*bytesp = bytes;
+	return na;
 }
 #endif
 
