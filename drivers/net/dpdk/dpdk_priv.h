@@ -268,6 +268,38 @@ static inline uint64_t dpdk_mbuf_tail(size_t size)
 	return (uint64_t)RTE_MIN(size - DPDK_MBUF_HDR, (size_t)UINT16_MAX) << 48;
 }
 
+static_assert(offsetof(struct rte_mbuf, rearm_data) == 16 && offsetof(struct rte_mbuf, ol_flags) == 24 &&
+	      offsetof(struct rte_mbuf, data_len) == 40 && offsetof(struct rte_mbuf, hash) == 44,
+	      "RX as it is reads an mbuf as the qwords at 16 (data_off, refcnt, nb_segs, port), "
+	      "24 (ol_flags) and 40 (data_len, vlan_tci, hash.rss)");
+static_assert(offsetof(struct bump_pkt, off) == 4 && offsetof(struct bump_pkt, len) == 6 &&
+	      offsetof(struct bump_pkt, port) == 8 && offsetof(struct bump_pkt, hash) == 12,
+	      "a handle is two qwords: ref, off, len; port, flags, hash");
+static_assert(RTE_MBUF_F_RX_RSS_HASH == 1u << 1 && RTE_MBUF_F_INDIRECT == 1ull << 62 &&
+	      RTE_MBUF_F_EXTERNAL == 1ull << 61, "dpdk_rx_plain tests ol_flags bits 61 and 62");
+
+/* An mbuf's rearm word and flags: one segment, one reference, not indirect or external. */
+static inline bool dpdk_rx_plain(uint64_t rearm, uint64_t flags)
+{
+	/* In 32-bit halves: no 64-bit constants to keep in registers. */
+	return (uint32_t)(rearm >> 16) == (1u | 1u << 16) && !((flags >> 61) & 3);
+}
+
+/*
+ * The handle of the frame in a bump-buffer mbuf (buffer @ref), from its
+ * rearm word, flags and qword at 40: off = header + data_off, len =
+ * data_len, hash = hash.rss when the PMD set it (no branch), in two stores.
+ */
+static inline void dpdk_rx_handle(struct bump_pkt *pkt, bump_ref_t ref, uint64_t rearm,
+				  uint64_t flags, uint64_t dl, uint16_t bport)
+{
+	uint64_t lo = ref | (uint64_t)((uint16_t)(rearm + DPDK_MBUF_HDR) | (uint32_t)dl << 16) << 32;
+	uint64_t hi = bport | (uint64_t)((uint32_t)(dl >> 32) & -(uint32_t)((flags >> 1) & 1)) << 32;
+
+	memcpy(pkt, &lo, sizeof(lo));
+	memcpy((char *)pkt + 8, &hi, sizeof(hi));
+}
+
 /* dpdk_dma.c */
 struct bump_dma_dev *dpdk_dma_dev_get(void);
 struct bump_dma_dev *dpdk_identity_dev_get(void);

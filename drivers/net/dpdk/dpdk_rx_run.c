@@ -1,30 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dpdk_rx_run.c - RX as it is (dpdk_mbuf.c), the loop that turns a burst's
+ * dpdk_rx_run.c - RX as it is (dpdk_mbuf.c): the loop that turns a burst's
  * mbufs into packet handles, written twice: portable C, and AVX-512 eight
- * mbufs at a time (four loads of two mbufs' 32 bytes each, transposed
- * into the eight rearm words, flags and lengths; one compare checks them
- * all, two stores write eight handles: no gathers, which cost more than
- * the scalar loop here).  Both stop before the first mbuf that is not its queue arena's
- * buffer with one segment and one reference; rx_burst takes the rest one by
- * one.  bump's own choice of bulk loops (bump_bulk_impl(): AVX-512 when the
- * CPU has it, unless BUMP_NO_AVX512=1) picks which, once per queue.
+ * mbufs at a time (four loads of two mbufs' 32 bytes each, transposed into
+ * the eight rearm words, flags and lengths; one compare checks them all,
+ * two stores write eight handles; gathers cost more than the portable loop
+ * on the machine measured).  bump's own choice of bulk loops
+ * (bump_bulk_impl(): AVX-512 when the CPU has it, unless BUMP_NO_AVX512=1)
+ * picks which, once per queue.
+ *
+ * Both stop before the first mbuf that is not a buffer of the queue's
+ * arena with one segment and one reference (not indirect, not external);
+ * rx_burst takes that one its own way and runs the loop again after it.
+ * An mbuf inside the queue's arena is one of this driver's: nothing else
+ * makes mbufs of bump buffers (pinned and attached mbufs are DPDK mempool
+ * objects, outside every arena), so its mempool's ops are not looked at.
  */
 #include "dpdk_priv.h"
 
 #include <string.h>
 
-static_assert(offsetof(struct rte_mbuf, rearm_data) == 16 && offsetof(struct rte_mbuf, ol_flags) == 24 &&
-	      offsetof(struct rte_mbuf, data_len) == 40 && offsetof(struct rte_mbuf, hash) == 44,
-	      "the loops read an mbuf as the qwords at 16 (data_off, refcnt, nb_segs), 24 (ol_flags) "
-	      "and 40 (data_len, vlan_tci, hash.rss)");
-static_assert(offsetof(struct bump_pkt, off) == 4 && offsetof(struct bump_pkt, len) == 6 &&
-	      offsetof(struct bump_pkt, port) == 8 && offsetof(struct bump_pkt, hash) == 12,
-	      "a handle is two qwords: ref, off, len; port, flags, hash");
-static_assert(RTE_MBUF_F_RX_RSS_HASH == 1u << 1 && RTE_MBUF_F_INDIRECT == 1ull << 62 &&
-	      RTE_MBUF_F_EXTERNAL == 1ull << 61, "the scalar loop tests ol_flags bits 1, 61 and 62");
-
-/* refcnt 1 and nb_segs 1 in the rearm word; data_off and port may be anything. */
+/* What the vector loop tests in the rearm word and ol_flags (dpdk_rx_plain). */
 #define RX_REARM_MASK (0xffffffffull << 16)
 #define RX_REARM_WANT ((1ull | 1ull << 16) << 16)
 #define RX_BAD_FLAGS (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
@@ -33,8 +29,9 @@ static unsigned dpdk_rx_run_scalar(const struct dpdk_rx_pool *rp, struct rte_mbu
 				   unsigned n, struct bump_pkt *pkts, uint64_t *bytes)
 {
 	const uintptr_t base = rp->base, span = rp->span;
-	const uint64_t magic = rp->magic, aref = (uint64_t)rp->arena_id << BUMP_REF_INDEX_BITS;
-	const uint64_t bport = rp->bport;
+	const uint64_t magic = rp->magic;
+	const bump_ref_t aref = bump_ref_make(rp->arena_id, 0);
+	const uint16_t bport = rp->bport;
 	const uint8_t shift = rp->shift;
 	uint64_t sum = 0;
 	unsigned i;
@@ -42,23 +39,17 @@ static unsigned dpdk_rx_run_scalar(const struct dpdk_rx_pool *rp, struct rte_mbu
 	for (i = 0; i < n; i++) {
 		const char *m = (const char *)mb[i];
 		uintptr_t off = (uintptr_t)m - base;
-		uint64_t rearm, flags, dl, lo, hi;
+		uint64_t rearm, flags, dl;
 
 		if (bump_unlikely(off >= span))
 			break;
 		memcpy(&rearm, m + 16, sizeof(rearm));
 		memcpy(&flags, m + 24, sizeof(flags));
 		memcpy(&dl, m + 40, sizeof(dl));
-		/* In 32-bit halves: no 64-bit constants to keep in registers. */
-		if (bump_unlikely((uint32_t)(rearm >> 16) != (1u | 1u << 16) ||
-				  ((flags >> 61) & 3)))  /* RX_BAD_FLAGS */
+		if (bump_unlikely(!dpdk_rx_plain(rearm, flags)))
 			break;
-		/* ref, off = header + data_off, len = data_len; port, flags 0, hash.rss if set. */
-		lo = (aref | __bump_page_index_of(off, shift, magic)) |
-		     (uint64_t)((uint16_t)(rearm + DPDK_MBUF_HDR) | (uint32_t)dl << 16) << 32;
-		hi = bport | (uint64_t)((uint32_t)(dl >> 32) & -(uint32_t)((flags >> 1) & 1)) << 32;
-		memcpy(&pkts[i], &lo, sizeof(lo));
-		memcpy((char *)&pkts[i] + 8, &hi, sizeof(hi));
+		dpdk_rx_handle(&pkts[i], aref | __bump_page_index_of(off, shift, magic), rearm, flags,
+			       dl, bport);
 		sum += (uint16_t)dl;
 	}
 	*bytes += sum;

@@ -342,72 +342,27 @@ static bool dpdk_rx_copy(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt
 	return true;
 }
 
-static_assert(offsetof(struct rte_mbuf, rearm_data) == 16 && offsetof(struct rte_mbuf, data_len) == 40 &&
-	      offsetof(struct bump_pkt, off) == 4 && offsetof(struct bump_pkt, hash) == 12,
-	      "dpdk_rx_handle reads the mbuf and writes the handle as qwords");
-
-/* Whether the rearm word says one segment, one reference (data_off and port are free). */
-static inline bool dpdk_rx_rearm_ok(uint64_t rearm)
-{
-	return ((rearm >> 16) & 0xffffffffu) == (1u | 1ull << 16);
-}
-
-/* The handle of a frame in @m, the buffer @ref, as two qwords. */
-static inline void dpdk_rx_handle(struct bump_pkt *pkt, const struct rte_mbuf *m, bump_ref_t ref,
-				  uint64_t rearm, uint64_t flags, uint16_t bport)
-{
-	uint64_t lo = ref | (uint64_t)(uint16_t)((uint16_t)rearm + DPDK_MBUF_HDR) << 32 |
-		      (uint64_t)m->data_len << 48;
-	/* hash.rss when the PMD set it, else 0: no branch. */
-	uint64_t rss = m->hash.rss & -(uint64_t)((flags & RTE_MBUF_F_RX_RSS_HASH) != 0);
-	uint64_t hi = bport | rss << 32;
-
-	memcpy(pkt, &lo, sizeof(lo));
-	memcpy((char *)pkt + 8, &hi, sizeof(hi));
-}
-
-/* A frame in an mbuf that is a bump buffer of another arena than the queue's (net_ring). */
+/*
+ * A frame in an mbuf that is a bump buffer of another arena than the
+ * queue's (a peer port's pool, over net_ring), after the run loop
+ * (dpdk_rx_run.c) stopped at it: the handle names that buffer and takes
+ * over the mbuf's reference; nothing is written.  False for any other mbuf.
+ */
 static __attribute__((noinline)) bool dpdk_rx_as_is_other(struct rte_mbuf *m, struct bump_pkt *pkt,
 							 uint16_t bport)
 {
-	uint64_t rearm, flags = m->ol_flags;
+	uint64_t rearm, flags = m->ol_flags, dl;
 	const struct bump_arena *a;
 
 	memcpy(&rearm, &m->rearm_data, sizeof(rearm));
-	if (!dpdk_rx_rearm_ok(rearm) || (flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
-	    m->pool->ops_index != dpdk_mbuf_ops_index)
+	memcpy(&dl, &m->data_len, sizeof(dl));
+	if (!dpdk_rx_plain(rearm, flags) || m->pool->ops_index != dpdk_mbuf_ops_index)
 		return false;
 	a = bump_arena_of(m);
 	if (!a)
 		return false;
-	dpdk_rx_handle(pkt, m, bump_ref_make(a->id, __bump_arena_index(a, (uintptr_t)m - a->base)),
-		       rearm, flags, bport);
-	return true;
-}
-
-/*
- * A frame in an mbuf that is a bump buffer (any queue's): the handle names
- * that buffer and takes over the mbuf's reference; nothing is written.
- * False for any other mbuf.  An mbuf inside the queue's arena is one:
- * nothing but this driver makes mbufs of bump buffers (pinned and attached
- * ones are DPDK mempool objects, outside every arena), so only its
- * reference, segments and flags are checked, not its mempool's ops.
- */
-static inline bool dpdk_rx_as_is(const struct dpdk_rx_pool *rp, struct rte_mbuf *m,
-				 struct bump_pkt *pkt)
-{
-	uintptr_t off = (uintptr_t)m - rp->base;
-	uint64_t rearm, flags = m->ol_flags;
-
-	if (bump_unlikely(off >= rp->span))
-		return dpdk_rx_as_is_other(m, pkt, rp->bport);
-	/* data_off, refcnt, nb_segs, port in one load: one segment, one reference. */
-	memcpy(&rearm, &m->rearm_data, sizeof(rearm));
-	if (!dpdk_rx_rearm_ok(rearm) || (flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)))
-		return false;
-	dpdk_rx_handle(pkt, m, bump_ref_make(rp->arena_id, __bump_page_index_of(off, rp->shift,
-										   rp->magic)),
-		       rearm, flags, rp->bport);
+	dpdk_rx_handle(pkt, bump_ref_make(a->id, __bump_arena_index(a, (uintptr_t)m - a->base)),
+		       rearm, flags, dl, bport);
 	return true;
 }
 
@@ -472,21 +427,31 @@ uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 		.shift = q->pool->page_shift, .arena_id = q->pool->arena_id, .bport = q->bport,
 		.vec_shift = q->pool->vec_shift, .vec_magic = q->pool->vec_magic,
 	};
-	/* Copy mode puts every frame in the queue's pool: none as it is. */
-	if (bump_likely(!copy))
-		got = as_is = (uint16_t)q->rx_run(&rp, mb, nb, pkts, &bytes);
-	for (uint16_t i = got; i < nb; i++) {
-		struct bump_pkt *p = &pkts[got];
+	for (uint16_t i = 0; i < nb;) {
+		struct bump_pkt *p;
+		struct rte_mbuf *m;
 
-		if (bump_likely(!copy && dpdk_rx_as_is(&rp, mb[i], p))) {
+		/* Copy mode puts every frame in the queue's pool: none as it is. */
+		if (bump_likely(!copy)) {
+			uint16_t k = (uint16_t)q->rx_run(&rp, mb + i, nb - i, pkts + got, &bytes);
+
+			i += k;
+			got += k;
+			as_is += k;
+			if (i == nb)
+				break;
+		}
+		p = &pkts[got];
+		m = mb[i++];
+		if (!copy && dpdk_rx_as_is_other(m, p, rp.bport)) {
 			as_is++;
 		} else {
-			done[nd++] = mb[i];
-			if (!dpdk_rx_one(q, mb[i], p))
+			done[nd++] = m;
+			if (!dpdk_rx_one(q, m, p))
 				continue;
 			p->port = q->bport;
 			p->flags = 0;
-			p->hash = (mb[i]->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? mb[i]->hash.rss : 0;
+			p->hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
 		}
 		bytes += p->len;
 		got++;
