@@ -229,20 +229,20 @@ static_assert(offsetof(struct rte_mbuf, buf_iova) == 8 && offsetof(struct rte_mb
 	      offsetof(struct rte_mbuf, priv_size) == 88,
 	      "dpdk_mbuf_write writes the header as qwords at these offsets");
 
-/*
- * Make the first bytes of a whole bump buffer the mbuf of that buffer, its
- * data (@len bytes) at @data_off past the header, @tail from
- * dpdk_mbuf_tail(): every field a PMD or DPDK's free reads, as a fresh mbuf
- * has it, in twelve stores (the bytes before a packet are the
- * application's, so nothing in them is kept).
- */
 static inline void dpdk_mbuf_st64(struct rte_mbuf *m, size_t off, uint64_t v)
 {
 	memcpy((char *)m + off, &v, sizeof(v));
 }
 
+/*
+ * Make the first bytes of a whole bump buffer the mbuf of that buffer, its
+ * data (@len bytes) at @data_off past the header, @tail from
+ * dpdk_mbuf_tail(): every field a PMD or DPDK's free reads, as a fresh mbuf
+ * has it, in eleven qword stores and two 16-bit ones (the bytes before a
+ * packet are the application's, so nothing in them is kept).
+ */
 static inline void dpdk_mbuf_write(struct rte_mbuf *m, rte_iova_t iova, uint16_t data_off,
-				   uint64_t tail, uint32_t len, struct rte_mempool *mp)
+				   uint64_t tail, uint16_t len, struct rte_mempool *mp)
 {
 	dpdk_mbuf_st64(m, 0, (uintptr_t)m + DPDK_MBUF_HDR);        /* buf_addr */
 	dpdk_mbuf_st64(m, 8, iova);
