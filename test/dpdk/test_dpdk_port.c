@@ -13,10 +13,13 @@
  */
 #include <unistd.h>
 
+#include <rte_mbuf.h>
+
 #include "bump_dpdk.h"
 #include "fwd_fixture.h"
 
 #define PAGES 16384           /* 64 MiB of 4 KiB buffers */
+#define ODD_PAGE 2368         /* DPDK's default mbuf object: pages indexed by a multiply */
 #define FRAME 128
 
 static bool huge;
@@ -196,6 +199,127 @@ static void test_ring_forward(void)
 	CHECK_EQ(bump_port_close(b), 0);
 	pool_done(p0);
 	pool_done(p1);
+}
+
+/*
+ * Bursts that mix what the as-is loops take with what they must leave:
+ * 45 frames a burst (not a multiple of the vector loops' 8), a clone pair
+ * and a frame with no room for the mbuf before it (attached) in the middle,
+ * one frame written over junk before it, and the last 15 from a second
+ * pool of the arena (TX changes pools mid-burst).  Every frame must come
+ * back intact, in order, as the very buffer it left in when it left as it
+ * was, with its exact length; the counters say which way each went.
+ */
+#define MIXED 45
+
+/*
+ * What TX wrote before the frames of packet @p, sent as its buffer's own
+ * mbuf (in net_ring's ring now, untouched): every field a fresh mbuf has.
+ */
+static void check_tx_header(const struct bump_pkt *p)
+{
+	const struct rte_mbuf *m = bump_ref_page(p->ref);
+	char *addr = (char *)bump_ref_page(p->ref) + sizeof(*m);
+	rte_iova_t iova = rte_eal_iova_mode() == RTE_IOVA_VA ? (rte_iova_t)(uintptr_t)addr
+							     : RTE_BAD_IOVA;
+
+	CHECK(m->buf_addr == addr);
+	CHECK_EQ(m->buf_iova, iova);  /* the test's pools are not mapped */
+	CHECK_EQ(m->data_off, p->off - sizeof(*m));
+	CHECK_EQ(rte_mbuf_refcnt_read(m), 1);
+	CHECK_EQ(m->nb_segs, 1);
+	CHECK_EQ(m->port, RTE_MBUF_PORT_INVALID);
+	CHECK_EQ(m->ol_flags, 0);
+	CHECK_EQ(m->packet_type, 0);
+	CHECK_EQ(m->pkt_len, p->len);
+	CHECK_EQ(m->data_len, p->len);
+	CHECK_EQ(m->vlan_tci, 0);
+	CHECK_EQ(m->hash.rss, 0);
+	CHECK_EQ(m->vlan_tci_outer, 0);
+	CHECK_EQ(m->buf_len, bump_pkt_room(&(struct bump_pkt){ .ref = p->ref, .off = sizeof(*m) }));
+	CHECK(m->pool != NULL && !strncmp(m->pool->name, "bmp_", 4));
+	CHECK(m->next == NULL);
+	CHECK_EQ(m->tx_offload, 0);
+	CHECK(m->shinfo == NULL);
+	CHECK_EQ(m->priv_size, 0);
+}
+
+static void test_ring_mixed(void)
+{
+	struct bump_pool *pa = pool_new("ring-mixed-a"), *pb = pool_new("ring-mixed-b");
+	struct bump_port *port = port_up("dpdk:net_ring0", pa, 0);
+	struct bump_pkt pkts[MIXED + 1], back[MIXED + 1];
+	bump_ref_t sent_ref[MIXED + 1];
+	struct bump_port_info info;
+	unsigned rounds = 20;
+
+	if (!port)
+		return;
+	CHECK_EQ(bump_port_info_get(port, &info), 0);
+	for (unsigned r = 0; r < rounds; r++) {
+		unsigned n = 0, got = 0, done = 0;
+		uint64_t seq0 = (uint64_t)r * (MIXED + 1);
+
+		for (unsigned i = 0; i < MIXED; i++, n++) {
+			CHECK(fx_frame_pkt(i >= 30 ? pb : pa, &pkts[n], FRAME, 0, seq0 + n));
+			if (i == 5) {  /* a clone: refcount 2, both attached */
+				CHECK_EQ(bump_pkt_clone(&pkts[n], &pkts[n + 1]), 0);
+				n++;
+			}
+			if (i == 9)  /* written over junk: the header is rewritten */
+				memset(bump_ref_page(pkts[n].ref), 0x5a, FX_HEADROOM);
+			if (i == 20) {  /* no room for the header: attached */
+				memmove(bump_ref_page(pkts[n].ref) + 64, bump_pkt_data(&pkts[n]),
+					pkts[n].len);
+				pkts[n].off = 64;
+			}
+		}
+		CHECK_EQ(n, MIXED + 1);
+		for (unsigned i = 0; i < n; i++)
+			sent_ref[i] = pkts[i].ref;
+		{
+			struct bump_pkt sent[MIXED + 1];
+
+			memcpy(sent, pkts, sizeof(sent));
+			while (done < n) {
+				uint16_t k = bump_port_tx_burst(port, 0, pkts + done,
+								(uint16_t)(n - done));
+
+				done += k;
+				if (!k)
+					usleep(100);
+			}
+			/* Those that went as they were: all but the clone pair and the one at 64. */
+			for (unsigned i = 0; i < n; i++)
+				if (i != 5 && i != 6 && i != 21)
+					check_tx_header(&sent[i]);
+		}
+		for (unsigned tries = 0; got < n && tries < 100000; tries++)
+			got += bump_port_rx_burst(port, 0, back + got, (uint16_t)BUMP_MIN(32u, n - got));
+		CHECK_EQ(got, n);
+		for (unsigned i = 0; i < got; i++) {
+			/* The clone pair is one frame twice: seq0 + 5 both times. */
+			unsigned want = i == 6 ? 5 : i;
+
+			CHECK_EQ(fx_check_pkt(&back[i]).seq, seq0 + want);
+			CHECK_EQ(back[i].len, FRAME);
+			CHECK_EQ(back[i].ref, sent_ref[i]);
+			CHECK_EQ(back[i].off, i == 21 ? 64 : FX_HEADROOM);
+			CHECK_EQ(back[i].port, info.id);
+		}
+		bump_pkt_free_bulk(back, got);
+	}
+	{
+		struct bump_dpdk_stats s = dstats(port);
+
+		CHECK_EQ(s.tx_attached, 3 * rounds);
+		CHECK_EQ(s.tx_as_is, (MIXED - 2) * rounds);
+		CHECK_EQ(s.rx_as_is, (MIXED - 2) * rounds);
+		CHECK_EQ(s.rx_zerocopy, 3 * rounds);
+	}
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pa);
+	pool_done(pb);
 }
 
 /*
@@ -673,6 +797,7 @@ int main(int argc, char **argv)
 		TEST_RUN(test_ring_loopback);
 		TEST_RUN(test_tx_invalid);
 		TEST_RUN(test_ring_forward);
+		TEST_RUN(test_ring_mixed);
 		TEST_RUN(test_null_as_is);
 		TEST_RUN(test_null_pinned);
 		TEST_RUN(test_null_copy);
@@ -682,6 +807,31 @@ int main(int argc, char **argv)
 		TEST_RUN(test_tx_headroom);
 		TEST_RUN(test_stop_start);
 		TEST_RUN(test_dma_dev);
+
+		/* The as-is paths again on pages of an odd size (bump-fwd --buf-size 2368). */
+		{
+			struct bump_arena *pow2 = arena;
+			struct bump_region_params orp = rp;
+			struct bump_arena_params oap = { .name = "dpdk-test-odd", .page_size = ODD_PAGE };
+			struct bump_region *oreg;
+			uint32_t ofree0;
+
+			orp.name = "dpdk-test-odd";
+			orp.size = (size_t)PAGES * 4096 / 2;
+			if (bump_region_create(&orp, &oreg) ||
+			    (oap.region = oreg, bump_arena_create(&oap, &arena))) {
+				fprintf(stderr, "no packet memory: %s\n", bump_last_error());
+				return 1;
+			}
+			ofree0 = bump_arena_free_pages(arena);
+			TEST_RUN(test_ring_forward);
+			TEST_RUN(test_ring_mixed);
+			TEST_RUN(test_null_as_is);
+			CHECK_EQ(bump_arena_free_pages(arena), ofree0);
+			CHECK_EQ(bump_arena_destroy(arena), 0);
+			bump_region_destroy(oreg);
+			arena = pow2;
+		}
 	}
 
 	/* Checks outside the cases fail the program too (test_exit). */

@@ -183,15 +183,16 @@ static int dpdk_mbuf_dequeue(struct rte_mempool *mp, void **objs, unsigned n)
 		const uintptr_t base = pool->base;
 		const uint64_t magic = pool->page_magic;
 		const uint8_t shift = pool->page_shift;
-		const size_t size = bump_pool_buf_size(pool);
+		const uint64_t tail = dpdk_mbuf_tail(bump_pool_buf_size(pool));
 		const bool iova_va = s->iova_va;
 
 		for (unsigned i = 0; i < n; i++) {
 			struct rte_mbuf *m = objs[i];
+			const struct bump_desc *d =
+				&descs[__bump_page_index_of((uintptr_t)m - base, shift, magic)];
 
-			dpdk_mbuf_init(m, &descs[__bump_page_index_of((uintptr_t)m - base, shift,
-								      magic)],
-				       size, iova_va, RTE_PKTMBUF_HEADROOM, mp);
+			dpdk_mbuf_write(m, dpdk_page_iova(d, m, (char *)m + DPDK_MBUF_HDR, iova_va),
+					RTE_PKTMBUF_HEADROOM, tail, 0, mp);
 		}
 	}
 	if (s->held)

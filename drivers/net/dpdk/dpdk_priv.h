@@ -8,6 +8,7 @@
  *   dpdk_rxq.c    RX: mbufs with pinned bump pages, rx_burst, page release
  *   dpdk_txq.c    TX: mbuf headers, per-page shared info, tx_burst
  *   dpdk_mbuf.c   mbufs that are bump buffers: RX and TX as they are
+ *   dpdk_rx_run.c RX as it is: a burst's mbufs to handles (portable, AVX-512)
  *
  * Every mbuf pool of the driver has a private area per mbuf (struct
  * dpdk_mbuf_priv): for RX mbufs the shared info of the page pinned to it,
@@ -18,6 +19,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -48,6 +50,26 @@ static inline struct dpdk_mbuf_priv *dpdk_priv(struct rte_mbuf *m)
 
 struct dpdk_port;
 
+/* What RX as it is reads of a queue, in locals: stores to handles cannot alias them. */
+struct dpdk_rx_pool {
+	uintptr_t base, span;
+	uint64_t magic;
+	uint8_t shift;
+	uint8_t vec_shift;
+	uint32_t vec_magic;
+	uint16_t arena_id, bport;
+};
+
+/*
+ * dpdk_rx_run.c: handles for the leading mbufs of @mb that are buffers of
+ * @rp's arena with one segment and one reference, @bytes increased by their
+ * lengths; returns how many (rx_burst takes the rest one by one).
+ */
+typedef unsigned dpdk_rx_run_fn(const struct dpdk_rx_pool *rp, struct rte_mbuf *const *mb,
+				unsigned n, struct bump_pkt *pkts, uint64_t *bytes);
+/* The AVX-512 loop or the portable one, as bump's bulk loops are chosen. */
+dpdk_rx_run_fn *dpdk_rx_run_pick(const struct bump_pool *pool);
+
 struct dpdk_rxq {
 	struct dpdk_port *dp;
 	uint16_t pid;                /* DPDK port id */
@@ -62,6 +84,7 @@ struct dpdk_rxq {
 	bool as_is;                  /* the PMD's mbufs are the pool's buffers (dpdk_mbuf.c) */
 	bool umem;                   /* as_is on net_af_xdp: its UMEM is the pool's arena */
 	struct bump_pool *pool;
+	dpdk_rx_run_fn *rx_run;      /* as-is RX of a burst's leading mbufs */
 	size_t buf_size;
 	uint32_t addr_off;           /* buf_addr = page + addr_off: headroom past DPDK's 128 */
 	struct rte_mempool *mp;      /* the RX mbufs DPDK has now */
@@ -73,8 +96,15 @@ struct dpdk_rxq {
 	} st;
 };
 
+struct dpdk_txq;
+struct bump_pkt;
+/* dpdk_txq.c: the mbufs of a burst's packets as they are (portable or AVX-512 stores). */
+typedef uint16_t dpdk_tx_fill_fn(const struct dpdk_txq *q, const struct bump_pkt *pkts, uint16_t n,
+				 struct rte_mbuf **mb, const struct bump_pkt **ap, uint64_t *bytes);
+
 struct dpdk_txq {
 	struct dpdk_port *dp;
+	dpdk_tx_fill_fn *tx_fill;
 	uint16_t pid;
 	uint16_t qid;
 	uint16_t nb_desc;
@@ -212,34 +242,86 @@ static inline struct rte_mempool *dpdk_mbuf_mp(uint16_t pool_id)
 	return mp ? mp : dpdk_mbuf_home;
 }
 
-/*
- * Make the first bytes of @buf, a whole bump buffer of @size bytes with
- * descriptor @d, the mbuf of that buffer, its data @data_off past the header.
- */
-static inline void dpdk_mbuf_init(struct rte_mbuf *m, const struct bump_desc *d, size_t size,
-				  bool iova_va, uint16_t data_off, struct rte_mempool *mp)
-{
-	char *addr = (char *)m + DPDK_MBUF_HDR;
+/* The rearm word (data_off, refcnt, nb_segs, port) of a fresh mbuf, data_off 0. */
+#define DPDK_MBUF_REARM ((uint64_t)1 << 16 | (uint64_t)1 << 32 | (uint64_t)RTE_MBUF_PORT_INVALID << 48)
 
-	m->buf_addr = addr;
-	rte_mbuf_iova_set(m, dpdk_page_iova(d, m, addr, iova_va));
-	m->data_off = data_off;
-	rte_mbuf_refcnt_set(m, 1);
-	m->nb_segs = 1;
-	m->port = RTE_MBUF_PORT_INVALID;
-	m->ol_flags = 0;
-	m->packet_type = 0;
-	m->pkt_len = 0;
-	m->data_len = 0;
-	m->vlan_tci = 0;
-	m->hash.rss = 0;
-	m->vlan_tci_outer = 0;
-	m->buf_len = (uint16_t)RTE_MIN(size - DPDK_MBUF_HDR, (size_t)UINT16_MAX);
-	m->pool = mp;
-	m->next = NULL;
-	m->tx_offload = 0;
-	m->shinfo = NULL;
+static_assert(offsetof(struct rte_mbuf, buf_iova) == 8 && offsetof(struct rte_mbuf, rearm_data) == 16 &&
+	      offsetof(struct rte_mbuf, ol_flags) == 24 && offsetof(struct rte_mbuf, pkt_len) == 36 &&
+	      offsetof(struct rte_mbuf, data_len) == 40 && offsetof(struct rte_mbuf, hash) == 44 &&
+	      offsetof(struct rte_mbuf, buf_len) == 54 && offsetof(struct rte_mbuf, pool) == 56 &&
+	      offsetof(struct rte_mbuf, next) == 64 && offsetof(struct rte_mbuf, shinfo) == 80 &&
+	      offsetof(struct rte_mbuf, priv_size) == 88,
+	      "dpdk_mbuf_write writes the header as qwords at these offsets");
+
+static inline void dpdk_mbuf_st64(struct rte_mbuf *m, size_t off, uint64_t v)
+{
+	memcpy((char *)m + off, &v, sizeof(v));
+}
+
+/*
+ * Make the first bytes of a whole bump buffer the mbuf of that buffer, its
+ * data (@len bytes) at @data_off past the header, @tail from
+ * dpdk_mbuf_tail(): every field a PMD or DPDK's free reads, as a fresh mbuf
+ * has it, in eleven qword stores and two 16-bit ones (the bytes before a
+ * packet are the application's, so nothing in them is kept).
+ */
+static inline void dpdk_mbuf_write(struct rte_mbuf *m, rte_iova_t iova, uint16_t data_off,
+				   uint64_t tail, uint16_t len, struct rte_mempool *mp)
+{
+	dpdk_mbuf_st64(m, 0, (uintptr_t)m + DPDK_MBUF_HDR);        /* buf_addr */
+	dpdk_mbuf_st64(m, 8, iova);
+	dpdk_mbuf_st64(m, 16, DPDK_MBUF_REARM | data_off);        /* refcnt 1, nb_segs 1, no port */
+	dpdk_mbuf_st64(m, 24, 0);                                 /* ol_flags */
+	dpdk_mbuf_st64(m, 32, (uint64_t)len << 32);               /* packet_type 0, pkt_len */
+	dpdk_mbuf_st64(m, 40, len);                               /* data_len, vlan_tci 0, hash.rss 0 */
+	dpdk_mbuf_st64(m, 48, tail);                              /* hash 0, vlan_tci_outer 0, buf_len */
+	dpdk_mbuf_st64(m, 56, (uintptr_t)mp);
+	dpdk_mbuf_st64(m, 64, 0);                                 /* next */
+	dpdk_mbuf_st64(m, 72, 0);                                 /* tx_offload */
+	dpdk_mbuf_st64(m, 80, 0);                                 /* shinfo */
 	m->priv_size = 0;
+	m->timesync = 0;
+}
+
+/*
+ * The header's qword at 48 for a buffer of @size bytes: hash 0,
+ * vlan_tci_outer 0, buf_len (the buffer past the header, at most 16 bits).
+ */
+static inline uint64_t dpdk_mbuf_tail(size_t size)
+{
+	return (uint64_t)RTE_MIN(size - DPDK_MBUF_HDR, (size_t)UINT16_MAX) << 48;
+}
+
+static_assert(offsetof(struct rte_mbuf, rearm_data) == 16 && offsetof(struct rte_mbuf, ol_flags) == 24 &&
+	      offsetof(struct rte_mbuf, data_len) == 40 && offsetof(struct rte_mbuf, hash) == 44,
+	      "RX as it is reads an mbuf as the qwords at 16 (data_off, refcnt, nb_segs, port), "
+	      "24 (ol_flags) and 40 (data_len, vlan_tci, hash.rss)");
+static_assert(offsetof(struct bump_pkt, off) == 4 && offsetof(struct bump_pkt, len) == 6 &&
+	      offsetof(struct bump_pkt, port) == 8 && offsetof(struct bump_pkt, hash) == 12,
+	      "a handle is two qwords: ref, off, len; port, flags, hash");
+static_assert(RTE_MBUF_F_RX_RSS_HASH == 1u << 1 && RTE_MBUF_F_INDIRECT == 1ull << 62 &&
+	      RTE_MBUF_F_EXTERNAL == 1ull << 61, "dpdk_rx_plain tests ol_flags bits 61 and 62");
+
+/* An mbuf's rearm word and flags: one segment, one reference, not indirect or external. */
+static inline bool dpdk_rx_plain(uint64_t rearm, uint64_t flags)
+{
+	/* In 32-bit halves: no 64-bit constants to keep in registers. */
+	return (uint32_t)(rearm >> 16) == (1u | 1u << 16) && !((flags >> 61) & 3);
+}
+
+/*
+ * The handle of the frame in a bump-buffer mbuf (buffer @ref), from its
+ * rearm word, flags and qword at 40: off = header + data_off, len =
+ * data_len, hash = hash.rss when the PMD set it (no branch), in two stores.
+ */
+static inline void dpdk_rx_handle(struct bump_pkt *pkt, bump_ref_t ref, uint64_t rearm,
+				  uint64_t flags, uint64_t dl, uint16_t bport)
+{
+	uint64_t lo = ref | (uint64_t)((uint16_t)(rearm + DPDK_MBUF_HDR) | (uint32_t)dl << 16) << 32;
+	uint64_t hi = bport | (uint64_t)((uint32_t)(dl >> 32) & -(uint32_t)((flags >> 1) & 1)) << 32;
+
+	memcpy(pkt, &lo, sizeof(lo));
+	memcpy((char *)pkt + 8, &hi, sizeof(hi));
 }
 
 /* dpdk_dma.c */

@@ -306,6 +306,7 @@ int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf 
 					   "number of them, and a headroom up to 256 can)");
 		}
 	}
+	q->rx_run = dpdk_rx_run_pick(q->pool);
 	if (!q->as_is && !q->copy)
 		bump_log(BUMP_LOG_INFO, "dpdk port %u RX queue %u: headroom %u and %zu-byte buffers: "
 			 "RX pins pages to mbufs (with a headroom up to %u and buffers of %u bytes or "
@@ -363,49 +364,27 @@ static bool dpdk_rx_copy(struct dpdk_rxq *q, struct rte_mbuf *m, struct bump_pkt
 	return true;
 }
 
-/* What the as-is check reads of a queue, in locals: stores to handles cannot alias them. */
-struct dpdk_rx_pool {
-	uintptr_t base, span;
-	uint64_t magic;
-	uint8_t shift;
-	uint16_t arena_id, bport;
-};
-
 /*
- * A frame in an mbuf that is a bump buffer (any queue's): the handle names
- * that buffer and takes over the mbuf's reference; nothing is written.
- * False for any other mbuf.
+ * A frame in an mbuf that is a bump buffer of another arena than the
+ * queue's (a peer port's pool, over net_ring), after the run loop
+ * (dpdk_rx_run.c) stopped at it: the handle names that buffer and takes
+ * over the mbuf's reference; nothing is written.  False for any other mbuf.
  */
-static inline bool dpdk_rx_as_is(const struct dpdk_rx_pool *rp, struct rte_mbuf *m,
-				 struct bump_pkt *pkt)
+static __attribute__((noinline)) bool dpdk_rx_as_is_other(struct rte_mbuf *m, struct bump_pkt *pkt,
+							 uint16_t bport)
 {
-	uintptr_t off = (uintptr_t)m - rp->base;
-	uint64_t rearm, flags = m->ol_flags;
-	bump_ref_t ref;
+	uint64_t rearm, flags = m->ol_flags, dl;
+	const struct bump_arena *a;
 
-	/* data_off, refcnt, nb_segs, port in one load: one segment, one reference. */
 	memcpy(&rearm, &m->rearm_data, sizeof(rearm));
-	if (((rearm >> 16) & 0xffffffffu) != (1u | 1ull << 16) ||
-	    (flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) ||
-	    m->pool->ops_index != dpdk_mbuf_ops_index)
+	memcpy(&dl, &m->data_len, sizeof(dl));
+	if (!dpdk_rx_plain(rearm, flags) || m->pool->ops_index != dpdk_mbuf_ops_index)
 		return false;
-	if (bump_likely(off < rp->span)) {
-		ref = bump_ref_make(rp->arena_id, __bump_page_index_of(off, rp->shift, rp->magic));
-	} else {
-		/* Another arena's (a peer port's pool, over net_ring). */
-		const struct bump_arena *a = bump_arena_of(m);
-
-		if (!a)
-			return false;
-		ref = bump_ref_make(a->id, __bump_arena_index(a, (uintptr_t)m - a->base));
-	}
-	*pkt = (struct bump_pkt){
-		.ref = ref,
-		.off = (uint16_t)((uint16_t)rearm + DPDK_MBUF_HDR),
-		.len = m->data_len,
-		.port = rp->bport,
-		.hash = (flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0,
-	};
+	a = bump_arena_of(m);
+	if (!a)
+		return false;
+	dpdk_rx_handle(pkt, bump_ref_make(a->id, __bump_arena_index(a, (uintptr_t)m - a->base)),
+		       rearm, flags, dl, bport);
 	return true;
 }
 
@@ -471,20 +450,33 @@ uint16_t dpdk_rx_burst(void *queue, struct bump_pkt *pkts, uint16_t n)
 	rp = (struct dpdk_rx_pool){
 		.base = q->pool->base, .span = q->pool->span, .magic = q->pool->page_magic,
 		.shift = q->pool->page_shift, .arena_id = q->pool->arena_id, .bport = q->bport,
+		.vec_shift = q->pool->vec_shift, .vec_magic = q->pool->vec_magic,
 	};
-	for (uint16_t i = 0; i < nb; i++) {
-		struct bump_pkt *p = &pkts[got];
+	for (uint16_t i = 0; i < nb;) {
+		struct bump_pkt *p;
+		struct rte_mbuf *m;
 
 		/* Copy mode puts every frame in the queue's pool: none as it is. */
-		if (bump_likely(!copy && dpdk_rx_as_is(&rp, mb[i], p))) {
+		if (bump_likely(!copy)) {
+			uint16_t k = (uint16_t)q->rx_run(&rp, mb + i, nb - i, pkts + got, &bytes);
+
+			i += k;
+			got += k;
+			as_is += k;
+			if (i == nb)
+				break;
+		}
+		p = &pkts[got];
+		m = mb[i++];
+		if (!copy && dpdk_rx_as_is_other(m, p, rp.bport)) {
 			as_is++;
 		} else {
-			done[nd++] = mb[i];
-			if (!dpdk_rx_one(q, mb[i], p))
+			done[nd++] = m;
+			if (!dpdk_rx_one(q, m, p))
 				continue;
 			p->port = q->bport;
 			p->flags = 0;
-			p->hash = (mb[i]->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? mb[i]->hash.rss : 0;
+			p->hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
 		}
 		bytes += p->len;
 		got++;

@@ -24,6 +24,7 @@
 #include "dpdk_priv.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include <rte_malloc.h>
 
@@ -89,6 +90,8 @@ static void dpdk_tx_shinfo_init(struct rte_mempool *mp, void *arg, void *obj, un
 	o->mp = mp;
 }
 
+static dpdk_tx_fill_fn *dpdk_tx_fill_pick(void);
+
 int dpdk_txq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_txq_conf *conf,
 		 struct dpdk_txq **out)
 {
@@ -105,6 +108,7 @@ int dpdk_txq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_txq_conf 
 	q->nb_desc = conf->ring_size ? conf->ring_size : DPDK_RING_DEFAULT;
 	rte_eth_dev_adjust_nb_rx_tx_desc(dp->pid, NULL, &q->nb_desc);
 	q->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	q->tx_fill = dpdk_tx_fill_pick();
 	/* Packets go out as their buffers' mbufs whatever the RX queues do (copy mode). */
 	if (dpdk_mbuf_home_get()) {
 		rte_free(q);
@@ -182,28 +186,68 @@ static bool dpdk_tx_valid(const struct dpdk_txq *q, const struct bump_pkt *p)
 }
 
 /*
- * The packet's buffer as its own mbuf (dpdk_mbuf.c), when it can be: a
- * whole buffer (no fragment) of which the handle holds the only reference,
- * with the header's room before the packet.  The handle's reference becomes
- * the mbuf's.  NULL: attach it instead.
+ * What as-is TX needs of the pool whose buffers it sends (dpdk_mbuf.c),
+ * taken from the first packet of that pool in the burst (a burst's packets
+ * are mostly one pool's).  A packet of that arena whose descriptor state is
+ * exactly @state is a whole buffer of that pool (its id, type and order in
+ * the tag) whose only reference the handle holds (refcount 1): one compare
+ * for what the lookup of each packet's pool, type and refcount did, and
+ * the pool's mempool and buffer length come with it.
  */
-static inline struct rte_mbuf *dpdk_tx_as_is(const struct dpdk_txq *q, const struct bump_pkt *p,
-					     const struct bump_desc *d, void *page, size_t size)
+struct dpdk_tx_view {
+	uintptr_t base;
+	const struct bump_desc *descs;
+	uint64_t state;
+	struct rte_mempool *mp;
+	uint32_t page_size;
+	uint32_t arena_id;
+	uint64_t tail;                 /* the header's qword 48: buf_len (dpdk_mbuf_tail) */
+};
+
+/* Page @idx of the view's arena, with descriptor @d, as the mbuf of packet @p. */
+static inline struct rte_mbuf *dpdk_tx_write(uintptr_t base, uint32_t page_size, uint64_t tail,
+					     struct rte_mempool *mp, bool iova_va,
+					     const struct bump_pkt *p, const struct bump_desc *d,
+					     uint32_t idx)
 {
+	struct rte_mbuf *m = (struct rte_mbuf *)(base + (uintptr_t)idx * page_size);
+
+	dpdk_mbuf_write(m, dpdk_page_iova(d, m, (char *)m + DPDK_MBUF_HDR, iova_va),
+			(uint16_t)(p->off - DPDK_MBUF_HDR), tail, p->len, mp);
+	return m;
+}
+
+/*
+ * The packet's buffer as its own mbuf, when it can be: a whole buffer (no
+ * fragment) of which the handle holds the only reference, with the
+ * header's room before the packet; @v then describes its pool.  The
+ * handle's reference becomes the mbuf's.  NULL: attach it instead.
+ */
+static __attribute__((noinline)) struct rte_mbuf *
+dpdk_tx_as_is(const struct dpdk_txq *q, const struct bump_pkt *p, struct dpdk_tx_view *v)
+{
+	const struct bump_arena *a = bump_ref_arena(p->ref);
+	uint32_t idx = bump_ref_index(p->ref);
+	const struct bump_desc *d = &a->descs[idx];
 	uint64_t state = atomic_load_explicit(&d->state, memory_order_relaxed);
 	uint8_t type = (uint8_t)(state >> 48);
-	struct rte_mbuf *m = page;
 
 	if (p->off < DPDK_MBUF_HDR || (uint32_t)state != 1 ||
 	    (type != BUMP_DESC_PAGE && type != BUMP_DESC_HEAD) || !dpdk_mbuf_home)
 		return NULL;
-	/* In net_af_xdp's UMEM as an mbuf of its mempool: it sends the buffer where it lies. */
-	dpdk_mbuf_init(m, d, size, q->iova_va, (uint16_t)(p->off - DPDK_MBUF_HDR),
-		       (uintptr_t)page - q->umem_base < q->umem_len ?
-		       q->umem_mp : dpdk_mbuf_mp((uint16_t)(state >> 32)));
-	m->data_len = p->len;
-	m->pkt_len = p->len;
-	return m;
+	/*
+	 * An arena that is this port's net_af_xdp UMEM (the whole arena is)
+	 * sends its buffers as mbufs of that UMEM's mempool: the PMD sends
+	 * them where they lie.  Tested once per view, not per packet.
+	 */
+	*v = (struct dpdk_tx_view){
+		.base = a->base, .descs = a->descs, .state = state,
+		.mp = a->base - q->umem_base < q->umem_len ? q->umem_mp
+							   : dpdk_mbuf_mp((uint16_t)(state >> 32)),
+		.page_size = a->page_size, .arena_id = a->id,
+		.tail = dpdk_mbuf_tail((size_t)a->page_size << (state >> 56)),
+	};
+	return dpdk_tx_write(v->base, v->page_size, v->tail, v->mp, q->iova_va, p, d, idx);
 }
 
 /* Attach the pages of @n packets to mbuf headers, into @mb; false: none free. */
@@ -235,26 +279,153 @@ static bool dpdk_tx_attach(struct dpdk_txq *q, const struct bump_pkt *const *pkt
 	return true;
 }
 
+/*
+ * Fill @mb with the mbufs of @n valid packets as they are, NULL where a
+ * packet must be attached (listed in @ap); returns how many those are.
+ */
+static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_pkt *pkts,
+				    uint16_t n, struct rte_mbuf **mb, const struct bump_pkt **ap,
+				    uint64_t *bytesp)
+{
+	/* The view in locals: the header stores cannot alias them. */
+	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
+	uintptr_t base = 0;
+	const struct bump_desc *descs = NULL;
+	uint64_t state = 0, tail = 0, bytes = 0;
+	struct rte_mempool *mp = NULL;
+	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
+	bool iova_va = q->iova_va;
+	uint16_t na = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct bump_pkt *p = &pkts[i];
+		uint32_t idx = bump_ref_index(p->ref);
+		const struct bump_desc *d;
+
+		bytes += p->len;
+		if (bump_likely(bump_ref_arena_id(p->ref) == arena_id)) {
+			d = &descs[idx];
+			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
+					state && p->off >= DPDK_MBUF_HDR)) {
+				mb[i] = dpdk_tx_write(base, page_size, tail, mp, iova_va, p, d, idx);
+				continue;
+			}
+		}
+		mb[i] = dpdk_tx_as_is(q, p, &v);
+		if (!mb[i]) {
+			ap[na++] = p;
+			continue;
+		}
+		base = v.base;
+		descs = v.descs;
+		state = v.state;
+		mp = v.mp;
+		page_size = v.page_size;
+		arena_id = v.arena_id;
+		tail = v.tail;
+	}
+	*bytesp = bytes;
+	return na;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TX_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq")))
+
+/*
+ * dpdk_tx_fill_scalar with each header in two stores: its first cache line
+ * from a template of the view's (buf_len and pool; ol_flags 0) with three
+ * 16-byte parts inserted (buf_addr and IOVA; the rearm word, from the
+ * handle's off by a byte shuffle and an add; pkt_len and data_len, from its
+ * len by a shuffle), and next, tx_offload, shinfo, priv_size and timesync
+ * zeroed by one masked store.
+ */
+TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const struct bump_pkt *pkts,
+					      uint16_t n, struct rte_mbuf **mb,
+					      const struct bump_pkt **ap, uint64_t *bytesp)
+{
+	/* Handle bytes 4-5 (off) to qword 0; 6-7 (len) to bytes 4-5 and 8-9. */
+	const __m128i off_sh = _mm_setr_epi8(4, 5, -1, -1, -1, -1, -1, -1,
+					     -1, -1, -1, -1, -1, -1, -1, -1);
+	const __m128i len_sh = _mm_setr_epi8(-1, -1, -1, -1, 6, 7, -1, -1,
+					     6, 7, -1, -1, -1, -1, -1, -1);
+	const __m128i rearm = _mm_set_epi64x(0, (long long)(DPDK_MBUF_REARM - DPDK_MBUF_HDR));
+	const __m256i zero = _mm256_setzero_si256();
+	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
+	uintptr_t base = 0;
+	const struct bump_desc *descs = NULL;
+	uint64_t state = 0, bytes = 0;
+	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
+	bool iova_va = q->iova_va;
+	__m512i tmpl = _mm512_setzero_si512();
+	uint16_t na = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct bump_pkt *p = &pkts[i];
+		uint32_t idx = bump_ref_index(p->ref);
+		const struct bump_desc *d;
+
+		bytes += p->len;
+		if (bump_likely(bump_ref_arena_id(p->ref) == arena_id)) {
+			d = &descs[idx];
+			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
+					state && p->off >= DPDK_MBUF_HDR)) {
+				char *m = (char *)(base + (uintptr_t)idx * page_size);
+				uint64_t dma = d->dma_addr;
+				uintptr_t addr = (uintptr_t)m + DPDK_MBUF_HDR;
+				/* dpdk_page_iova: mapped, or VA, or RTE_BAD_IOVA. */
+				rte_iova_t iova = dma ? dma + DPDK_MBUF_HDR
+						      : (iova_va ? addr : RTE_BAD_IOVA);
+				__m128i h = _mm_loadu_si128((const void *)p);
+				__m512i l = _mm512_inserti64x2(tmpl, _mm_insert_epi64(
+					_mm_cvtsi64_si128((long long)addr), (long long)iova, 1), 0);
+
+				l = _mm512_inserti64x2(l, _mm_add_epi64(_mm_shuffle_epi8(h, off_sh),
+									rearm), 1);
+				l = _mm512_inserti64x2(l, _mm_shuffle_epi8(h, len_sh), 2);
+				_mm512_storeu_si512(m, l);
+				_mm256_mask_storeu_epi32(m + 64, 0x7f, zero);
+				mb[i] = (struct rte_mbuf *)m;
+				continue;
+			}
+		}
+		mb[i] = dpdk_tx_as_is(q, p, &v);
+		if (!mb[i]) {
+			ap[na++] = p;
+			continue;
+		}
+		base = v.base;
+		descs = v.descs;
+		state = v.state;
+		page_size = v.page_size;
+		arena_id = v.arena_id;
+		tmpl = _mm512_set_epi64((long long)(uintptr_t)v.mp, (long long)v.tail, 0, 0, 0, 0, 0, 0);
+	}
+	*bytesp = bytes;
+	return na;
+}
+#endif
+
+/* As bump's own bulk loops are chosen (BUMP_NO_AVX512=1: the portable ones). */
+static dpdk_tx_fill_fn *dpdk_tx_fill_pick(void)
+{
+#if defined(__x86_64__)
+	if (!strcmp(bump_bulk_impl(), "avx512"))
+		return dpdk_tx_fill_avx512;
+#endif
+	return dpdk_tx_fill_scalar;
+}
+
 /* Send @n valid packets, each as its buffer's mbuf or attached; returns how many the PMD took. */
 static uint16_t dpdk_tx_send(struct dpdk_txq *q, struct bump_pkt *pkts, uint16_t n)
 {
 	struct rte_mbuf *mb[DPDK_BURST], *att[DPDK_BURST];
 	const struct bump_pkt *ap[DPDK_BURST];
-	uint16_t sent, na = 0;
-	uint64_t bytes = 0;
+	uint16_t sent, na;
+	uint64_t bytes;
 	unsigned umem = 0;
 
-	for (uint16_t i = 0; i < n; i++) {
-		const struct bump_pkt *p = &pkts[i];
-		const struct bump_arena *a = bump_ref_arena(p->ref);
-		const struct bump_desc *d = &a->descs[bump_ref_index(p->ref)];
-
-		mb[i] = dpdk_tx_as_is(q, p, d, __bump_arena_page(a, bump_ref_index(p->ref)),
-				      (size_t)a->page_size << d->order);
-		if (!mb[i])
-			ap[na++] = p;
-		bytes += p->len;
-	}
+	na = q->tx_fill(q, pkts, n, mb, ap, &bytes);
 	if (na) {
 		if (!dpdk_tx_attach(q, ap, att, na)) {
 			/* The mbufs written in place are still the handles' buffers: nothing to undo. */
