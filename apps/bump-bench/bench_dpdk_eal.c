@@ -41,7 +41,7 @@ static void bd_rundir_remove(void)
 
 int bench_dpdk_init(bool huge)
 {
-	char lcores[32], mem[16], prefix[48];
+	char lcores[32], mem[16], prefix[48], err[256];
 	char *argv[16];
 	int argc = 0, cpu_a = 0, cpu_b = -1;
 
@@ -85,6 +85,9 @@ int bench_dpdk_init(bool huge)
 		return -1;
 	}
 	bd_ready = true;
+	/* What a bump-bench killed by a signal left behind. */
+	if (bump_dpdk_rundir_sweep("bump-bench", err, sizeof(err)) < 0)
+		fprintf(stderr, "bump-bench: %s\n", err);
 	return 0;
 }
 

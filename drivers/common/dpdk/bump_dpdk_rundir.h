@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bump_dpdk_rundir.h - removing EAL's runtime directory at exit: shared by
- * the DPDK port driver (drivers/net/dpdk) and bump-bench's DPDK peers.
+ * bump_dpdk_rundir.h - removing EAL's runtime directory at exit, and those
+ * that killed processes left behind: shared by the DPDK port driver
+ * (drivers/net/dpdk) and bump-bench's DPDK peers.
  *
  * EAL makes a runtime directory (/var/run/dpdk/<file-prefix> as root) and
  * never removes it, not even in rte_eal_cleanup().  A program that chose a
@@ -20,5 +21,15 @@
  * in @err otherwise.
  */
 int bump_dpdk_rundir_remove(const char *prefix, char *err, size_t errlen);
+
+/*
+ * Remove the runtime directories "<stem>-<pid>" beside this process's own
+ * whose process is gone (kill(pid, 0) fails with ESRCH) and whose EAL config
+ * file nobody holds locked: what a program killed by SIGKILL, or crashed,
+ * left behind, since its exit-time removal never ran.  EAL must be
+ * initialised.  The number removed; a negative errno with what failed in
+ * @err.
+ */
+int bump_dpdk_rundir_sweep(const char *stem, char *err, size_t errlen);
 
 #endif /* BUMP_DPDK_RUNDIR_H */

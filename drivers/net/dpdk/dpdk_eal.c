@@ -223,6 +223,16 @@ static int eal_start_locked(const char *first_devargs)
 				  "BUMP_EAL_ARGS or bump_dpdk_eal_args(), or reserve hugepages with "
 				  "scripts/hugepages.sh", rte_strerror(rte_errno));
 	eal_huge = rte_eal_has_hugepages();
+	if (eal_prefix[0]) {
+		char err[256];
+		int swept = bump_dpdk_rundir_sweep("bump", err, sizeof(err));
+
+		if (swept > 0)
+			bump_log(BUMP_LOG_INFO, "dpdk: removed the runtime directories bump-<pid> of %d "
+				 "processes that are gone", swept);
+		else if (swept < 0)
+			bump_log(BUMP_LOG_WARN, "dpdk: %s", err);
+	}
 	bump_log(BUMP_LOG_INFO, "dpdk: EAL started (%s, IOVA as %s)",
 		 eal_huge ? "hugepages" : "--no-huge", rte_eal_iova_mode() == RTE_IOVA_VA ? "VA" : "PA");
 	return 0;
