@@ -69,8 +69,7 @@ MAIN_CPU=$(echo "$CPUS" | head -n 1)
 
 NS=bmpbe-n
 netns_add $NS
-ip link add bmpbex netns $NS type veth peer name bmpbey netns $NS || test_fail "veth"
-{ ip -n $NS link set bmpbex up && ip -n $NS link set bmpbey up; } || test_fail "link up"
+netns_veth $NS bmpbex bmpbey
 
 # DPDK memory, the same for bump-fwd's EAL and testpmd's.
 if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)" -ge 128 ]; then
@@ -78,6 +77,8 @@ if [ "$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null
 	EAL_MEMDESC="2 MiB hugepages (EAL --in-memory)"
 else
 	EAL_MEM="--no-huge -m 512 --no-shconf --file-prefix=bmpbe$$"
+	# EAL never removes its runtime directory (/var/run/dpdk as root).
+	NETNS_RM="/var/run/dpdk/bmpbe$$"
 	EAL_MEMDESC="4 KiB pages (EAL --no-huge: fewer than 128 free hugepages)"
 fi
 NAF="force_copy=1,busy_budget=0"

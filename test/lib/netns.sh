@@ -8,6 +8,7 @@
 NETNS_LIST=""
 NETNS_PIDS=""   # background processes to stop first (by pid)
 NETNS_TMP=""    # a scratch folder to remove, if the script made one
+NETNS_RM=""     # more paths to remove (EAL runtime directories of prefixes a script chose)
 
 # On stderr: a skip from inside $(...) (dpdk_eal_mem) must still say why.
 test_skip() {
@@ -48,6 +49,9 @@ netns_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$NETNS_TMP" ] && rm -rf "$NETNS_TMP"
+	for p in $NETNS_RM; do
+		rm -rf "$p"
+	done
 }
 
 # netns_add NAME: a namespace without IPv6 chatter on its links, lo up.
