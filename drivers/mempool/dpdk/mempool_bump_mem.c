@@ -275,8 +275,10 @@ int bmp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte
 	}
 	if (n)
 		bmp_add_memhdr(mp, b);
-	if (bump_dpdk_mem_iova_is_va(b->mem) || bump_dpdk_mem_iova(b->mem, (void *)b->base) !=
-						       RTE_BAD_IOVA)
+	/* As DPDK's populate: a pool that asked for no IOVA-contiguous objects stays NON_IO. */
+	if (!(mp->flags & RTE_MEMPOOL_F_NO_IOVA_CONTIG) &&
+	    (bump_dpdk_mem_iova_is_va(b->mem) ||
+	     bump_dpdk_mem_iova(b->mem, (void *)b->base) != RTE_BAD_IOVA))
 		mp->flags &= ~RTE_MEMPOOL_F_NON_IO;
 	return (int)n;
 }
