@@ -10,6 +10,19 @@ dpdk_two_cpus() {
 	python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(",".join(map(str, c[:2])) if len(c) > 1 else "")'
 }
 
+# Skip unless EAL can load the bump mempool plugin ($BUMP_MEMPOOL_PLUGIN, -d).
+dpdk_plugin_check() {
+	[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] ||
+		test_skip "the bump mempool plugin was not built (drivers/mempool/dpdk)"
+	# EAL refuses plugins below a world-writable directory (/tmp, say).
+	_d=$(dirname "$BUMP_MEMPOOL_PLUGIN")
+	while [ "$_d" != / ]; do
+		[ -n "$(find "$_d" -maxdepth 0 -perm -0002)" ] &&
+			test_skip "EAL loads no plugin below the world-writable $_d: build outside it"
+		_d=$(dirname "$_d")
+	done
+}
+
 dpdk_free_hugepages() {
 	cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0
 }

@@ -18,15 +18,7 @@ eal_mem=$(dpdk_eal_mem "$mem") || exit $?
 trap 'rm -rf "$(dpdk_rundir)/bmpd$$"' EXIT
 plugin=""
 if [ "$ops" = bump ]; then
-	[ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] ||
-		test_skip "the bump mempool plugin was not built (drivers/mempool/dpdk)"
-	# EAL refuses plugins below a world-writable directory (/tmp, say).
-	d=$(dirname "$BUMP_MEMPOOL_PLUGIN")
-	while [ "$d" != / ]; do
-		[ -n "$(find "$d" -maxdepth 0 -perm -0002)" ] &&
-			test_skip "EAL loads no plugin below the world-writable $d: build outside it"
-		d=$(dirname "$d")
-	done
+	dpdk_plugin_check
 	plugin="-d $BUMP_MEMPOOL_PLUGIN"
 fi
 # shellcheck disable=SC2086
