@@ -17,7 +17,7 @@ set -eu
 BUILD="build-essential meson ninja-build pkg-config python3
 libnuma-dev libdpdk-dev liburing-dev libxdp-dev libbpf-dev libbenchmark-dev"
 # clang, libclang-rt-14-dev: the libFuzzer build (doc/fuzzing.md).
-# dpdk-dev: dpdk-testpmd, under which the mempool plugin is tested.
+# dpdk-dev: dpdk-testpmd and dpdk-test, under which the mempool plugin is tested.
 # qemu-system-x86 ... kmod: the vfio guest (test/vfio/vfio_qemu.sh).
 TEST="clang libclang-rt-14-dev dpdk dpdk-dev numactl iproute2 ethtool xdp-tools
 qemu-system-x86 linux-image-amd64 busybox-static cpio kmod"

@@ -10,7 +10,7 @@
 set -u
 . "$(dirname "$0")/dpdk_lib.sh"
 
-command -v dpdk-test >/dev/null || test_skip "needs DPDK's dpdk-test (apt-get install dpdk)"
+command -v dpdk-test >/dev/null || test_skip "needs DPDK's dpdk-test (apt-get install dpdk-dev)"
 dpdk_plugin_check
 ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan &&
 	test_skip "the plugin is built with ASan, which an uninstrumented DPDK program (dpdk-test) cannot load"
