@@ -350,45 +350,52 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 	const __m128i len_sh = _mm_setr_epi8(-1, -1, -1, -1, 6, 7, -1, -1,
 					     6, 7, -1, -1, -1, -1, -1, -1);
 	const __m128i rearm = _mm_set_epi64x(0, (long long)(DPDK_MBUF_REARM - DPDK_MBUF_HDR));
-	const __m256i zero = _mm256_setzero_si256();
+	__m256i zero = _mm256_setzero_si256();
+	__mmask8 tail = 0x7f;  /* the masked store's 28 bytes */
+	/* dpdk_page_iova's fallback for an unmapped page: the address (VA mode) or RTE_BAD_IOVA. */
+	const uint64_t not_va = q->iova_va ? 0 : RTE_BAD_IOVA;
 	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
 	uintptr_t base = 0;
 	const struct bump_desc *descs = NULL;
 	uint64_t state = 0, bytes = 0;
 	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
-	bool iova_va = q->iova_va;
 	__m512i tmpl = _mm512_setzero_si512();
+	/* Lengths summed where the header's data_len lane (qword 1) has them. */
+	__m128i lens = _mm_setzero_si128();
 	uint16_t na = 0;
 
+	/* Kept in registers: GCC would otherwise remake them for every packet. */
+	__asm__("" : "+v"(zero), "+Yk"(tail));
 	for (uint16_t i = 0; i < n; i++) {
 		const struct bump_pkt *p = &pkts[i];
-		uint32_t idx = bump_ref_index(p->ref);
+		uintptr_t idx = bump_ref_index(p->ref);
 		const struct bump_desc *d;
 
-		bytes += p->len;
 		if (bump_likely(bump_ref_arena_id(p->ref) == arena_id)) {
 			d = &descs[idx];
 			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
 					state && p->off >= DPDK_MBUF_HDR)) {
-				char *m = (char *)(base + (uintptr_t)idx * page_size);
+				char *m = (char *)(base + idx * page_size);
 				uint64_t dma = d->dma_addr;
 				uintptr_t addr = (uintptr_t)m + DPDK_MBUF_HDR;
-				/* dpdk_page_iova: mapped, or VA, or RTE_BAD_IOVA. */
-				rte_iova_t iova = dma ? dma + DPDK_MBUF_HDR
-						      : (iova_va ? addr : RTE_BAD_IOVA);
+				/* dpdk_page_iova, without a branch: mapped, or VA, or RTE_BAD_IOVA. */
+				rte_iova_t iova = dma ? dma + DPDK_MBUF_HDR : (addr | not_va);
 				__m128i h = _mm_loadu_si128((const void *)p);
+				__m128i l2 = _mm_shuffle_epi8(h, len_sh);
 				__m512i l = _mm512_inserti64x2(tmpl, _mm_insert_epi64(
 					_mm_cvtsi64_si128((long long)addr), (long long)iova, 1), 0);
 
 				l = _mm512_inserti64x2(l, _mm_add_epi64(_mm_shuffle_epi8(h, off_sh),
 									rearm), 1);
-				l = _mm512_inserti64x2(l, _mm_shuffle_epi8(h, len_sh), 2);
+				l = _mm512_inserti64x2(l, l2, 2);
+				lens = _mm_add_epi64(lens, l2);
 				_mm512_storeu_si512(m, l);
-				_mm256_mask_storeu_epi32(m + 64, 0x7f, zero);
+				_mm256_mask_storeu_epi32(m + 64, tail, zero);
 				mb[i] = (struct rte_mbuf *)m;
 				continue;
 			}
 		}
+		bytes += p->len;
 		mb[i] = dpdk_tx_as_is(q, p, &v);
 		if (!mb[i]) {
 			ap[na++] = p;
@@ -401,7 +408,7 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 		arena_id = v.arena_id;
 		tmpl = _mm512_set_epi64((long long)(uintptr_t)v.mp, (long long)v.tail, 0, 0, 0, 0, 0, 0);
 	}
-	*bytesp = bytes;
+	*bytesp = bytes + (uint64_t)_mm_extract_epi64(lens, 1);
 	return na;
 }
 #endif
