@@ -131,7 +131,8 @@ RX_AVX512 static unsigned dpdk_rx_run_avx512(const struct dpdk_rx_pool *rp,
 		sum = _mm512_add_epi64(sum, _mm512_and_si512(dl, u16));
 	}
 	*bytes += (uint64_t)_mm512_reduce_add_epi64(sum);
-	return i + dpdk_rx_run_scalar(rp, mb + i, n - i, pkts + i, bytes);
+	/* A whole burst of eights (net_null's 32) needs no tail. */
+	return i == n ? i : i + dpdk_rx_run_scalar(rp, mb + i, n - i, pkts + i, bytes);
 }
 #endif
 
