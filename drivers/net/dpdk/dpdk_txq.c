@@ -334,24 +334,27 @@ static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_
 
 /*
  * dpdk_tx_fill_scalar with each header in two stores: its first cache line
- * from a template of the view's (buf_len and pool; ol_flags 0) with three
- * 16-byte parts inserted (buf_addr and IOVA; the rearm word, from the
- * handle's off by a byte shuffle and an add; pkt_len and data_len, from its
- * len by a shuffle), and next, tx_offload, shinfo, priv_size and timesync
- * zeroed by one masked store.
+ * is the view's template (the rearm word's constant part, buf_len and pool;
+ * ol_flags 0) plus the handle's off and len, from its first qword broadcast
+ * to all eight lanes and shifted into place by one variable shift and a
+ * mask (data_off, pkt_len, data_len), with buf_addr and the IOVA broadcast
+ * into their lanes; next, tx_offload, shinfo, priv_size and timesync are
+ * zeroed by one masked store.  AVX-512F only (no byte shuffles: the bulk
+ * loops' CPU test does not ask for BW).
  */
 TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const struct bump_pkt *pkts,
 					      uint16_t n, struct rte_mbuf **mb,
 					      const struct bump_pkt **ap, uint64_t *bytesp)
 {
-	/* Handle bytes 4-5 (off) to qword 0; 6-7 (len) to bytes 4-5 and 8-9. */
-	const __m128i off_sh = _mm_setr_epi8(4, 5, -1, -1, -1, -1, -1, -1,
-					     -1, -1, -1, -1, -1, -1, -1, -1);
-	const __m128i len_sh = _mm_setr_epi8(-1, -1, -1, -1, 6, 7, -1, -1,
-					     6, 7, -1, -1, -1, -1, -1, -1);
-	const __m128i rearm = _mm_set_epi64x(0, (long long)(DPDK_MBUF_REARM - DPDK_MBUF_HDR));
+	/*
+	 * Handle qword 0 is ref | off << 32 | len << 48.  Lane 2 (the rearm
+	 * word) takes off; lane 4 len << 32 (pkt_len); lane 5 len (data_len).
+	 * A shift of 64 empties a lane.
+	 */
+	const __m512i hcnt = _mm512_set_epi64(64, 64, 48, 16, 64, 32, 64, 64);
+	const __m512i hmask = _mm512_set_epi64(0, 0, 0xffff, 0xffffll << 32, 0, 0xffff, 0, 0);
 	__m256i zero = _mm256_setzero_si256();
-	__mmask8 tail = 0x7f;  /* the masked store's 28 bytes */
+	__mmask8 tail = 0x7f, lane0 = 0x01, lane1 = 0x02;
 	/* dpdk_page_iova's fallback for an unmapped page: the address (VA mode) or RTE_BAD_IOVA. */
 	const uint64_t not_va = q->iova_va ? 0 : RTE_BAD_IOVA;
 	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
@@ -360,12 +363,14 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 	uint64_t state = 0, bytes = 0;
 	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
 	__m512i tmpl = _mm512_setzero_si512();
-	/* Lengths summed where the header's data_len lane (qword 1) has them. */
-	__m128i lens = _mm_setzero_si128();
+	/* The shifted handles summed: lane 5 is the lengths' sum. */
+	__m512i lens = _mm512_setzero_si512();
 	uint16_t na = 0;
 
+	static_assert(offsetof(struct bump_pkt, off) == 4 && offsetof(struct bump_pkt, len) == 6,
+		      "the shifts above take off and len from the handle's first qword");
 	/* Kept in registers: GCC would otherwise remake them for every packet. */
-	__asm__("" : "+v"(zero), "+Yk"(tail));
+	__asm__("" : "+v"(zero), "+Yk"(tail), "+Yk"(lane0), "+Yk"(lane1));
 	for (uint16_t i = 0; i < n; i++) {
 		const struct bump_pkt *p = &pkts[i];
 		uintptr_t idx = bump_ref_index(p->ref);
@@ -380,15 +385,16 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 				uintptr_t addr = (uintptr_t)m + DPDK_MBUF_HDR;
 				/* dpdk_page_iova, without a branch: mapped, or VA, or RTE_BAD_IOVA. */
 				rte_iova_t iova = dma ? dma + DPDK_MBUF_HDR : (addr | not_va);
-				__m128i h = _mm_loadu_si128((const void *)p);
-				__m128i l2 = _mm_shuffle_epi8(h, len_sh);
-				__m512i l = _mm512_inserti64x2(tmpl, _mm_insert_epi64(
-					_mm_cvtsi64_si128((long long)addr), (long long)iova, 1), 0);
+				uint64_t w;
+				__m512i h, l;
 
-				l = _mm512_inserti64x2(l, _mm_add_epi64(_mm_shuffle_epi8(h, off_sh),
-									rearm), 1);
-				l = _mm512_inserti64x2(l, l2, 2);
-				lens = _mm_add_epi64(lens, l2);
+				memcpy(&w, p, sizeof(w));
+				h = _mm512_and_si512(_mm512_srlv_epi64(_mm512_set1_epi64((long long)w),
+								       hcnt), hmask);
+				lens = _mm512_add_epi64(lens, h);
+				l = _mm512_add_epi64(tmpl, h);
+				l = _mm512_mask_set1_epi64(l, lane0, (long long)addr);
+				l = _mm512_mask_set1_epi64(l, lane1, (long long)iova);
 				_mm512_storeu_si512(m, l);
 				_mm256_mask_storeu_epi32(m + 64, tail, zero);
 				mb[i] = (struct rte_mbuf *)m;
@@ -406,9 +412,10 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 		state = v.state;
 		page_size = v.page_size;
 		arena_id = v.arena_id;
-		tmpl = _mm512_set_epi64((long long)(uintptr_t)v.mp, (long long)v.tail, 0, 0, 0, 0, 0, 0);
+		tmpl = _mm512_set_epi64((long long)(uintptr_t)v.mp, (long long)v.tail, 0, 0, 0,
+					(long long)(DPDK_MBUF_REARM - DPDK_MBUF_HDR), 0, 0);
 	}
-	*bytesp = bytes + (uint64_t)_mm_extract_epi64(lens, 1);
+	*bytesp = bytes + (uint64_t)_mm_extract_epi64(_mm512_extracti64x2_epi64(lens, 2), 1);
 	return na;
 }
 #endif
