@@ -26,15 +26,23 @@ static bool huge;
 static struct bump_region *region;
 static struct bump_arena *arena;
 
-static struct bump_pool *pool_new(const char *name)
+/* A second arena, when the odd-page cases run: test_ring_mixed's second pool is there. */
+static struct bump_arena *arena2;
+
+static struct bump_pool *pool_new_in(struct bump_arena *a, const char *name)
 {
 	struct bump_pool_params pp = {
-		.name = name, .arena = arena, .nid = BUMP_NUMA_ANY, .ring_size = 8192,
+		.name = name, .arena = a, .nid = BUMP_NUMA_ANY, .ring_size = 8192,
 	};
 	struct bump_pool *pool = NULL;
 
 	CHECK_EQ(bump_pool_create(&pp, &pool), 0);
 	return pool;
+}
+
+static struct bump_pool *pool_new(const char *name)
+{
+	return pool_new_in(arena, name);
 }
 
 static struct bump_port *port_up_hr(const char *devargs, struct bump_pool *pool, uint16_t ring,
@@ -206,7 +214,8 @@ static void test_ring_forward(void)
  * 45 frames a burst (not a multiple of the vector loops' 8), a clone pair
  * and a frame with no room for the mbuf before it (attached) in the middle,
  * one frame written over junk before it, and the last 15 from a second
- * pool of the arena (TX changes pools mid-burst).  Every frame must come
+ * pool of the arena (TX changes pools mid-burst), or of a second arena
+ * when there is one (TX changes arenas mid-burst).  Every frame must come
  * back intact, in order, as the very buffer it left in when it left as it
  * was, with its exact length; the counters say which way each went.
  */
@@ -246,7 +255,8 @@ static void check_tx_header(const struct bump_pkt *p)
 
 static void test_ring_mixed(void)
 {
-	struct bump_pool *pa = pool_new("ring-mixed-a"), *pb = pool_new("ring-mixed-b");
+	struct bump_pool *pa = pool_new("ring-mixed-a");
+	struct bump_pool *pb = pool_new_in(arena2 ? arena2 : arena, "ring-mixed-b");
 	struct bump_port *port = port_up("dpdk:net_ring0", pa, 0);
 	struct bump_pkt pkts[MIXED + 1], back[MIXED + 1];
 	bump_ref_t sent_ref[MIXED + 1];
@@ -833,8 +843,10 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			ofree0 = bump_arena_free_pages(arena);
+			arena2 = pow2;
 			TEST_RUN(test_ring_forward);
 			TEST_RUN(test_ring_mixed);
+			arena2 = NULL;
 			TEST_RUN(test_null_as_is);
 			CHECK_EQ(bump_arena_free_pages(arena), ofree0);
 			CHECK_EQ(bump_arena_destroy(arena), 0);

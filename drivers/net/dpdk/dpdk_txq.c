@@ -361,7 +361,9 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 	uintptr_t base = 0;
 	const struct bump_desc *descs = NULL;
 	uint64_t state = 0, bytes = 0;
-	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
+	/* The view's arena id in a ref's high bits; 2^32 until there is a view: no ref's. */
+	uint64_t aref = 1ull << 32;
+	uint32_t page_size = 0;
 	__m512i tmpl = _mm512_setzero_si512();
 	/* The shifted handles summed: lane 5 is the lengths' sum. */
 	__m512i lens = _mm512_setzero_si512();
@@ -373,10 +375,11 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 	__asm__("" : "+v"(zero), "+Yk"(tail), "+Yk"(lane0), "+Yk"(lane1));
 	for (uint16_t i = 0; i < n; i++) {
 		const struct bump_pkt *p = &pkts[i];
-		uintptr_t idx = bump_ref_index(p->ref);
+		/* The page index when the ref is of the view's arena (the id's bits cancel). */
+		uint64_t idx = p->ref ^ aref;
 		const struct bump_desc *d;
 
-		if (bump_likely(bump_ref_arena_id(p->ref) == arena_id)) {
+		if (bump_likely(idx < (1u << BUMP_REF_INDEX_BITS))) {
 			d = &descs[idx];
 			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
 					state && p->off >= DPDK_MBUF_HDR)) {
@@ -411,7 +414,7 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 		descs = v.descs;
 		state = v.state;
 		page_size = v.page_size;
-		arena_id = v.arena_id;
+		aref = (uint64_t)v.arena_id << BUMP_REF_INDEX_BITS;
 		tmpl = _mm512_set_epi64((long long)(uintptr_t)v.mp, (long long)v.tail, 0, 0, 0,
 					(long long)(DPDK_MBUF_REARM - DPDK_MBUF_HDR), 0, 0);
 	}
