@@ -14,6 +14,10 @@
  *   dpdk_plain <EAL args> -- bench null|ring|ring-gen [--seconds S] [--cache N] [--mbufs N]
  *       one lcore forwards between two ports (net_null0/1 or net_ring0/1)
  *       and prints Mpps; ring-gen allocates, sends, receives and frees
+ *   dpdk_plain <EAL args> -- foreign
+ *       a ring_mp_mc pool (as dpdk-dumpcap and dpdk-pdump make theirs) got
+ *       through the ops of plain_pool, as a primary does when its ops table
+ *       gives the creator's index to another driver: refused, nothing lost
  *
  * Exit 0 when every check passed, 1 otherwise; each failure says what.
  */
@@ -380,7 +384,8 @@ static int run_bench(const struct opts *o)
 static int parse(int argc, char **argv, struct opts *o)
 {
 	if (argc < 1) {
-		fprintf(stderr, "usage: dpdk_plain <EAL args> -- test|bench MODE|serve|show [--ops NAME] "
+		fprintf(stderr, "usage: dpdk_plain <EAL args> -- test|bench MODE|serve|show|foreign "
+			"[--ops NAME] "
 			"[--mbufs N] [--cache N] [--packets N] [--seconds S]\n");
 		return -1;
 	}
@@ -393,9 +398,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 		o->arg = argv[i++];
-	} else if (strcmp(o->mode, "test") && strcmp(o->mode, "serve") && strcmp(o->mode, "show")) {
-		fprintf(stderr, "dpdk_plain: %s: the first argument after -- is test, bench, serve "
-			"or show\n", o->mode);
+	} else if (strcmp(o->mode, "test") && strcmp(o->mode, "serve") && strcmp(o->mode, "show") &&
+		   strcmp(o->mode, "foreign")) {
+		fprintf(stderr, "dpdk_plain: %s: the first argument after -- is test, bench, serve, "
+			"show or foreign\n", o->mode);
 		return -1;
 	}
 	for (; i + 1 < argc; i += 2) {
@@ -463,6 +469,46 @@ static int run_show(void)
 	return 0;
 }
 
+/*
+ * foreign (a primary): DPDK finds a pool's ops by index in each process's
+ * table; where a secondary's ring_mp_mc index is plain_pool's ops here, the
+ * primary's pdump copy gets from the secondary's pool through them.  They
+ * must refuse it (not read its ring as their own) and leave its objects.
+ */
+static int run_foreign(void)
+{
+	struct rte_mempool *f = rte_pktmbuf_pool_create_by_ops("foreign_pool", 255, 0, 0,
+							       RTE_MBUF_DEFAULT_BUF_SIZE,
+							       (int)rte_socket_id(), "ring_mp_mc");
+	int32_t own;
+	void *obj;
+	unsigned count;
+	int ret;
+
+	if (!f) {
+		fprintf(stderr, "dpdk_plain: foreign: no ring_mp_mc pool: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	own = f->ops_index;
+	f->ops_index = mp->ops_index;
+	ret = rte_mempool_generic_get(f, &obj, 1, NULL);  /* no cache: the ops' dequeue */
+	count = rte_mempool_avail_count(f);
+	f->ops_index = own;
+	printf("dpdk_plain: a ring_mp_mc pool through %s's ops: get %s, count %u\n",
+	       rte_mempool_get_ops(mp->ops_index)->name, ret ? "refused" : "an object", count);
+	if (!ret) {
+		fprintf(stderr, "dpdk_plain: foreign: a get from another driver's pool worked\n");
+		failures++;
+	}
+	if (rte_mempool_avail_count(f) != f->size) {
+		fprintf(stderr, "dpdk_plain: foreign: the ring_mp_mc pool has %u of its %u objects\n",
+			rte_mempool_avail_count(f), f->size);
+		failures++;
+	}
+	rte_mempool_free(f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .mbufs = 8191, .cache = 256, .packets = 1000000, .seconds = 5 };
@@ -496,6 +542,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ret = !strcmp(o.mode, "serve") ? run_serve(&o) :
+	      !strcmp(o.mode, "foreign") ? run_foreign() :
 	      !strcmp(o.mode, "test") ? run_test(&o) : run_bench(&o);
 	if (ret == 0 && !strcmp(o.mode, "bench"))
 		expect_counts("the benchmark", 0);

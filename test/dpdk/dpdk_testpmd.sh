@@ -71,6 +71,14 @@ pool)
 	;;
 secondary)
 	[ -x "${DPDK_PLAIN:-}" ] || test_skip "DPDK_PLAIN is not set: run through 'meson test'"
+	# shellcheck disable=SC2086
+	timeout 30 "$DPDK_PLAIN" --no-huge -m 512 --no-shconf -l "${cpus%,*}" --no-pci --no-telemetry \
+		$plugin --mbuf-pool-ops-name=bump -- foreign --ops bump >"$out/foreign.log" 2>&1 ||
+		test_fail "a ring_mp_mc pool through bump's ops: exit $?: $(tail -3 "$out/foreign.log")"
+	grep "ring_mp_mc pool through" "$out/foreign.log"
+	grep -q "get refused, count 0" "$out/foreign.log" || test_fail "the get was not refused"
+	grep -q "is not a bump mempool, yet this process called bump's ops" "$out/foreign.log" ||
+		test_fail "the refusal did not say why"
 	[ "$(dpdk_free_hugepages)" -ge 64 ] ||
 		test_skip "secondary processes need shared hugepage memory: 64 free 2 MiB hugepages, $(dpdk_free_hugepages) are free"
 	cpu0=${cpus%,*} cpu1=${cpus#*,}

@@ -47,6 +47,12 @@ extern int bmp_logtype;
 
 /* The mempool's private data (mp->pool_data). */
 struct bmp {
+	/*
+	 * BMP_MAGIC and its mempool: DPDK picks a pool's ops by index in each
+	 * process's own table, so a process whose table differs from the
+	 * creator's calls bump's ops on another driver's pool (bmp_of).
+	 */
+	uint64_t magic;
 	struct rte_mempool *mp;
 	/* The object layout: object = page + color + header_size, one object per page. */
 	uintptr_t base;             /* arena base */
@@ -87,6 +93,11 @@ static inline void bmp_count_out(struct bmp *b, unsigned slot, int64_t n)
 			      atomic_load_explicit(&b->out[slot].n, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
+
+#define BMP_MAGIC 0x6d656d706f6f6c62ull  /* "bmpoolme" */
+
+/* @mp's bump private data, or NULL, with an error, when @mp is not a bump mempool. */
+struct bmp *bmp_of(const struct rte_mempool *mp);
 
 /* False, with an error, in a secondary process: the pools are the primary's. */
 bool bmp_primary(const struct rte_mempool *mp, const char *what);

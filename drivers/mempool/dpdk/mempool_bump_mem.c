@@ -156,6 +156,7 @@ int bmp_alloc(struct rte_mempool *mp)
 		BMP_LOG(ERR, "mempool '%s': out of memory for its private data\n", mp->name);
 		return -ENOMEM;
 	}
+	b->magic = BMP_MAGIC;
 	b->mp = mp;
 	b->page = (uint32_t)page;
 	b->hdr = mp->header_size;
@@ -334,6 +335,7 @@ static void bmp_destroy(struct bmp *b)
 	bump_dpdk_mem_unregister(b->mem);
 	if (b->region)
 		bump_region_destroy(b->region);
+	b->magic = 0;
 	rte_free(b);
 }
 
@@ -344,7 +346,7 @@ static void bmp_destroy(struct bmp *b)
  */
 void bmp_free(struct rte_mempool *mp)
 {
-	struct bmp *b = mp->pool_data;
+	struct bmp *b = mp->pool_data ? bmp_of(mp) : NULL;
 
 	if (!b || !bmp_primary(mp, "free"))
 		return;

@@ -189,6 +189,25 @@ static int bmp_get(struct bmp *b, struct bump_pool *p, void **objs, unsigned n)
 	return 0;
 }
 
+struct bmp *bmp_of(const struct rte_mempool *mp)
+{
+	static bool told;
+	struct bmp *b = mp->pool_data;
+
+	if (bump_likely(b && b->magic == BMP_MAGIC && b->mp == mp))
+		return b;
+	if (!told) {
+		told = true;
+		BMP_LOG(ERR, "mempool '%s' is not a bump mempool, yet this process called bump's "
+			"ops on it: DPDK finds a mempool's ops by their index in each process's "
+			"table, and the process that created it (a secondary such as dpdk-dumpcap "
+			"or dpdk-pdump) registered other drivers before or after bump; its gets "
+			"and puts are refused. Start that process with the same -d options as "
+			"this one, in the same order (see doc/drivers/dpdk.md)\n", mp->name);
+	}
+	return NULL;
+}
+
 bool bmp_primary(const struct rte_mempool *mp, const char *what)
 {
 	static bool told;
@@ -206,11 +225,13 @@ bool bmp_primary(const struct rte_mempool *mp, const char *what)
 
 int bmp_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 {
-	struct bmp *b = mp->pool_data;
+	struct bmp *b = bmp_of(mp);
 	unsigned lcore = rte_lcore_id();
 	struct bump_pool *p;
 	int ret;
 
+	if (bump_unlikely(!b))
+		return -EINVAL;
 	if (bump_unlikely(rte_eal_process_type() != RTE_PROC_PRIMARY)) {
 		bmp_primary(mp, "get");  /* says why */
 		return -EPERM;
@@ -238,11 +259,12 @@ int bmp_dequeue(struct rte_mempool *mp, void **objs, unsigned int n)
 
 int bmp_enqueue(struct rte_mempool *mp, void *const *objs, unsigned int n)
 {
-	struct bmp *b = mp->pool_data;
+	struct bmp *b = bmp_of(mp);
 	unsigned lcore = rte_lcore_id();
-
 	struct bump_pool *p;
 
+	if (bump_unlikely(!b))
+		return -EINVAL;  /* not bump's objects: they stay where they are */
 	if (bump_unlikely(rte_eal_process_type() != RTE_PROC_PRIMARY)) {
 		bmp_primary(mp, "put");  /* says why */
 		return -EPERM;
@@ -279,8 +301,11 @@ static uint64_t bmp_pool_free_count(const struct bump_pool *p)
 /* Free objects below DPDK's caches: the arena's pages and every pool's cache and ring. */
 unsigned bmp_get_count(const struct rte_mempool *mp)
 {
-	const struct bmp *b = mp->pool_data;
+	const struct bmp *b = bmp_of(mp);
 	uint64_t n;
+
+	if (!b)
+		return 0;
 
 	/* A secondary process: from the counts of objects out, in shared memory. */
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
