@@ -6,8 +6,9 @@
  * DPDK calls enqueue and dequeue from any lcore at once (cache flushes and
  * refills, or every get and put of a pool without a cache) and from
  * non-EAL threads.  Each lcore gets and puts through a bump pool it owns,
- * with bump's owner fast paths: no atomic read-modify-write, a descriptor
- * store per object.  An object put on another lcore than the one that got
+ * with bump's owner fast paths, unchecked: no atomic read-modify-write, no
+ * descriptor store (bmp_reclaim_all() tells cached objects from held ones
+ * at free instead).  An object put on another lcore than the one that got
  * it goes back through its pool's recycle ring (bump_put_bulk).
  */
 #include "mempool_bump.h"
@@ -115,8 +116,8 @@ static bool bmp_refill(struct bmp *b, struct bump_pool *p)
 /*
  * Take up to @n objects from the recycle rings of pools other than @self:
  * objects freed on an lcore that no longer gets any.  They stay their
- * pools' buffers (a later put goes back there); like a pool's own refill,
- * taking one sets its refcount to 1.
+ * pools' buffers (a later put goes back there); taking one sets its
+ * refcount to 1 (already 1 in an unchecked pool's ring).
  */
 static unsigned bmp_steal(struct bmp *b, struct bump_pool *self, void **objs, unsigned n)
 {
