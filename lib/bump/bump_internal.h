@@ -36,6 +36,14 @@ BUMP_API unsigned __bump_pool_refill(struct bump_pool *pool);
 BUMP_API int __bump_pool_put_slow(struct bump_pool *pool, void *buf);
 BUMP_API void __bump_pool_sync_for_device(struct bump_pool *pool, struct bump_desc *desc);
 BUMP_API void *__bump_pool_alloc_frag_slow(struct bump_pool *pool, unsigned *size);
+/*
+ * bump_bulk.c: the owner's puts of @bufs up to the first that is not a
+ * buffer of @pool (fragments and clones included); returns how many were
+ * taken, the rejected ones counted in *@bad.  A caller that routes the
+ * rest itself (the DPDK mempool plugin) needs no pre-pass over the burst.
+ */
+BUMP_API unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n,
+				    unsigned *bad);
 /* Every live arena by id: a reference's arena without a search. */
 extern BUMP_API BUMP_ATOMIC(struct bump_arena *) __bump_arenas[BUMP_ARENA_MAX];
 

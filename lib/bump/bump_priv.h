@@ -121,12 +121,7 @@ void bump_pool_drop_stale(struct bump_pool *pool);
 void bump_pool_cache_check(struct bump_pool *pool, uint32_t released);
 bool bump_pool_cache_flush(struct bump_pool *pool);
 
-/*
- * bump_bulk.c: the owner's puts of @bufs up to the first that is not a
- * buffer of @pool (fragments and clones included); returns how many were
- * taken, the rejected ones counted in *@bad.
- */
-unsigned bump_pool_put_own(struct bump_pool *pool, void *const *bufs, unsigned n, unsigned *bad);
+/* bump_pool_put_own(): bump_internal.h (the DPDK mempool plugin calls it). */
 unsigned bump_pool_put_refs(struct bump_pool *pool, const void *refs, size_t stride, unsigned n);
 /*
  * The owner's fast-path checks for another thread's puts (no sync; the

@@ -15,7 +15,8 @@ cache=${3:-256}
 cpus=$(dpdk_two_cpus)
 [ -n "$cpus" ] || test_skip "needs two CPUs (one lcore allocates, the other frees)"
 eal_mem=$(dpdk_eal_mem "$mem") || exit $?
-trap 'rm -rf "$(dpdk_rundir)/bmpd$$"' EXIT
+log=$(mktemp) || test_fail "mktemp"
+trap 'rm -rf "$(dpdk_rundir)/bmpd$$" "$log"' EXIT
 plugin=""
 if [ "$ops" = bump ]; then
 	dpdk_plugin_check
@@ -24,5 +25,11 @@ fi
 # shellcheck disable=SC2086
 "$DPDK_PLAIN" $eal_mem $plugin -l "$cpus" --no-pci --no-telemetry \
 	--log-level=lib.eal:warning --vdev=net_ring0 --mbuf-pool-ops-name="$ops" \
-	-- test --ops "$ops" --mbufs 8191 --cache "$cache" --packets 1000000
-exit $?
+	-- test --ops "$ops" --mbufs 8191 --cache "$cache" --packets 1000000 2>"$log"
+rc=$?
+cat "$log" >&2
+# The program frees its pool at exit: every object must come back once.
+if grep -q "double put" "$log"; then
+	test_fail "a double put in the mempool (above): an object came back twice"
+fi
+exit $rc

@@ -177,6 +177,43 @@ static int worker_free(void *arg)
 	return 0;
 }
 
+static int worker_alloc(void *arg)
+{
+	const struct mbuf_run *run = arg;
+
+	CHECK(rte_pktmbuf_alloc_bulk(mp, run->m, run->n) == 0, "the worker got no %u mbufs",
+	      run->n);
+	return 0;
+}
+
+/*
+ * One put of the main lcore's and the worker's mbufs interleaved in runs of
+ * 1 to 5: with no cache, one enqueue that switches between the caller's
+ * pool and another's both ways, past a batch of 64.
+ */
+static void put_interleaved(unsigned worker)
+{
+	enum { N = 48 };
+	struct rte_mbuf *own[N], *other[N];
+	void *mix[2 * N];
+	struct mbuf_run run = { other, N };
+	unsigned n = 0, a = 0, b = 0, k = 1;
+
+	CHECK(rte_pktmbuf_alloc_bulk(mp, own, N) == 0, "the main lcore got no %u mbufs", N);
+	rte_eal_remote_launch(worker_alloc, &run, worker);
+	rte_eal_wait_lcore(worker);
+	expect_counts("both lcores took some", 2 * N);
+	while (a < N || b < N) {
+		for (unsigned i = 0; i < k && a < N; i++)
+			mix[n++] = own[a++];
+		for (unsigned i = 0; i < k && b < N; i++)
+			mix[n++] = other[b++];
+		k = k % 5 + 1;
+	}
+	rte_mempool_put_bulk(mp, mix, n);
+	expect_counts("one put of both lcores' mbufs interleaved", 0);
+}
+
 /* A thread EAL knows nothing of (no lcore id): no cache, straight to the ops. */
 static void *plain_thread(void *arg)
 {
@@ -292,6 +329,7 @@ static int run_test(const struct opts *o)
 	rte_eth_dev_stop(port);
 	rte_eth_dev_close(port);
 	expect_counts("forwarding", 0);
+	put_interleaved(worker);
 	free(all);
 	printf("dpdk_plain: ops %s, %u mbufs, cache %u: %" PRIu64 " frames over net_ring0, %s\n",
 	       rte_mempool_get_ops(mp->ops_index)->name, mp->size, o->cache, o->packets,

@@ -27,8 +27,6 @@ int bmp_pool_new(struct bmp *b, const char *what, struct bump_pool **out)
 		.arena = b->arena,
 		.ring_size = b->ring_size,
 		.nid = BUMP_NUMA_ANY,
-		/* The plugin tells held objects from cached ones by their refcount. */
-		.flags = BUMP_POOL_F_CHECKED,
 	};
 
 	snprintf(name, sizeof(name), "%.20s-%s", b->mp->name, what);
@@ -284,6 +282,38 @@ int bmp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte
 	return (int)n;
 }
 
+/*
+ * The lcore pools are unchecked (no descriptor store per get and put, as
+ * DPDK's ring does none): a buffer in a pool's cache or ring keeps refcount
+ * 1, as a held one.  At free, with no lcore in a call, mark those 0 so the
+ * walk below leaves them to the pool's destroy.
+ */
+static void bmp_mark_cached(struct bump_pool *p)
+{
+	void *bufs[64];
+	uint32_t left;
+
+	if (!p)
+		return;
+	for (uint32_t i = 0; i < p->cache_count; i++)
+		atomic_store_explicit(&__bump_pool_page_desc(p, p->cache[i])->refcount, 0,
+				      memory_order_relaxed);
+	/* Each ring entry once: dequeued, marked, enqueued behind the others. */
+	for (left = bump_ring_count(p->ring); left;) {
+		unsigned k = bump_ring_dequeue_burst(p->ring, bufs, BUMP_MIN(left, 64u));
+
+		for (unsigned i = 0; i < k; i++)
+			if (bufs[i])
+				atomic_store_explicit(&__bump_pool_page_desc(p, bufs[i])->refcount,
+						      0, memory_order_relaxed);
+		if (!k || bump_ring_enqueue_burst(p->ring, bufs, k) != k) {
+			BMP_LOG(ERR, "pool '%s': its ring changed during free\n", bump_pool_name(p));
+			return;
+		}
+		left -= k;
+	}
+}
+
 /* Put every buffer still held (objects in DPDK caches and users' hands, the reserve). */
 static void bmp_reclaim_all(struct bmp *b)
 {
@@ -291,6 +321,9 @@ static void bmp_reclaim_all(struct bmp *b)
 	void *batch[64];
 	unsigned k = 0;
 
+	for (unsigned i = 0; i < RTE_MAX_LCORE; i++)
+		bmp_mark_cached(atomic_load(&b->lcore[i]));
+	bmp_mark_cached(atomic_load(&b->shared));
 	for (uint32_t idx = 0; idx < a->npages; idx++) {
 		struct bump_desc *d = &a->descs[idx];
 

@@ -6,8 +6,9 @@
  * DPDK calls enqueue and dequeue from any lcore at once (cache flushes and
  * refills, or every get and put of a pool without a cache) and from
  * non-EAL threads.  Each lcore gets and puts through a bump pool it owns,
- * with bump's owner fast paths: no atomic read-modify-write, a descriptor
- * store per object.  An object put on another lcore than the one that got
+ * with bump's owner fast paths, unchecked: no atomic read-modify-write, no
+ * descriptor store (bmp_reclaim_all() tells cached objects from held ones
+ * at free instead).  An object put on another lcore than the one that got
  * it goes back through its pool's recycle ring (bump_put_bulk).
  */
 #include "mempool_bump.h"
@@ -67,16 +68,17 @@ static struct bump_pool *bmp_shared_pool(struct bmp *b, bool create)
 }
 
 /*
- * Put @n objects (owner of @p, or @p NULL): @p's own whole buffers go
- * straight into its cache; the others are handed to bump_put_bulk(), which
- * finds their pools.  A DPDK enqueue returns objects to the common pool, so
- * the other pools' share does not wait in this thread's put stash: it is
- * flushed to their rings before returning.
+ * Put @n objects (owner of @p, or @p NULL): runs of @p's own buffers go
+ * straight into its cache (bump_pool_put_own() stops at the first that is
+ * not one: no pre-pass over the burst); each run of others is handed to
+ * bump_put_bulk(), which finds their pools.  A DPDK enqueue returns objects
+ * to the common pool, so the other pools' share does not wait in this
+ * thread's put stash: it is flushed to their rings before returning.
  */
 static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
 {
-	void *remote[BMP_BATCH], *own[BMP_BATCH];
-	unsigned nr = 0, no = 0, others = 0;
+	unsigned done = 0, bad = 0;
+	bool others = false;
 
 	/* One object (a PMD's or rte_pktmbuf_free's put with no DPDK cache): bump's inline put. */
 	if (n == 1 && p && __bump_pool_put_fast(p, objs[0], p->cache_count)) {
@@ -84,19 +86,20 @@ static void bmp_put(struct bump_pool *p, void *const *objs, unsigned n)
 		__BUMP_STAT_ADD(p->recycle.cached, 1);
 		return;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		if (p && bump_likely(bump_pool_owns(p, objs[i])))
-			own[no++] = objs[i];
-		else
-			remote[nr++] = objs[i];
-		if (no == BMP_BATCH || nr == BMP_BATCH || i == n - 1) {
-			if (no)
-				bump_pool_put_bulk(p, own, no);
-			if (nr)
-				bump_put_bulk(remote, nr);
-			others += nr;
-			no = nr = 0;
+	while (done < n) {
+		unsigned k = 1;
+
+		if (p) {
+			done += bump_pool_put_own(p, objs + done, n - done, &bad);
+			if (done == n)
+				break;
 		}
+		/* objs[done] stopped it (or there is no pool): up to the next of @p's. */
+		while (done + k < n && !(p && bump_pool_owns(p, objs[done + k])))
+			k++;
+		bump_put_bulk(objs + done, k);
+		others = true;
+		done += k;
 	}
 	if (others)
 		bump_put_flush();
@@ -113,8 +116,8 @@ static bool bmp_refill(struct bmp *b, struct bump_pool *p)
 /*
  * Take up to @n objects from the recycle rings of pools other than @self:
  * objects freed on an lcore that no longer gets any.  They stay their
- * pools' buffers (a later put goes back there); like a pool's own refill,
- * taking one sets its refcount to 1.
+ * pools' buffers (a later put goes back there); taking one sets its
+ * refcount to 1 (already 1 in an unchecked pool's ring).
  */
 static unsigned bmp_steal(struct bmp *b, struct bump_pool *self, void **objs, unsigned n)
 {
@@ -175,8 +178,14 @@ static int bmp_get(struct bmp *b, struct bump_pool *p, void **objs, unsigned n)
 		}
 		/* k fits the cache: no refill behind the bulk alloc. */
 		k = bump_pool_alloc_bulk(p, objs + got, k);
-		for (unsigned i = got; i < got + k; i++)
-			objs[i] = bmp_obj(b, objs[i]);
+		if (bump_likely(!b->color_mask)) {
+			/* One colour (any odd stride): every object at the header's end, no page index. */
+			for (unsigned i = got; i < got + k; i++)
+				objs[i] = (char *)objs[i] + b->hdr;
+		} else {
+			for (unsigned i = got; i < got + k; i++)
+				objs[i] = bmp_obj(b, objs[i]);
+		}
 		got += k;
 	}
 	if (got < n)
