@@ -32,4 +32,16 @@ cat "$log" >&2
 if grep -q "double put" "$log"; then
 	test_fail "a double put in the mempool (above): an object came back twice"
 fi
-exit $rc
+[ $rc = 0 ] || exit $rc
+# The plugin's debugging mode: a program's double put refused at the put.
+if [ "$ops" = bump ]; then
+	# shellcheck disable=SC2086
+	BUMP_MEMPOOL_CHECKED=1 "$DPDK_PLAIN" $eal_mem $plugin -l "$cpus" --no-pci --no-telemetry \
+		--log-level=lib.eal:warning --mbuf-pool-ops-name="$ops" \
+		-- double --ops "$ops" --mbufs 1023 --cache "$cache" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	[ $rc = 0 ] || test_fail "BUMP_MEMPOOL_CHECKED=1: the double-put case failed (above)"
+	grep -q "double put" "$log" || test_fail "BUMP_MEMPOOL_CHECKED=1: the double put was not reported"
+fi
+exit 0

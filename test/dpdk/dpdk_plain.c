@@ -422,7 +422,7 @@ static int run_bench(const struct opts *o)
 static int parse(int argc, char **argv, struct opts *o)
 {
 	if (argc < 1) {
-		fprintf(stderr, "usage: dpdk_plain <EAL args> -- test|bench MODE|serve|show|foreign "
+		fprintf(stderr, "usage: dpdk_plain <EAL args> -- test|bench MODE|serve|show|foreign|double "
 			"[--ops NAME] "
 			"[--mbufs N] [--cache N] [--packets N] [--seconds S]\n");
 		return -1;
@@ -437,9 +437,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		}
 		o->arg = argv[i++];
 	} else if (strcmp(o->mode, "test") && strcmp(o->mode, "serve") && strcmp(o->mode, "show") &&
-		   strcmp(o->mode, "foreign")) {
+		   strcmp(o->mode, "foreign") && strcmp(o->mode, "double")) {
 		fprintf(stderr, "dpdk_plain: %s: the first argument after -- is test, bench, serve, "
-			"show or foreign\n", o->mode);
+			"show, foreign or double\n", o->mode);
 		return -1;
 	}
 	for (; i + 1 < argc; i += 2) {
@@ -547,6 +547,31 @@ static int run_foreign(void)
 	return 0;
 }
 
+/*
+ * double: one mbuf got and put twice with no cache (the ops' own get and
+ * put).  BUMP_MEMPOOL_CHECKED=1: the second put is refused, so the pool has
+ * every object once.
+ */
+static int run_double(void)
+{
+	void *obj;
+
+	if (rte_mempool_generic_get(mp, &obj, 1, NULL)) {
+		fprintf(stderr, "dpdk_plain: double: no object\n");
+		return 1;
+	}
+	rte_mempool_generic_put(mp, &obj, 1, NULL);
+	rte_mempool_generic_put(mp, &obj, 1, NULL);
+	printf("dpdk_plain: double: %u of %u objects available\n", rte_mempool_avail_count(mp),
+	       mp->size);
+	if (rte_mempool_avail_count(mp) != mp->size) {
+		fprintf(stderr, "dpdk_plain: double: the pool counts %u objects, not %u: the second "
+			"put was taken\n", rte_mempool_avail_count(mp), mp->size);
+		failures++;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .mbufs = 8191, .cache = 256, .packets = 1000000, .seconds = 5 };
@@ -581,6 +606,7 @@ int main(int argc, char **argv)
 	}
 	ret = !strcmp(o.mode, "serve") ? run_serve(&o) :
 	      !strcmp(o.mode, "foreign") ? run_foreign() :
+	      !strcmp(o.mode, "double") ? run_double() :
 	      !strcmp(o.mode, "test") ? run_test(&o) : run_bench(&o);
 	if (ret == 0 && !strcmp(o.mode, "bench"))
 		expect_counts("the benchmark", 0);

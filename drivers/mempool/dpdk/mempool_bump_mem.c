@@ -28,7 +28,15 @@ int bmp_pool_new(struct bmp *b, const char *what, struct bump_pool **out)
 		.ring_size = b->ring_size,
 		.nid = BUMP_NUMA_ANY,
 	};
+	const char *checked = getenv("BUMP_MEMPOOL_CHECKED");
 
+	/*
+	 * Unchecked by default, as DPDK's own ops check nothing per object;
+	 * BUMP_MEMPOOL_CHECKED=1 (debugging) refuses and counts a double put at
+	 * the put, for one descriptor store per get and put.
+	 */
+	if (checked && strcmp(checked, "0"))
+		pp.flags = BUMP_POOL_F_CHECKED;
 	snprintf(name, sizeof(name), "%.20s-%s", b->mp->name, what);
 	return bump_pool_create(&pp, out);
 }
