@@ -11,9 +11,7 @@
 . "$(dirname "$0")/../lib/netns.sh"
 
 afxdp_require() {
-	netns_require "network namespaces, veth pairs, AF_XDP"
-	grep -q '^XDP ' /proc/net/protocols 2>/dev/null ||
-		test_skip "the kernel has no AF_XDP (CONFIG_XDP_SOCKETS)"
+	netns_require_xdp "network namespaces, veth pairs, AF_XDP"
 	for v in AFXDP_GEN AFXDP_SINK AFXDP_FWD; do
 		eval "p=\${$v:-}"
 		[ -x "$p" ] || test_skip "$v is not set: run through 'meson test --suite afxdp'"

@@ -11,9 +11,7 @@ set -u
 mem=$1
 [ -x "${TEST_DPDK_PORT:-}" ] ||
 	test_skip "TEST_DPDK_PORT is not set: run through 'meson test --suite dpdk'"
-netns_require "network namespaces, veth pairs"
-grep -q '^XDP ' /proc/net/protocols 2>/dev/null ||
-	test_skip "the kernel has no AF_XDP (CONFIG_XDP_SOCKETS)"
+netns_require_xdp "network namespaces, veth pairs"
 ns=bmpd$$
 netns_add "$ns"
 a=bmpd$$a b=bmpd$$b

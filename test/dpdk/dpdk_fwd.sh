@@ -49,9 +49,7 @@ ring)
 	lossless=--lossless
 	;;
 veth-xdp | veth-packet)
-	netns_require "network namespaces, veth pairs, tap devices"
-	grep -q '^XDP ' /proc/net/protocols 2>/dev/null ||
-		test_skip "the kernel has no AF_XDP (CONFIG_XDP_SOCKETS)"
+	netns_require_xdp "network namespaces, veth pairs, tap devices"
 	netns=bmpd$$
 	netns_add "$netns"
 	a=bmpd$$a b=bmpd$$b

@@ -40,6 +40,13 @@ netns_require() {
 	trap 'exit 130' INT TERM
 }
 
+# netns_require_xdp WHAT: netns_require, and a kernel with AF_XDP sockets.
+netns_require_xdp() {
+	netns_require "$1"
+	grep -q '^XDP ' /proc/net/protocols 2>/dev/null ||
+		test_skip "the kernel has no AF_XDP (CONFIG_XDP_SOCKETS)"
+}
+
 # Stop what we started, remove our namespaces (their veth and tap devices go with them).
 netns_cleanup() {
 	for pid in $NETNS_PIDS; do
