@@ -425,8 +425,7 @@ static struct rte_mempool *dpdk_mbuf_pool_umem(const struct dpdk_rxq *q, struct 
 {
 	if (!q->umem)
 		return mp;
-	if (dpdk_mbuf_umem_on(mp, atomic_load_explicit(&__bump_arenas[q->pool->arena_id],
-						       memory_order_relaxed), q->buf_size)) {
+	if (dpdk_mbuf_umem_on(mp, bump_pool_arena(q->pool), q->buf_size)) {
 		dpdk_mbuf_pool_free(mp);
 		return NULL;
 	}
@@ -439,7 +438,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 	struct bump_dma_dev *dma = bump_pool_dma_dev(pool);
 	struct bump_pool_params pp = {
 		.name = "dpdk-rx-ctl",
-		.arena = atomic_load_explicit(&__bump_arenas[pool->arena_id], memory_order_relaxed),
+		.arena = bump_pool_arena(pool),
 		.order = pool->order,
 		.ring_size = 64,
 		.nid = BUMP_NUMA_ANY,

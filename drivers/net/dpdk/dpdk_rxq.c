@@ -293,8 +293,7 @@ int dpdk_rxq_new(struct dpdk_port *dp, uint16_t qid, const struct bump_rxq_conf 
 	q->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
 	q->as_is = dpdk_mbuf_usable(q);
 	if (dp->packed_pool && !q->copy) {
-		const struct bump_arena *a = atomic_load_explicit(&__bump_arenas[q->pool->arena_id],
-								  memory_order_relaxed);
+		const struct bump_arena *a = bump_pool_arena(q->pool);
 
 		/* A UMEM chunk is one buffer: 2 KiB at least, the arena a whole number of them. */
 		q->umem = q->as_is && buf >= 2048 && buf % RTE_MEMPOOL_ALIGN == 0 && a->len % buf == 0;
