@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bump_port.c - the port layer: the driver registry, the port table, and
- * the control-path dispatch with the state checks every driver relies on.
+ * the control-path dispatch with the state checks every driver relies on
+ * (statistics: bump_port_stats.c).
  *
  * lib/port knows drivers only through struct bump_port_driver: it never
  * includes a driver header.  Drivers register from constructors, so a
@@ -13,7 +14,7 @@
  * (bump_port_foreach) may run meanwhile: what they see changes under the
  * table's lock (listed, started, shown).
  */
-#include "bump_port.h"
+#include "bump_port_priv.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,30 +24,7 @@
 
 #define PORT_DRIVER_MAX 16
 
-/* A port.  It begins with its fast-path view: __bump_port_fast() is a cast. */
-struct bump_port {
-	struct __bump_port_fast fast;
-	const struct bump_port_driver *drv;
-	void *priv;
-	struct bump_port_info info;
-	bool started;
-	uint32_t rxq_ready;   /* bit per RX queue set up */
-	uint32_t txq_ready;
-	/* Each RX queue's pool, held from setup to close so a destroy under the port is seen. */
-	struct bump_pool *rx_pool[BUMP_PORT_QUEUE_MAX];
-	/* Handles bump_port_tx_burst() refused, per TX queue (its polling thread writes). */
-	_Atomic uint64_t tx_invalid[BUMP_PORT_QUEUE_MAX];
-	_Atomic bool tx_invalid_warned;
-	struct bump_port_stats base;  /* stats_reset's snapshot (drivers without stats_reset) */
-	/* What bump_port_foreach() shows, under port_lock: set at open and start. */
-	bool listed;
-	struct bump_port_info shown;
-};
-static_assert(offsetof(struct bump_port, fast) == 0,
-	      "__bump_port_fast() casts a port to its fast view");
-static_assert(BUMP_PORT_QUEUE_MAX <= 32, "queue readiness is a 32-bit mask");
-
-static pthread_mutex_t port_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t __bump_port_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct bump_port_driver *port_drivers[PORT_DRIVER_MAX];
 static unsigned port_ndrivers;
 static struct bump_port *port_table[BUMP_PORT_MAX];
@@ -83,7 +61,7 @@ int bump_port_driver_register(const struct bump_port_driver *drv)
 				  "characters, no ':') and open, rxq_setup, txq_setup, start, stop, "
 				  "close, rx_burst and tx_burst (a bus: open alone, which hands each "
 				  "port on with bump_port_set_ops)");
-	pthread_mutex_lock(&port_lock);
+	pthread_mutex_lock(&__bump_port_lock);
 	for (unsigned i = 0; i < port_ndrivers; i++)
 		if (!strcmp(port_drivers[i]->name, drv->name))
 			ret = bump_error(EEXIST, "bump_port_driver_register: a driver named '%s' is "
@@ -94,11 +72,11 @@ int bump_port_driver_register(const struct bump_port_driver *drv)
 				 drv->name, PORT_DRIVER_MAX);
 	if (!ret)
 		port_drivers[port_ndrivers++] = drv;
-	pthread_mutex_unlock(&port_lock);
+	pthread_mutex_unlock(&__bump_port_lock);
 	return ret;
 }
 
-/* The registered driver names, comma separated (port_lock held). */
+/* The registered driver names, comma separated (__bump_port_lock held). */
 static void port_driver_names(char *buf, size_t len)
 {
 	size_t at = 0;
@@ -111,7 +89,7 @@ static void port_driver_names(char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-/* The driver named by @devargs' prefix (port_lock held). */
+/* The driver named by @devargs' prefix (__bump_port_lock held). */
 static const struct bump_port_driver *port_driver_find(const char *name, size_t len)
 {
 	for (unsigned i = 0; i < port_ndrivers; i++)
@@ -191,11 +169,11 @@ int bump_port_open(const char *devargs, struct bump_port **out)
 	nlen = colon ? (size_t)(colon - devargs) : strlen(devargs);
 	args = colon ? colon + 1 : "";
 
-	pthread_mutex_lock(&port_lock);
+	pthread_mutex_lock(&__bump_port_lock);
 	drv = port_driver_find(devargs, nlen);
 	if (!drv) {
 		port_driver_names(names, sizeof(names));
-		pthread_mutex_unlock(&port_lock);
+		pthread_mutex_unlock(&__bump_port_lock);
 		return bump_error(ENOENT, "bump_port_open(\"%s\"): no driver named '%.*s'; "
 				  "registered drivers: %s (devargs are \"<driver>:<args>\"; a driver "
 				  "is present when the program links bump_drivers_dep and its "
@@ -209,18 +187,18 @@ int bump_port_open(const char *devargs, struct bump_port **out)
 		}
 	}
 	if (id < 0) {
-		pthread_mutex_unlock(&port_lock);
+		pthread_mutex_unlock(&__bump_port_lock);
 		return bump_error(ENOSPC, "bump_port_open(\"%s\"): all %d ports are open; close one "
 				  "first", devargs, BUMP_PORT_MAX);
 	}
 	port = calloc(1, sizeof(*port));
 	if (!port) {
-		pthread_mutex_unlock(&port_lock);
+		pthread_mutex_unlock(&__bump_port_lock);
 		return bump_error(ENOMEM, "bump_port_open(\"%s\"): out of memory", devargs);
 	}
 	/* Reserve the id before the driver runs: it may look its port up by id. */
 	port_table[id] = port;
-	pthread_mutex_unlock(&port_lock);
+	pthread_mutex_unlock(&__bump_port_lock);
 
 	port->drv = drv;
 	port->fast.rx_burst = port_burst_stopped;
@@ -244,16 +222,16 @@ int bump_port_open(const char *devargs, struct bump_port **out)
 				 BUMP_PORT_QUEUE_MAX);
 	}
 	if (ret) {
-		pthread_mutex_lock(&port_lock);
+		pthread_mutex_lock(&__bump_port_lock);
 		port_table[id] = NULL;
-		pthread_mutex_unlock(&port_lock);
+		pthread_mutex_unlock(&__bump_port_lock);
 		free(port);
 		return ret;
 	}
-	pthread_mutex_lock(&port_lock);
+	pthread_mutex_lock(&__bump_port_lock);
 	bump_port_info_get(port, &port->shown);
 	port->listed = true;
-	pthread_mutex_unlock(&port_lock);
+	pthread_mutex_unlock(&__bump_port_lock);
 	*out = port;
 	return 0;
 }
@@ -264,18 +242,18 @@ int bump_port_close(struct bump_port *port)
 
 	if (!port)
 		return bump_error(EINVAL, "bump_port_close: port is NULL");
-	pthread_mutex_lock(&port_lock);
+	pthread_mutex_lock(&__bump_port_lock);
 	port->listed = false;
-	pthread_mutex_unlock(&port_lock);
+	pthread_mutex_unlock(&__bump_port_lock);
 	if (port->started)
 		ret = bump_port_stop(port);
 	port->drv->close(port);
 	bump_put_flush();
 	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++)
 		port_rx_pool_set(port, q, NULL);
-	pthread_mutex_lock(&port_lock);
+	pthread_mutex_lock(&__bump_port_lock);
 	port_table[port->info.id] = NULL;
-	pthread_mutex_unlock(&port_lock);
+	pthread_mutex_unlock(&__bump_port_lock);
 	free(port);
 	return ret;
 }
@@ -401,10 +379,10 @@ int bump_port_start(struct bump_port *port)
 		return ret;
 	port->fast.rx_burst = port->drv->rx_burst;
 	port->fast.tx_burst = port->drv->tx_burst;
-	pthread_mutex_lock(&port_lock);
+	pthread_mutex_lock(&__bump_port_lock);
 	port->started = true;
 	bump_port_info_get(port, &port->shown);
-	pthread_mutex_unlock(&port_lock);
+	pthread_mutex_unlock(&__bump_port_lock);
 	return 0;
 }
 
@@ -420,9 +398,9 @@ int bump_port_stop(struct bump_port *port)
 	port->fast.rx_burst = port_burst_stopped;
 	port->fast.tx_burst = port_burst_stopped;
 	/* After any statistics reader: the driver's stop may free what stats_get reads. */
-	pthread_mutex_lock(&port_lock);
+	pthread_mutex_lock(&__bump_port_lock);
 	port->started = false;
-	pthread_mutex_unlock(&port_lock);
+	pthread_mutex_unlock(&__bump_port_lock);
 	ret = port->drv->stop(port);
 	/* The rings' buffers went back from this thread: hand them to their pools now. */
 	bump_put_flush();
@@ -440,107 +418,17 @@ int bump_port_link_get(const struct bump_port *port, struct bump_port_link *link
 	return port->drv->link_get((struct bump_port *)port, link);
 }
 
-static void port_queue_stats_add(struct bump_queue_stats *to, const struct bump_queue_stats *s,
-				 int sign)
-{
-	/* Unsigned wrap-around makes sign -1 a subtraction. */
-	uint64_t m = (uint64_t)(int64_t)sign;
-
-	to->ipackets += m * s->ipackets;
-	to->ibytes += m * s->ibytes;
-	to->imissed += m * s->imissed;
-	to->rx_nombuf += m * s->rx_nombuf;
-	to->ierrors += m * s->ierrors;
-	to->opackets += m * s->opackets;
-	to->obytes += m * s->obytes;
-	to->oerrors += m * s->oerrors;
-	to->tx_invalid += m * s->tx_invalid;
-}
-
-/* What the driver counts since open: q[] filled, total = port-wide + sum of q[]. */
-static int port_stats_raw(const struct bump_port *port, struct bump_port_stats *s)
-{
-	int ret;
-
-	memset(s, 0, sizeof(*s));
-	if (!port->drv->stats_get)
-		return bump_error(ENOTSUP, "port %u (%s): driver '%s' keeps no statistics",
-				  port->info.id, port->info.name, port->drv->name);
-	ret = port->drv->stats_get((struct bump_port *)port, s);
-	if (ret)
-		return ret;
-	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++) {
-		uint64_t bad = atomic_load_explicit(&port->tx_invalid[q], memory_order_relaxed);
-
-		s->q[q].tx_invalid = bad;
-		s->q[q].oerrors += bad;
-		port_queue_stats_add(&s->total, &s->q[q], 1);
-	}
-	return 0;
-}
-
-int bump_port_get_stats(const struct bump_port *port, struct bump_port_stats *stats)
-{
-	int ret;
-
-	if (!port || !stats)
-		return bump_error(EINVAL, "bump_port_get_stats: port and stats are required");
-	ret = port_stats_raw(port, stats);
-	if (ret)
-		return ret;
-	port_queue_stats_add(&stats->total, &port->base.total, -1);
-	for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++)
-		port_queue_stats_add(&stats->q[q], &port->base.q[q], -1);
-	return 0;
-}
-
-int bump_port_stats_reset(struct bump_port *port)
-{
-	struct bump_port_stats base;
-	int ret;
-
-	if (!port)
-		return bump_error(EINVAL, "bump_port_stats_reset: port is NULL");
-	if (port->drv->stats_reset) {
-		ret = port->drv->stats_reset(port);
-		if (ret)
-			return ret;
-		/* The driver zeroed its counters; lib/port's own are reset by snapshot. */
-		memset(&base, 0, sizeof(base));
-		for (unsigned q = 0; q < BUMP_PORT_QUEUE_MAX; q++) {
-			uint64_t bad = atomic_load_explicit(&port->tx_invalid[q], memory_order_relaxed);
-
-			base.q[q].tx_invalid = base.q[q].oerrors = bad;
-			base.total.tx_invalid += bad;
-			base.total.oerrors += bad;
-		}
-	} else {
-		/*
-		 * A snapshot, not a write to the counters: the polling threads own
-		 * those, and a reset racing their increments would be lost.
-		 */
-		ret = port_stats_raw(port, &base);
-		if (ret)
-			return ret;
-	}
-	/* Under the table's lock: a statistics reader (bump_port_foreach) reads it. */
-	pthread_mutex_lock(&port_lock);
-	port->base = base;
-	pthread_mutex_unlock(&port_lock);
-	return 0;
-}
-
 /* ---- For drivers -------------------------------------------------------- */
 
 int bump_port_foreach(bump_port_visit_fn fn, void *arg)
 {
 	int ret = 0;
 
-	pthread_mutex_lock(&port_lock);
+	pthread_mutex_lock(&__bump_port_lock);
 	for (unsigned i = 0; i < BUMP_PORT_MAX && !ret; i++)
 		if (port_table[i] && port_table[i]->listed)
 			ret = fn(port_table[i], &port_table[i]->shown, port_table[i]->started, arg);
-	pthread_mutex_unlock(&port_lock);
+	pthread_mutex_unlock(&__bump_port_lock);
 	return ret;
 }
 
