@@ -89,6 +89,8 @@ struct bump_dpdk_stats {
 	uint64_t rx_mbufs_held;   /* RX mbufs a PMD still held at stop (their pages too); for
 				   * net_af_xdp, the buffers it holds now (rings, cache), back at close */
 	uint64_t rx_mbufs_cached; /* now: free mbufs in the RX queues' DPDK caches (0 once stopped) */
+	uint64_t rx_umem_passed;  /* net_af_xdp: buffers another port's TX completions passed to
+				   * the RX refill (same arena, same lcore), not through bump */
 };
 int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *stats);
 

@@ -46,6 +46,7 @@
 
 #include <rte_malloc.h>
 #include <rte_mempool.h>
+#include <rte_pause.h>
 
 static_assert(sizeof(struct rte_mbuf) == DPDK_MBUF_HDR, "the mbuf header fills two cache lines");
 
@@ -79,6 +80,12 @@ struct dpdk_mbuf_src {
 	_Atomic uint8_t *held;
 	const struct bump_arena *umem_arena;
 	struct rte_mempool_memhdr *umem_hdr;
+	/*
+	 * Held by a thread passing buffers into this mempool's cache
+	 * (dpdk_mbuf_umem_pass), and by retire while it turns the cache off.
+	 */
+	_Atomic bool pass_lock;
+	_Atomic uint64_t *passed;    /* the queue's rx_umem_passed */
 };
 
 struct rte_mempool *dpdk_mbuf_home;
@@ -110,6 +117,9 @@ static void dpdk_mbuf_ops_free(struct rte_mempool *mp)
 	(void)mp;
 }
 
+static unsigned dpdk_mbuf_umem_pass(const struct dpdk_mbuf_src *from, struct dpdk_mbuf_src *to,
+				    void *const *objs, unsigned n);
+
 /* Back to their pools, from any thread; a stray pointer is rejected and counted by bump. */
 static int dpdk_mbuf_enqueue(struct rte_mempool *mp, void *const *objs, unsigned n)
 {
@@ -119,19 +129,23 @@ static int dpdk_mbuf_enqueue(struct rte_mempool *mp, void *const *objs, unsigned
 	unsigned i = 0;
 
 	/* net_af_xdp gives one back (TX done, or a fill it could not queue). */
-	if (ms && ms->held)
+	if (ms && ms->held) {
 		dpdk_mbuf_umem_mark(mp, (struct rte_mbuf *const *)objs, n, 0);
+		/* The queue this thread last refilled from bump may take them as they are. */
+		if (s && s != ms && s->held)
+			i = dpdk_mbuf_umem_pass(ms, s, objs, n);
+	}
 	if (bump_likely(p && atomic_load_explicit(&p->owner, memory_order_relaxed) ==
 			     bump_thread_token())) {
-		uint32_t count = p->cache_count;
+		uint32_t count = p->cache_count, first = i;
 
 		while (i < n && __bump_pool_put_fast(p, objs[i], count)) {
 			count++;
 			i++;
 		}
-		if (i) {
+		if (i > first) {
 			__bump_pool_set_cache_count(p, count);
-			__BUMP_STAT_ADD(p->recycle.cached, i);
+			__BUMP_STAT_ADD(p->recycle.cached, i - first);
 		}
 	}
 	if (i < n)
@@ -317,6 +331,48 @@ unsigned dpdk_mbuf_umem_mark(const struct rte_mempool *mp, struct rte_mbuf *cons
 	return marked;
 }
 
+/*
+ * net_af_xdp, two ports whose UMEMs are one arena, polled by one lcore (a
+ * forwarding pair, bump-fwd's layout): the buffers one port's TX completions
+ * overflow from its mempool's DPDK cache (@from) are what the other port's RX
+ * refill would get from bump next.  Pass them straight into that mempool's
+ * cache (@to, the mempool this thread last refilled from bump) as its mbufs,
+ * as testpmd's one mempool serves both ports: no bump put, get and header
+ * per buffer.  Only on the lcore whose cache of @to is on, and not while
+ * retire turns it off (pass_lock).  Returns how many of @objs it took.
+ */
+static unsigned dpdk_mbuf_umem_pass(const struct dpdk_mbuf_src *from, struct dpdk_mbuf_src *to,
+				    void *const *objs, unsigned n)
+{
+	unsigned lcore = rte_lcore_id(), k = 0;
+	uintptr_t base;
+	uint64_t len;
+
+	if (lcore == LCORE_ID_ANY ||
+	    atomic_exchange_explicit(&to->pass_lock, true, memory_order_acquire))
+		return 0;
+	if (to->cache_lcore == lcore && to->held && to->umem_arena == from->umem_arena) {
+		struct rte_mempool_cache *c = &to->mp->local_cache[lcore];
+		/* Up to twice its size (the array holds four times): a get takes them in turn. */
+		uint32_t clen = c->len, room = clen < 2 * c->size ? 2 * c->size - clen : 0;
+
+		base = to->umem_arena->base;
+		len = to->umem_arena->len;
+		for (n = RTE_MIN(n, room); k < n && (uintptr_t)objs[k] - base < len; k++) {
+			struct rte_mbuf *m = objs[k];
+
+			m->pool = to->mp;  /* the rest is a free mbuf's header already */
+			c->objs[clen + k] = m;
+		}
+		c->len = clen + k;
+		dpdk_mbuf_umem_mark(to->mp, (struct rte_mbuf *const *)objs, k, 1);
+		if (k && to->passed)
+			DPDK_STAT_ADD(*to->passed, k);
+	}
+	atomic_store_explicit(&to->pass_lock, false, memory_order_release);
+	return k;
+}
+
 void dpdk_mbuf_umem_range(const struct rte_mempool *mp, uintptr_t *base, uint64_t *len)
 {
 	const struct dpdk_mbuf_src *s = mp->pool_config;
@@ -466,6 +522,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 	}
 	s->iova_va = q->iova_va;
 	s->pool_gone = false;
+	s->passed = &q->st.passed;
 	s->cache_lcore = LCORE_ID_ANY;
 	s->bport = q->bport;
 	s->qid = q->qid;
@@ -549,12 +606,21 @@ unsigned dpdk_mbuf_pool_free(struct rte_mempool *mp)
 	struct dpdk_mbuf_src *s = mp->pool_config;
 	unsigned reclaimed;
 
+	unsigned lcore;
+
 	dpdk_mbuf_mp_forget(s->pool, mp);
 	dpdk_mbuf_mp_forget(s->ctl, mp);
-	if (s->cache_lcore != LCORE_ID_ANY) {
-		struct rte_mempool_cache *c = &mp->local_cache[s->cache_lcore];
+	/* No buffer is passed into the cache from now on (dpdk_mbuf_umem_pass). */
+	while (atomic_exchange_explicit(&s->pass_lock, true, memory_order_acquire))
+		rte_pause();
+	lcore = s->cache_lcore;
+	s->cache_lcore = LCORE_ID_ANY;
+	s->passed = NULL;
+	atomic_store_explicit(&s->pass_lock, false, memory_order_release);
+	if (lcore != LCORE_ID_ANY) {
+		struct rte_mempool_cache *c = &mp->local_cache[lcore];
 
-		dpdk_mbuf_cache_set(mp, s->cache_lcore, 0);
+		dpdk_mbuf_cache_set(mp, lcore, 0);
 		if (c->len)
 			rte_mempool_ops_enqueue_bulk(mp, c->objs, c->len);
 		c->len = 0;

@@ -443,6 +443,7 @@ int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *s)
 			s->rx_too_long += DPDK_LD(r->st.too_long);
 			s->rx_pages_released += DPDK_LD(r->st.released);
 			s->rx_mbufs_held += DPDK_LD(r->st.held);
+			s->rx_umem_passed += DPDK_LD(r->st.passed);
 			if (r->umem && r->mp)
 				s->rx_mbufs_held += dpdk_mbuf_umem_held(r->mp);
 			else if (r->as_is && r->mp)

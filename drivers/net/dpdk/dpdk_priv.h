@@ -93,6 +93,7 @@ struct dpdk_rxq {
 	struct {
 		_Atomic uint64_t ipackets, ibytes, nombuf, too_long, zerocopy, copied, pinned, as_is;
 		_Atomic uint64_t released, held;
+		_Atomic uint64_t passed;     /* net_af_xdp: refill buffers from a sibling's cache */
 	} st;
 };
 
