@@ -651,7 +651,10 @@ static void test_dma_dev(void)
  * sends where it lies.  Numbered frames a -> b, forwarded back b -> a: every
  * one intact and in order, none copied (rx_as_is, tx_umem, rx_copied 0); the
  * PMD's fill queue holds buffers until close, exactly those the pools miss
- * (rx_mbufs_held), and every one is back after close.
+ * (rx_mbufs_held), and every one is back after close.  Then frames circle
+ * as in bump-fwd's forwarding pair (b RX -> a TX -> b RX, one thread): a's
+ * TX completions overflow its mempool's cache into b's RX refill
+ * (rx_umem_passed), and still nothing is lost or freed twice.
  */
 static const char *xdp_if[2];  /* the veth ends: argv */
 
@@ -703,8 +706,32 @@ static void test_afxdp(void)
 	recv_frames(a, NULL, 100, &sa);
 	CHECK_EQ(sa.frames, n + 100);
 	CHECK_EQ(sa.gaps + sa.reorders + sb.gaps + sb.reorders, 0);
+	CHECK_EQ(dstats(b).rx_umem_passed + dstats(a).rx_umem_passed, 0);
+	{
+		struct bump_pkt pkts[32];
+		unsigned fwd = 0, idle = 0;
+
+		send_frames(a, pa, 64, 0);
+		while (fwd < 20000 && idle < 100000) {
+			uint16_t k = bump_port_rx_burst(b, 0, pkts, 32), sent;
+
+			idle = k ? 0 : idle + 1;
+			sent = bump_port_tx_burst(a, 0, pkts, k);
+			bump_pkt_free_bulk(pkts + sent, k - sent);
+			fwd += sent;
+		}
+		CHECK(fwd >= 20000);
+		/* What still circles is received and freed. */
+		for (idle = 0; idle < 10000; idle++)
+			bump_pkt_free_bulk(pkts, bump_port_rx_burst(b, 0, pkts, 32));
+		CHECK(dstats(b).rx_umem_passed > 0);
+		CHECK_EQ(dstats(a).rx_umem_passed, 0);
+	}
 	CHECK_EQ(bump_port_stop(a), 0);
 	CHECK_EQ(bump_port_stop(b), 0);
+	/* What the pools miss is what the PMDs hold: a's mempool holds pb's buffers too. */
+	CHECK_EQ(dstats(a).rx_mbufs_held + dstats(b).rx_mbufs_held,
+		 fx_inflight(pa) + fx_inflight(pb));
 	/* The PMD cannot set its queue up again before close: refused, saying so. */
 	{
 		struct bump_rxq_conf rc = { .pool = pa, .headroom = FX_HEADROOM };
