@@ -126,6 +126,11 @@ run_one() {
 			--duration "$SECONDS_PER_RUN" ;;
 	bump-fwd/net_af_xdp | bump-fwd/net_af_xdp-copy)
 		# Rings of 2048 as the afxdp driver's (the dpdk driver's default is 1024).
+		# Buffers of testpmd's mbuf object size (2368 bytes: its default 2176-byte
+		# data room, the 128-byte mbuf, the mempool's 64-byte header), so that
+		# net_af_xdp's UMEM chunks lie at testpmd's stride, as dpdk_bench.sh does;
+		# bump-fwd's default 4096 puts every frame and mbuf header at the same
+		# offset in its 4 KiB page, where they compete for the same cache sets.
 		# -copy: the dpdk driver's rx=copy (a copy each way, the path before its
 		# RX mempools became net_af_xdp's UMEM).
 		opt=""
@@ -133,8 +138,8 @@ run_one() {
 		set -- env BUMP_EAL_ARGS="$EAL_MEM" "$AFXDP_BUMP_FWD" \
 			--port "dpdk:net_af_xdp0,iface=bmpbex,$NAF$opt" \
 			--port "dpdk:net_af_xdp1,iface=bmpbey,$NAF$opt" \
-			--rxd 2048 --txd 2048 --fwd io --lcores "$CPU" --duration "$SECONDS_PER_RUN" \
-			--stats-period 1
+			--rxd 2048 --txd 2048 --buf-size 2368 --fwd io --lcores "$CPU" \
+			--duration "$SECONDS_PER_RUN" --stats-period 1
 		ready="running for" ;;
 	testpmd/net_af_xdp)
 		# Stopped with SIGINT SECONDS_PER_RUN after the ready line (stats blocks at
