@@ -52,6 +52,8 @@ static_assert(sizeof(struct rte_mbuf) == DPDK_MBUF_HDR, "the mbuf header fills t
 
 #define DPDK_MBUF_OPS "bump_port"
 #define DPDK_MBUF_CACHE 256  /* the owner lcore's DPDK cache, as a plain DPDK program's */
+static_assert(2 * DPDK_MBUF_CACHE <= RTE_DIM(((struct rte_mempool_cache *)0)->objs),
+	      "dpdk_mbuf_umem_pass fills a cache up to twice its size");
 
 /*
  * What a queue's mempool gets from (mp->pool_config).  Never freed, but
@@ -353,7 +355,7 @@ static unsigned dpdk_mbuf_umem_pass(const struct dpdk_mbuf_src *from, struct dpd
 		return 0;
 	if (to->cache_lcore == lcore && to->held && to->umem_arena == from->umem_arena) {
 		struct rte_mempool_cache *c = &to->mp->local_cache[lcore];
-		/* Up to twice its size (the array holds four times): a get takes them in turn. */
+		/* Up to twice its size: a get takes them in turn. */
 		uint32_t clen = c->len, room = clen < 2 * c->size ? 2 * c->size - clen : 0;
 
 		base = to->umem_arena->base;
@@ -604,9 +606,7 @@ static void dpdk_mbuf_mp_forget(struct bump_pool *pool, struct rte_mempool *mp)
 unsigned dpdk_mbuf_pool_free(struct rte_mempool *mp)
 {
 	struct dpdk_mbuf_src *s = mp->pool_config;
-	unsigned reclaimed;
-
-	unsigned lcore;
+	unsigned reclaimed, lcore;
 
 	dpdk_mbuf_mp_forget(s->pool, mp);
 	dpdk_mbuf_mp_forget(s->ctl, mp);
