@@ -101,3 +101,16 @@ struct bump_dma_dev *bump_dpdk_dma_dev(void)
 		return NULL;
 	return dpdk_dma_dev_get();
 }
+
+/*
+ * Read without opening either device: a pool mapped for one of them got
+ * it from its _get() before.  The identity device's IOVA is the address;
+ * so is the dpdk device's in IOVA-as-VA mode (bump_dpdk_mem registers the
+ * region at its addresses), and an unmapped page's (dpdk_page_iova).
+ */
+bool dpdk_dma_iova_is_va(const struct bump_dma_dev *dev, bool iova_va)
+{
+	if (dev && dev == dpdk_identity)
+		return true;
+	return iova_va && (!dev || dev == dpdk_dma);
+}

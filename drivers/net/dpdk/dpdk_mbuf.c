@@ -67,6 +67,7 @@ struct dpdk_mbuf_src {
 	unsigned cache_lcore;        /* the lcore whose DPDK cache of mp is on; LCORE_ID_ANY: none */
 	pthread_mutex_t lock;
 	bool iova_va;
+	bool iova_is_va;             /* every buffer's IOVA is its address (dpdk_mbuf_iova_is_va) */
 	bool pool_gone;              /* its destroy already reported */
 	uint16_t bport, qid;
 	/*
@@ -523,6 +524,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 		return NULL;
 	}
 	s->iova_va = q->iova_va;
+	s->iova_is_va = dpdk_dma_iova_is_va(dma, q->iova_va);
 	s->pool_gone = false;
 	s->passed = &q->st.passed;
 	s->cache_lcore = LCORE_ID_ANY;
@@ -554,6 +556,13 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 	}
 	s->mp = mp;
 	return dpdk_mbuf_pool_umem(q, mp);
+}
+
+bool dpdk_mbuf_iova_is_va(const struct rte_mempool *mp)
+{
+	const struct dpdk_mbuf_src *s = mp->pool_config;
+
+	return s && s->iova_is_va;
 }
 
 bool dpdk_mbuf_pool(const struct rte_mempool *mp)

@@ -211,6 +211,12 @@ bool dpdk_mbuf_usable(const struct dpdk_rxq *q);
 /* The PMD's mempool for @q: its gets are buffers of q->pool (NULL: bump_last_error()). */
 struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q);
 bool dpdk_mbuf_pool(const struct rte_mempool *mp);
+/*
+ * Whether the IOVA of every buffer of the pools whose mbufs go back to @mp
+ * (a queue's pool, its control pool) is the buffer's address, as
+ * dpdk_page_iova gives it: false for home (any pool's).
+ */
+bool dpdk_mbuf_iova_is_va(const struct rte_mempool *mp);
 /* On the thread owning the queue's pool: its lcore's DPDK cache of @mp (dpdk_mbuf_pool) on. */
 void dpdk_mbuf_cache_on(struct rte_mempool *mp);
 /*
@@ -328,5 +334,7 @@ static inline void dpdk_rx_handle(struct bump_pkt *pkt, bump_ref_t ref, uint64_t
 /* dpdk_dma.c */
 struct bump_dma_dev *dpdk_dma_dev_get(void);
 struct bump_dma_dev *dpdk_identity_dev_get(void);
+/* Whether a page mapped for @dev (NULL: unmapped) has its address as IOVA, in IOVA-as-VA mode or not. */
+bool dpdk_dma_iova_is_va(const struct bump_dma_dev *dev, bool iova_va);
 
 #endif /* DPDK_PRIV_H */

@@ -202,6 +202,7 @@ struct dpdk_tx_view {
 	uint32_t page_size;
 	uint32_t arena_id;
 	uint64_t tail;                 /* the header's qword 48: buf_len (dpdk_mbuf_tail) */
+	bool iova_is_va;               /* every buffer's IOVA is its address (dpdk_mbuf_iova_is_va) */
 };
 
 /* Page @idx of the view's arena, with descriptor @d, as the mbuf of packet @p. */
@@ -247,6 +248,7 @@ dpdk_tx_as_is(const struct dpdk_txq *q, const struct bump_pkt *p, struct dpdk_tx
 		.page_size = a->page_size, .arena_id = a->id,
 		.tail = dpdk_mbuf_tail((size_t)a->page_size << (state >> 56)),
 	};
+	v->iova_is_va = dpdk_mbuf_iova_is_va(v->mp);
 	return dpdk_tx_write(v->base, v->page_size, v->tail, v->mp, q->iova_va, p, d, idx);
 }
 
@@ -332,6 +334,75 @@ static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_
 #include <immintrin.h>
 #define TX_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq")))
 
+/* What the AVX-512 loop keeps of a view, in registers. */
+struct dpdk_tx_vview {
+	uintptr_t base;
+	const struct bump_desc *descs;
+	uint64_t state;
+	uint64_t aref;                 /* the arena id in a ref's high bits; 2^32: no view */
+	uint32_t page_size;
+	__m512i tmpl;
+};
+
+/* AVX-512 constants, kept in registers: GCC would otherwise remake them for every packet. */
+struct dpdk_tx_vconst {
+	__m512i hcnt, hmask;
+	__m256i zero;
+	__mmask8 tail, lane0, lane1, lanes01;
+	uint64_t not_va;
+};
+
+/*
+ * The packets from @i on while they are whole buffers of the view's pool
+ * held only by their handles, with room for the header; returns where it
+ * stopped.  @va (a constant): the view's IOVAs are the addresses, the
+ * descriptors' DMA addresses are not read.
+ */
+TX_AVX512 static inline __attribute__((always_inline)) uint16_t
+dpdk_tx_run_avx512(const struct dpdk_tx_vview *v, const struct dpdk_tx_vconst *c,
+		   const struct bump_pkt *pkts, uint16_t i, uint16_t n, struct rte_mbuf **mb,
+		   __m512i *lens, bool va)
+{
+	for (; i < n; i++) {
+		const struct bump_pkt *p = &pkts[i];
+		/* The page index when the ref is of the view's arena (the id's bits cancel). */
+		uint64_t idx = p->ref ^ v->aref;
+		const struct bump_desc *d;
+		char *m;
+		uintptr_t addr;
+		uint64_t w;
+		__m512i h, l;
+
+		if (bump_unlikely(idx >= (1u << BUMP_REF_INDEX_BITS)))
+			break;
+		d = &v->descs[idx];
+		if (bump_unlikely(atomic_load_explicit(&d->state, memory_order_relaxed) != v->state ||
+				  p->off < DPDK_MBUF_HDR))
+			break;
+		m = (char *)(v->base + idx * v->page_size);
+		addr = (uintptr_t)m + DPDK_MBUF_HDR;
+		memcpy(&w, p, sizeof(w));
+		h = _mm512_and_si512(_mm512_srlv_epi64(_mm512_set1_epi64((long long)w), c->hcnt),
+				     c->hmask);
+		*lens = _mm512_add_epi64(*lens, h);
+		l = _mm512_add_epi64(v->tmpl, h);
+		if (va) {
+			l = _mm512_mask_set1_epi64(l, c->lanes01, (long long)addr);
+		} else {
+			uint64_t dma = d->dma_addr;
+			/* dpdk_page_iova, without a branch: mapped, or VA, or RTE_BAD_IOVA. */
+			rte_iova_t iova = dma ? dma + DPDK_MBUF_HDR : (addr | c->not_va);
+
+			l = _mm512_mask_set1_epi64(l, c->lane0, (long long)addr);
+			l = _mm512_mask_set1_epi64(l, c->lane1, (long long)iova);
+		}
+		_mm512_storeu_si512(m, l);
+		_mm256_mask_storeu_epi32(m + 64, c->tail, c->zero);
+		mb[i] = (struct rte_mbuf *)m;
+	}
+	return i;
+}
+
 /*
  * dpdk_tx_fill_scalar with each header in two stores: its first cache line
  * is the view's template (the rearm word's constant part, buf_len and pool;
@@ -340,7 +411,9 @@ static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_
  * mask (data_off, pkt_len, data_len), with buf_addr and the IOVA broadcast
  * into their lanes; next, tx_offload, shinfo, priv_size and timesync are
  * zeroed by one masked store.  AVX-512F only (no byte shuffles: the bulk
- * loops' CPU test does not ask for BW).
+ * loops' CPU test does not ask for BW).  A view whose IOVAs are the
+ * addresses (virtual devices, IOVA-as-VA) has a loop of its own that
+ * broadcasts one address into both lanes and reads no DMA address.
  */
 TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const struct bump_pkt *pkts,
 					      uint16_t n, struct rte_mbuf **mb,
@@ -351,72 +424,49 @@ TX_AVX512 static uint16_t dpdk_tx_fill_avx512(const struct dpdk_txq *q, const st
 	 * word) takes off; lane 4 len << 32 (pkt_len); lane 5 len (data_len).
 	 * A shift of 64 empties a lane.
 	 */
-	const __m512i hcnt = _mm512_set_epi64(64, 64, 48, 16, 64, 32, 64, 64);
-	const __m512i hmask = _mm512_set_epi64(0, 0, 0xffff, 0xffffll << 32, 0, 0xffff, 0, 0);
-	__m256i zero = _mm256_setzero_si256();
-	__mmask8 tail = 0x7f, lane0 = 0x01, lane1 = 0x02;
-	/* dpdk_page_iova's fallback for an unmapped page: the address (VA mode) or RTE_BAD_IOVA. */
-	const uint64_t not_va = q->iova_va ? 0 : RTE_BAD_IOVA;
-	struct dpdk_tx_view v = { .arena_id = BUMP_ARENA_MAX };
-	uintptr_t base = 0;
-	const struct bump_desc *descs = NULL;
-	uint64_t state = 0, bytes = 0;
-	/* The view's arena id in a ref's high bits; 2^32 until there is a view: no ref's. */
-	uint64_t aref = 1ull << 32;
-	uint32_t page_size = 0;
-	__m512i tmpl = _mm512_setzero_si512();
+	struct dpdk_tx_vconst c = {
+		.hcnt = _mm512_set_epi64(64, 64, 48, 16, 64, 32, 64, 64),
+		.hmask = _mm512_set_epi64(0, 0, 0xffff, 0xffffll << 32, 0, 0xffff, 0, 0),
+		.zero = _mm256_setzero_si256(),
+		.tail = 0x7f, .lane0 = 0x01, .lane1 = 0x02, .lanes01 = 0x03,
+		/* dpdk_page_iova's fallback for an unmapped page: the address (VA mode) or RTE_BAD_IOVA. */
+		.not_va = q->iova_va ? 0 : RTE_BAD_IOVA,
+	};
+	struct dpdk_tx_view v;
+	struct dpdk_tx_vview vv = { .aref = 1ull << 32, .tmpl = _mm512_setzero_si512() };
+	bool va = false;
+	uint64_t bytes = 0;
 	/* The shifted handles summed: lane 5 is the lengths' sum. */
 	__m512i lens = _mm512_setzero_si512();
-	uint16_t na = 0;
+	uint16_t na = 0, i = 0;
 
 	static_assert(offsetof(struct bump_pkt, off) == 4 && offsetof(struct bump_pkt, len) == 6,
 		      "the shifts above take off and len from the handle's first qword");
-	/* Kept in registers: GCC would otherwise remake them for every packet. */
-	__asm__("" : "+v"(zero), "+Yk"(tail), "+Yk"(lane0), "+Yk"(lane1));
-	for (uint16_t i = 0; i < n; i++) {
-		const struct bump_pkt *p = &pkts[i];
-		/* The page index when the ref is of the view's arena (the id's bits cancel). */
-		uint64_t idx = p->ref ^ aref;
-		const struct bump_desc *d;
+	__asm__("" : "+v"(c.zero), "+Yk"(c.tail), "+Yk"(c.lane0), "+Yk"(c.lane1), "+Yk"(c.lanes01));
+	for (;;) {
+		const struct bump_pkt *p;
 
-		if (bump_likely(idx < (1u << BUMP_REF_INDEX_BITS))) {
-			d = &descs[idx];
-			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
-					state && p->off >= DPDK_MBUF_HDR)) {
-				char *m = (char *)(base + idx * page_size);
-				uint64_t dma = d->dma_addr;
-				uintptr_t addr = (uintptr_t)m + DPDK_MBUF_HDR;
-				/* dpdk_page_iova, without a branch: mapped, or VA, or RTE_BAD_IOVA. */
-				rte_iova_t iova = dma ? dma + DPDK_MBUF_HDR : (addr | not_va);
-				uint64_t w;
-				__m512i h, l;
-
-				memcpy(&w, p, sizeof(w));
-				h = _mm512_and_si512(_mm512_srlv_epi64(_mm512_set1_epi64((long long)w),
-								       hcnt), hmask);
-				lens = _mm512_add_epi64(lens, h);
-				l = _mm512_add_epi64(tmpl, h);
-				l = _mm512_mask_set1_epi64(l, lane0, (long long)addr);
-				l = _mm512_mask_set1_epi64(l, lane1, (long long)iova);
-				_mm512_storeu_si512(m, l);
-				_mm256_mask_storeu_epi32(m + 64, tail, zero);
-				mb[i] = (struct rte_mbuf *)m;
-				continue;
-			}
-		}
+		i = va ? dpdk_tx_run_avx512(&vv, &c, pkts, i, n, mb, &lens, true)
+		       : dpdk_tx_run_avx512(&vv, &c, pkts, i, n, mb, &lens, false);
+		if (i == n)
+			break;
+		/* Not of the view: a new one, or attached. */
+		p = &pkts[i];
 		bytes += p->len;
 		mb[i] = dpdk_tx_as_is(q, p, &v);
 		if (!mb[i]) {
 			ap[na++] = p;
-			continue;
+		} else {
+			vv.base = v.base;
+			vv.descs = v.descs;
+			vv.state = v.state;
+			vv.page_size = v.page_size;
+			vv.aref = (uint64_t)v.arena_id << BUMP_REF_INDEX_BITS;
+			vv.tmpl = _mm512_set_epi64((long long)(uintptr_t)v.mp, (long long)v.tail, 0, 0,
+						   0, (long long)(DPDK_MBUF_REARM - DPDK_MBUF_HDR), 0, 0);
+			va = v.iova_is_va;
 		}
-		base = v.base;
-		descs = v.descs;
-		state = v.state;
-		page_size = v.page_size;
-		aref = (uint64_t)v.arena_id << BUMP_REF_INDEX_BITS;
-		tmpl = _mm512_set_epi64((long long)(uintptr_t)v.mp, (long long)v.tail, 0, 0, 0,
-					(long long)(DPDK_MBUF_REARM - DPDK_MBUF_HDR), 0, 0);
+		i++;
 	}
 	*bytesp = bytes + (uint64_t)_mm_extract_epi64(_mm512_extracti64x2_epi64(lens, 2), 1);
 	return na;
