@@ -224,16 +224,17 @@ static void test_ring_forward(void)
 /*
  * What TX wrote before the frames of packet @p, sent as its buffer's own
  * mbuf (in net_ring's ring now, untouched): every field a fresh mbuf has.
+ * @identity: the pool is mapped for the identity DMA device (else unmapped).
  */
-static void check_tx_header(const struct bump_pkt *p)
+static void check_tx_header_of(const struct bump_pkt *p, bool identity)
 {
 	const struct rte_mbuf *m = bump_ref_page(p->ref);
 	char *addr = (char *)bump_ref_page(p->ref) + sizeof(*m);
-	rte_iova_t iova = rte_eal_iova_mode() == RTE_IOVA_VA ? (rte_iova_t)(uintptr_t)addr
-							     : RTE_BAD_IOVA;
+	rte_iova_t iova = identity || rte_eal_iova_mode() == RTE_IOVA_VA
+				  ? (rte_iova_t)(uintptr_t)addr : RTE_BAD_IOVA;
 
 	CHECK(m->buf_addr == addr);
-	CHECK_EQ(m->buf_iova, iova);  /* the test's pools are not mapped */
+	CHECK_EQ(m->buf_iova, iova);
 	CHECK_EQ(m->data_off, p->off - sizeof(*m));
 	CHECK_EQ(rte_mbuf_refcnt_read(m), 1);
 	CHECK_EQ(m->nb_segs, 1);
@@ -251,6 +252,11 @@ static void check_tx_header(const struct bump_pkt *p)
 	CHECK_EQ(m->tx_offload, 0);
 	CHECK(m->shinfo == NULL);
 	CHECK_EQ(m->priv_size, 0);
+}
+
+static void check_tx_header(const struct bump_pkt *p)
+{
+	check_tx_header_of(p, false);
 }
 
 static void test_ring_mixed(void)
@@ -339,6 +345,69 @@ static void test_ring_mixed(void)
 	CHECK_EQ(bump_port_close(port), 0);
 	pool_done(pa);
 	pool_done(pb);
+}
+
+/*
+ * A pool mapped for the port's DMA device, the identity device of a virtual
+ * one: its buffers' IOVA is their address in either IOVA mode, and TX
+ * writes it from the view, not from each descriptor's DMA address (the
+ * huge variant runs in IOVA-as-PA mode, where an unmapped page has none).
+ * A clone pair mid-burst goes attached; the view is made again after it.
+ */
+static void test_ring_mapped(void)
+{
+	struct bump_port *port = NULL;
+	struct bump_port_info info;
+	struct bump_pool *pool = NULL;
+	struct bump_pkt pkts[41], sent[41], back[41];
+	unsigned n = 0, done = 0, got = 0;
+
+	if (bump_port_open("dpdk:net_ring0", &port)) {
+		fprintf(stderr, "  open dpdk:net_ring0: %s\n", bump_last_error());
+		CHECK(port != NULL);
+		return;
+	}
+	CHECK_EQ(bump_port_info_get(port, &info), 0);
+	CHECK(info.dma_dev != NULL);
+	{
+		struct bump_pool_params pp = {
+			.name = "ring-mapped", .arena = arena, .nid = BUMP_NUMA_ANY,
+			.ring_size = 8192, .flags = BUMP_POOL_F_DMA_MAP, .dma_dev = info.dma_dev,
+		};
+		struct bump_rxq_conf rc = { .ring_size = 512, .pool = NULL, .headroom = FX_HEADROOM };
+		struct bump_txq_conf tc = { .ring_size = 512 };
+
+		CHECK_EQ(bump_pool_create(&pp, &pool), 0);
+		rc.pool = pool;
+		CHECK_EQ(bump_port_rxq_setup(port, 0, &rc), 0);
+		CHECK_EQ(bump_port_txq_setup(port, 0, &tc), 0);
+		CHECK_EQ(bump_port_start(port), 0);
+	}
+	for (unsigned i = 0; i < 40; i++, n++) {
+		CHECK(fx_frame_pkt(pool, &pkts[n], FRAME, 0, n));
+		CHECK(bump_pool_dma_addr(pool, bump_ref_page(pkts[n].ref)) != 0);
+		if (i == 20) {
+			CHECK_EQ(bump_pkt_clone(&pkts[n], &pkts[n + 1]), 0);
+			n++;
+		}
+	}
+	memcpy(sent, pkts, sizeof(sent));
+	for (unsigned tries = 0; done < n && tries < 1000; tries++)
+		done += bump_port_tx_burst(port, 0, pkts + done, (uint16_t)(n - done));
+	CHECK_EQ(done, n);
+	for (unsigned i = 0; i < n; i++)
+		if (i != 20 && i != 21)
+			check_tx_header_of(&sent[i], true);
+	for (unsigned tries = 0; got < n && tries < 100000; tries++)
+		got += bump_port_rx_burst(port, 0, back + got, (uint16_t)BUMP_MIN(32u, n - got));
+	CHECK_EQ(got, n);
+	for (unsigned i = 0; i < got; i++)
+		CHECK_EQ(fx_check_pkt(&back[i]).seq, i == 21 ? 20 : i);
+	bump_pkt_free_bulk(back, got);
+	CHECK_EQ(dstats(port).tx_as_is, n - 2);
+	CHECK_EQ(dstats(port).tx_attached, 2);
+	CHECK_EQ(bump_port_close(port), 0);
+	pool_done(pool);
 }
 
 /*
@@ -844,6 +913,7 @@ int main(int argc, char **argv)
 		TEST_RUN(test_tx_invalid);
 		TEST_RUN(test_ring_forward);
 		TEST_RUN(test_ring_mixed);
+		TEST_RUN(test_ring_mapped);
 		TEST_RUN(test_null_as_is);
 		TEST_RUN(test_null_pinned);
 		TEST_RUN(test_null_copy);
