@@ -205,15 +205,20 @@ struct dpdk_tx_view {
 	bool iova_is_va;               /* every buffer's IOVA is its address (dpdk_mbuf_iova_is_va) */
 };
 
-/* Page @idx of the view's arena, with descriptor @d, as the mbuf of packet @p. */
+/*
+ * Page @idx of the view's arena, with descriptor @d, as the mbuf of packet
+ * @p; @is_va: the view's IOVAs are the addresses (the descriptor's DMA
+ * address is not read).
+ */
 static inline struct rte_mbuf *dpdk_tx_write(uintptr_t base, uint32_t page_size, uint64_t tail,
-					     struct rte_mempool *mp, bool iova_va,
+					     struct rte_mempool *mp, bool iova_va, bool is_va,
 					     const struct bump_pkt *p, const struct bump_desc *d,
 					     uint32_t idx)
 {
 	struct rte_mbuf *m = (struct rte_mbuf *)(base + (uintptr_t)idx * page_size);
+	char *addr = (char *)m + DPDK_MBUF_HDR;
 
-	dpdk_mbuf_write(m, dpdk_page_iova(d, m, (char *)m + DPDK_MBUF_HDR, iova_va),
+	dpdk_mbuf_write(m, is_va ? (rte_iova_t)(uintptr_t)addr : dpdk_page_iova(d, m, addr, iova_va),
 			(uint16_t)(p->off - DPDK_MBUF_HDR), tail, p->len, mp);
 	return m;
 }
@@ -249,7 +254,8 @@ dpdk_tx_as_is(const struct dpdk_txq *q, const struct bump_pkt *p, struct dpdk_tx
 		.tail = dpdk_mbuf_tail((size_t)a->page_size << (state >> 56)),
 	};
 	v->iova_is_va = dpdk_mbuf_iova_is_va(v->mp);
-	return dpdk_tx_write(v->base, v->page_size, v->tail, v->mp, q->iova_va, p, d, idx);
+	return dpdk_tx_write(v->base, v->page_size, v->tail, v->mp, q->iova_va, v->iova_is_va, p, d,
+			     idx);
 }
 
 /* Attach the pages of @n packets to mbuf headers, into @mb; false: none free. */
@@ -296,7 +302,7 @@ static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_
 	uint64_t state = 0, tail = 0, bytes = 0;
 	struct rte_mempool *mp = NULL;
 	uint32_t page_size = 0, arena_id = BUMP_ARENA_MAX;
-	bool iova_va = q->iova_va;
+	bool iova_va = q->iova_va, is_va = false;
 	uint16_t na = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -309,7 +315,8 @@ static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_
 			d = &descs[idx];
 			if (bump_likely(atomic_load_explicit(&d->state, memory_order_relaxed) ==
 					state && p->off >= DPDK_MBUF_HDR)) {
-				mb[i] = dpdk_tx_write(base, page_size, tail, mp, iova_va, p, d, idx);
+				mb[i] = dpdk_tx_write(base, page_size, tail, mp, iova_va, is_va, p, d,
+						      idx);
 				continue;
 			}
 		}
@@ -325,6 +332,7 @@ static uint16_t dpdk_tx_fill_scalar(const struct dpdk_txq *q, const struct bump_
 		page_size = v.page_size;
 		arena_id = v.arena_id;
 		tail = v.tail;
+		is_va = v.iova_is_va;
 	}
 	*bytesp = bytes;
 	return na;
