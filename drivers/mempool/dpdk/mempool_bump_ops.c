@@ -386,6 +386,12 @@ RTE_INIT(bmp_init_ops)
 	bmp_register(NULL);
 }
 
+/* A program may unload the plugin: the vdev bus must not call into it then. */
+RTE_FINI(bmp_fini_ops)
+{
+	rte_vdev_remove_custom_scan(bmp_register, NULL);
+}
+
 /* bump's own messages (this plugin's copy of libbump) go to DPDK's log. */
 static void bmp_bump_log(enum bump_log_level level, const char *msg, void *arg)
 {
