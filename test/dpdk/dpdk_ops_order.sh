@@ -47,11 +47,13 @@ testpmd() {
 		--total-num-mbufs=2048
 }
 
-table plain testpmd ring_mp_mc
-table bump testpmd bump -d "$BUMP_MEMPOOL_PLUGIN"
 # testpmd exits 0 only when it made its pool and started its port.
-[ $rc = 0 ] && grep -q "preferred mempool ops selected: bump" "$out/bump.log" ||
+table plain testpmd ring_mp_mc
+[ $rc = 0 ] || test_fail "testpmd failed (exit $rc): $(tail -3 "$out/plain.log")"
+table bump testpmd bump -d "$BUMP_MEMPOOL_PLUGIN"
+if [ $rc != 0 ] || ! grep -q "preferred mempool ops selected: bump" "$out/bump.log"; then
 	test_fail "testpmd's pool on bump failed (exit $rc): $(tail -3 "$out/bump.log")"
+fi
 
 # dpdk-pdump as DPDK ships it (no -d but the table printer), a secondary of
 # testpmd without bump (EAL panics without a primary, printing nothing); it

@@ -161,7 +161,7 @@ secondary)
 		echo "$what: exit $rc, $(grep -ahE "captured|dequeued|dropped" "$out/$t.log" | tr '\n\t' '  ')"
 		kill -0 $tpid 2>/dev/null || test_fail "the primary died during $what: $(tail -3 "$out/cap.log")"
 		[ $rc = 0 ] || [ $rc = 124 ] || test_fail "$what exited with $rc: $(tail -3 "$out/$t.log")"
-		if [ $t = pdump ] && [ -z "$d" ]; then
+		if [ "$t" = pdump ] && [ -z "$d" ]; then
 			echo "NOTE: $what did not crash; it captures what it does against a testpmd without" \
 				"bump (DPDK's own outcome: testpmd's table has dpaa2 at pdump's ring_mp_mc index:" \
 				"$(grep -ahm1 "portal" "$out/$t.log" "$out/cap.log" | head -1))"
