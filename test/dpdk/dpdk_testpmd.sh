@@ -10,8 +10,9 @@
 #   secondary  a primary holding 100 mbufs of a bump mempool, and secondary
 #              processes looking at it: dpdk_plain show (the same program,
 #              so the same ops table) must see the ops and the exact counts
-#              and be refused a get; dpdk-proc-info --show-mempool against a
-#              dpdk-testpmd primary must not crash
+#              and be refused a get; dpdk-proc-info --show-mempool, dpdk-dumpcap
+#              and dpdk-pdump (with and without -d) against a dpdk-testpmd
+#              primary must not crash
 set -u
 . "$(dirname "$0")/dpdk_lib.sh"
 
@@ -106,8 +107,10 @@ secondary)
 	grep -q "a secondary process cannot get objects of a bump mempool" "$out/show.log" ||
 		test_fail "the refusal did not say why"
 
-	# dpdk-proc-info against dpdk-testpmd: different programs, whose ops tables
-	# DPDK fills in a different order (see doc/drivers/dpdk.md).
+	# dpdk-proc-info against dpdk-testpmd: different programs, which link different
+	# drivers, in a different order; EAL loads the rest from its directory, so both
+	# hold the same drivers, and the plugin registers last in each: the same index
+	# for bump (see doc/drivers/dpdk.md).
 	command -v dpdk-proc-info >/dev/null || test_skip "needs dpdk-proc-info (apt-get install dpdk)"
 	if [ -n "$asan" ]; then
 		echo "PASS: the dpdk_plain secondary; dpdk-proc-info not run: $asan"
@@ -123,12 +126,9 @@ secondary)
 	wait $tpid
 	grep -E "mempool <|ops_name|common_pool_count|bump" "$out/proc-info.log"
 	[ $rc -lt 124 ] || test_fail "dpdk-proc-info --show-mempool exited with $rc (a crash or a hang)"
-	if grep -q "ops_name: <bump>" "$out/proc-info.log"; then
-		grep -q "common_pool_count=" "$out/proc-info.log" || test_fail "no count shown"
-	else
-		echo "NOTE: dpdk-proc-info's ops table puts another driver at the index testpmd" \
-			"gave bump: DPDK calls that driver for the count, not the plugin"
-	fi
+	grep -q "ops_name: <bump>" "$out/proc-info.log" ||
+		test_fail "dpdk-proc-info -d plugin does not see bump's ops at the index testpmd gave them"
+	grep -q "common_pool_count=" "$out/proc-info.log" || test_fail "no count shown"
 
 	# Packet capture: a primary forwarding on bump, dumpcap then pdump as secondaries.
 	for t in dpdk-dumpcap dpdk-pdump; do
@@ -141,7 +141,10 @@ secondary)
 	tpid=$!
 	sleep 4
 	# dumpcap takes no EAL options but its prefix (it cannot load the plugin); pdump
-	# without -d last: it crashes, and the primary keeps its capture enabled.
+	# without -d last.  The plugin takes the last ops index, so their ring_mp_mc
+	# pools get the driver they get in a testpmd without bump: not ring_mp_mc
+	# (testpmd links dpaa, which moves the others up), so they may capture nothing,
+	# as DPDK does without bump; a crash fails.
 	for run in dumpcap "pdump $plugin" pdump; do
 		t=${run%% *} d=${run#"$t"}
 		rm -f "$out/cap.pcap"
@@ -157,12 +160,12 @@ secondary)
 		what="$t${d:+ -d plugin}"
 		echo "$what: exit $rc, $(grep -ahE "captured|dequeued|dropped" "$out/$t.log" | tr '\n\t' '  ')"
 		kill -0 $tpid 2>/dev/null || test_fail "the primary died during $what: $(tail -3 "$out/cap.log")"
-		if [ $rc = 139 ] && [ $t = pdump ] && [ -z "$d" ]; then
-			echo "KNOWN: $what crashed (SIGSEGV): testpmd's ops table gives pdump's ring_mp_mc index" \
-				"to octeontx_fpavf, whose objects are not mbufs (doc/drivers/dpdk.md)"
-			continue
-		fi
 		[ $rc = 0 ] || [ $rc = 124 ] || test_fail "$what exited with $rc: $(tail -3 "$out/$t.log")"
+		if [ "$t" = pdump ] && [ -z "$d" ]; then
+			echo "NOTE: $what did not crash; it captures what it does against a testpmd without" \
+				"bump (DPDK's own outcome: testpmd's table has dpaa2 at pdump's ring_mp_mc index:" \
+				"$(grep -ahm1 "portal" "$out/$t.log" "$out/cap.log" | head -1))"
+		fi
 		[ -s "$out/cap.pcap" ] || test_fail "$what wrote no capture file"
 	done
 	wait $tpid || test_fail "the primary failed after the captures: $(tail -3 "$out/cap.log")"

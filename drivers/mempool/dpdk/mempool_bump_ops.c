@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_bus_vdev.h>
+
 RTE_LOG_REGISTER(bmp_logtype, mempool.bump, NOTICE);
 
 #define BMP_BATCH 64
@@ -345,7 +347,50 @@ static const struct rte_mempool_ops bmp_ops = {
 	.populate = bmp_populate,
 };
 
-RTE_MEMPOOL_REGISTER_OPS(bmp_ops);
+/*
+ * Registration.  DPDK finds a mempool's ops by their index in each
+ * process's own table, filled as drivers register.  From the plugin's
+ * constructor (RTE_MEMPOOL_REGISTER_OPS) bump would come before every driver
+ * EAL loads after it (later -d plugins, then its driver directory) and move
+ * each up by one: a process without the plugin (dpdk-pdump, dpdk-dumpcap)
+ * would give its pools' index to another driver in the primary.  The vdev
+ * bus's scan runs in rte_eal_init after EAL has loaded every plugin and
+ * before anything can make a mempool, in primaries and secondaries, and
+ * calls the scan callbacks (rte_vdev_add_custom_scan(): public, where the
+ * bus API itself is internal in DPDK 22.11): bump registers from there and
+ * takes the last index.  Each hotplug scans again: the first call only.
+ */
+static void bmp_register(void *arg)
+{
+	static bool done;  /* the scan callbacks run under the vdev bus's lock */
+	int ret;
+
+	(void)arg;
+	if (done)
+		return;
+	done = true;
+	ret = rte_mempool_register_ops(&bmp_ops);
+	if (ret < 0)
+		BMP_LOG(ERR, "cannot register the \"bump\" mempool ops: %s (DPDK holds %d "
+			"ops at most: load fewer mempool drivers)\n", strerror(-ret),
+			RTE_MEMPOOL_MAX_OPS_IDX);
+}
+
+RTE_INIT(bmp_init_ops)
+{
+	if (rte_vdev_add_custom_scan(bmp_register, NULL) == 0)
+		return;
+	BMP_LOG(WARNING, "no vdev scan callback (out of memory): the \"bump\" ops are "
+		"registered now, before the drivers EAL loads after this plugin, whose "
+		"ops indices move up by one (see doc/drivers/dpdk.md)\n");
+	bmp_register(NULL);
+}
+
+/* A program may unload the plugin: the vdev bus must not call into it then. */
+RTE_FINI(bmp_fini_ops)
+{
+	rte_vdev_remove_custom_scan(bmp_register, NULL);
+}
 
 /* bump's own messages (this plugin's copy of libbump) go to DPDK's log. */
 static void bmp_bump_log(enum bump_log_level level, const char *msg, void *arg)
