@@ -10,7 +10,7 @@
 # -d): dpdk-testpmd without bump's plugin, with it (its pool on bump), and
 # dpdk-pdump as DPDK ships it.  Then dpdk_plain with the plugin preloaded, as
 # a program that links it (its constructors run before rte_eal_init), must
-# still get bump's ops.
+# still get bump's ops, and so must one that dlopen()s it after rte_eal_init.
 set -u
 . "$(dirname "$0")/dpdk_lib.sh"
 
@@ -87,5 +87,13 @@ if [ -x "${DPDK_PLAIN:-}" ]; then
 		>"$out/linked.log" 2>&1 ||
 		test_fail "dpdk_plain with the plugin preloaded: $(tail -3 "$out/linked.log")"
 	echo "dpdk_plain with the plugin preloaded (not -d): its pool on bump passes"
+fi
+# A program that dlopen()s the plugin after rte_eal_init: no scan is left to register from.
+if [ -x "${DPDK_LATE_LOAD:-}" ]; then
+	# shellcheck disable=SC2086
+	timeout 60 "$DPDK_LATE_LOAD" "$BUMP_MEMPOOL_PLUGIN" $eal_mem -l "$cpus" --no-pci \
+		--no-telemetry --log-level=lib.eal:warning >"$out/late.log" 2>&1 ||
+		test_fail "the plugin dlopen()ed after rte_eal_init: $(tail -3 "$out/late.log")"
+	cat "$out/late.log"
 fi
 echo "PASS: bump's plugin leaves the other drivers' ops indices as they are and takes the last"

@@ -378,6 +378,15 @@ static void bmp_register(void *arg)
 
 RTE_INIT(bmp_init_ops)
 {
+	/*
+	 * A program that dlopen()s the plugin after rte_eal_init() has had its
+	 * scan: register at once (the last index then too).  EAL decides the
+	 * IOVA mode right after the scan: until then it is RTE_IOVA_DC.
+	 */
+	if (rte_eal_iova_mode() != RTE_IOVA_DC) {
+		bmp_register(NULL);
+		return;
+	}
 	if (rte_vdev_add_custom_scan(bmp_register, NULL) == 0)
 		return;
 	BMP_LOG(WARNING, "no vdev scan callback (out of memory): the \"bump\" ops are "
