@@ -88,6 +88,19 @@ if [ -x "${DPDK_PLAIN:-}" ]; then
 		test_fail "dpdk_plain with the plugin preloaded: $(tail -3 "$out/linked.log")"
 	echo "dpdk_plain with the plugin preloaded (not -d): its pool on bump passes"
 fi
+# bump-fwd's dpdk: ports register their own ops ("bump_port") with their first
+# mempool, after rte_eal_init: the same table as a plain DPDK program's, then theirs.
+if [ -x "${BUMP_FWD:-}" ] && [ -x "${DPDK_PLAIN:-}" ]; then
+	# shellcheck disable=SC2086
+	table dpdk_plain timeout 60 "$DPDK_PLAIN" $eal_mem -l "$cpus" --no-pci --no-telemetry \
+		-d "$OPS_TABLE" --vdev=net_null0 --vdev=net_null1 -- bench null --cache 256 --seconds 1
+	table bump_fwd env BUMP_EAL_ARGS="$eal_mem --no-telemetry -d $OPS_TABLE" timeout 60 \
+		"$BUMP_FWD" --lcores "${cpus#*,}" --port dpdk:net_null0 --port dpdk:net_null1 \
+		--duration 1 --stats-period 0
+	[ "$(cat "$out/bump_fwd")" = "$(cat "$out/dpdk_plain") bump_port" ] ||
+		test_fail "bump-fwd's table is not a plain DPDK program's plus bump_port last"
+fi
+
 # A program that dlopen()s the plugin after rte_eal_init: no scan is left to register from.
 if [ -x "${DPDK_LATE_LOAD:-}" ]; then
 	# shellcheck disable=SC2086

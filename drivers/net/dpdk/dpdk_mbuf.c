@@ -237,7 +237,20 @@ static const struct rte_mempool_ops dpdk_mbuf_ops = {
 	.get_count = dpdk_mbuf_get_count,
 };
 
-RTE_MEMPOOL_REGISTER_OPS(dpdk_mbuf_ops);
+/*
+ * Registered with the first mempool, after rte_eal_init, not from a
+ * constructor: a constructor's place in the ops table comes before the
+ * drivers EAL loads from its directory, and would move each of them up by
+ * one, so a secondary without these ops (dpdk-pdump) would give its pools'
+ * index to another driver here (the plugin's reason too: doc/drivers/dpdk.md).
+ */
+static void dpdk_mbuf_ops_register(void)
+{
+	if (rte_mempool_register_ops(&dpdk_mbuf_ops) < 0)
+		bump_log(BUMP_LOG_ERR, "dpdk: cannot register the \"%s\" mempool ops: DPDK holds "
+			 "%d at most: load fewer mempool drivers", DPDK_MBUF_OPS,
+			 RTE_MEMPOOL_MAX_OPS_IDX);
+}
 
 /* ---- net_af_xdp: the arena as the PMD's UMEM ---------------------------------- */
 
@@ -428,9 +441,11 @@ static void dpdk_mbuf_cache_set(struct rte_mempool *mp, unsigned lcore, uint32_t
 static struct rte_mempool *dpdk_mbuf_mempool(const char *name, unsigned n, uint16_t room,
 					     int socket, struct dpdk_mbuf_src *src, bool cache)
 {
+	static pthread_once_t registered = PTHREAD_ONCE_INIT;
 	struct rte_pktmbuf_pool_private priv = { .mbuf_data_room_size = room };
 	struct rte_mempool *mp;
 
+	pthread_once(&registered, dpdk_mbuf_ops_register);
 	/* DPDK wants 1.5 x the cache within the pool's size, a number only for our ops. */
 	n = RTE_MAX(n, 2u * DPDK_MBUF_CACHE);
 	mp = rte_mempool_create_empty(name, n, DPDK_MBUF_HDR + room, cache ? DPDK_MBUF_CACHE : 0,
