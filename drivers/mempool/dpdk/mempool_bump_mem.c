@@ -144,6 +144,25 @@ static int bmp_reserve(struct bmp *b, size_t backing)
 
 static void bmp_destroy(struct bmp *b);
 
+/*
+ * The NUMA node for the region of @mp.  A socket ID of an external heap
+ * (rte_malloc_heap_create(): testpmd --mp-alloc=xmem) names no node, and a
+ * bump mempool's objects live in its own region, never in that heap's
+ * memory: the region goes on the calling thread's node, with a warning.
+ */
+static int bmp_numa_node(const struct rte_mempool *mp)
+{
+	if (mp->socket_id == SOCKET_ID_ANY)
+		return BUMP_NUMA_ANY;
+	if (rte_malloc_heap_socket_is_external(mp->socket_id) != 1)
+		return mp->socket_id;
+	BMP_LOG(WARNING, "mempool '%s' was created on socket %d, an external memory heap: a bump "
+		"mempool's objects live in bump's own region (on this thread's NUMA node), not "
+		"in that heap; create it with ring_mp_mc ops to have its objects in the external "
+		"memory\n", mp->name, mp->socket_id);
+	return BUMP_NUMA_ANY;
+}
+
 int bmp_alloc(struct rte_mempool *mp)
 {
 	size_t total = (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
@@ -179,7 +198,7 @@ int bmp_alloc(struct rte_mempool *mp)
 		.name = name,
 		/* With physical IOVAs, room for an object lost at each 2 MiB boundary. */
 		.size = ((size_t)mp->size + (size_t)mp->size * page / BUMP_PAGE_2M + 2) * page,
-		.numa_node = mp->socket_id == SOCKET_ID_ANY ? BUMP_NUMA_ANY : mp->socket_id,
+		.numa_node = bmp_numa_node(mp),
 		/* EAL without hugepages (--no-huge) was asked for: no warning then. */
 		.flags = rte_eal_has_hugepages() ? 0 : BUMP_REGION_F_NO_HUGE,
 	};
