@@ -7,7 +7,7 @@
  * DPDK's rte_mempool_populate_default() reserves a memzone of the size
  * calc_mem_size asks for and hands it to populate.  Objects live in the
  * bump region instead, so calc_mem_size asks for one cache line, and that
- * memzone stays unused.
+ * memzone stays unused (as does any chunk a program populates with).
  */
 #include "mempool_bump.h"
 
@@ -84,12 +84,14 @@ static bool bmp_straddles(const struct bmp *b, uint32_t idx, size_t backing)
 }
 
 /*
- * Keep the pages that hold no object out of every pool: those past the
- * last object, and with physical IOVAs (@backing: the region's page size)
- * those that cross a backing page, whose neighbour need not follow it in
- * physical memory.  A pool takes every page of the arena, gives back the
- * rest, and is destroyed holding the kept ones: they stay in flight, under
- * its ID, until bmp_destroy() returns them.
+ * Hold every page of the arena out of every pool until populate places an
+ * object in it: a pool takes them all and is destroyed holding them, so
+ * they stay in flight under its ID.  Populate returns a page to the arena
+ * as it places its object (a pool may be populated in several chunks, and
+ * until then no get may find a page without an object); those it never
+ * places (past the last object, and with physical IOVAs, @backing: the
+ * region's page size, those that cross a backing page, whose neighbour need
+ * not follow it in physical memory) stay held until bmp_destroy().
  */
 static int bmp_reserve(struct bmp *b, size_t backing)
 {
@@ -100,46 +102,33 @@ static int bmp_reserve(struct bmp *b, size_t backing)
 		.nid = BUMP_NUMA_ANY,
 		.flags = BUMP_POOL_F_CHECKED,
 	};
-	uint32_t npages = b->arena->npages, good = 0, kept = 0, n = 0;
+	uint32_t npages = b->arena->npages, good = 0, n = 0;
 	struct bump_pool *p;
-	void **bufs;
+	void *bufs[64];
 	int ret;
 
-	if (npages == b->nobj && !backing)
-		return 0;
-	bufs = malloc(npages * sizeof(*bufs));
-	if (!bufs)
+	b->backing = backing;
+	for (uint32_t idx = 0; idx < npages; idx++)
+		good += !bmp_straddles(b, idx, backing);
+	if (good < b->nobj)
 		return -ENOMEM;
 	ret = bump_pool_create(&pp, &p);
-	if (ret) {
-		free(bufs);
+	if (ret)
 		return ret;
-	}
 	while (n < npages) {
-		unsigned k = bump_pool_alloc_bulk(p, bufs + n, BUMP_MIN(npages - n, 64u));
+		unsigned k = bump_pool_alloc_bulk(p, bufs, BUMP_MIN(npages - n, 64u));
 
 		if (!k)
 			break;
 		n += k;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t idx = __bump_arena_index(b->arena, (uintptr_t)bufs[i] - b->base);
-
-		if (good < b->nobj && !bmp_straddles(b, idx, backing)) {
-			bufs[good++] = bufs[i];  /* back to the arena below */
-			continue;
-		}
-		kept++;
-	}
-	bump_pool_put_bulk(p, bufs, good);
-	free(bufs);
 	b->reserve_id = bump_pool_id(p);
-	b->reserved = kept;
-	/* The cache and ring to the arena, the kept pages in flight: no warning, on purpose. */
+	b->reserved = npages - b->nobj;
+	/* The pages in flight: no warning, on purpose. */
 	bump_log_set_level(BUMP_LOG_ERR);
 	bump_pool_destroy(p);
 	bump_log_set_level(BUMP_LOG_DEBUG);  /* the plugin's level: DPDK's filters (bmp_init_log) */
-	return good < b->nobj ? -ENOMEM : 0;
+	return n < npages ? -ENOMEM : 0;
 }
 
 static void bmp_destroy(struct bmp *b);
@@ -249,7 +238,7 @@ ssize_t bmp_calc_mem_size(const struct rte_mempool *mp, uint32_t obj_num, uint32
 	(void)mp;
 	(void)obj_num;
 	(void)pg_shift;
-	/* A token chunk: populate places every object in the bump region. */
+	/* A token chunk: populate places every object left in the bump region. */
 	*min_chunk_size = RTE_CACHE_LINE_SIZE;
 	*align = RTE_CACHE_LINE_SIZE;
 	return RTE_CACHE_LINE_SIZE;
@@ -274,32 +263,57 @@ static void bmp_add_memhdr(struct rte_mempool *mp, struct bmp *b)
 	mp->nb_mem_chunks++;
 }
 
+/* Pages whose objects populate placed, from the reserve to the arena. */
+static void bmp_release(struct bmp *b, void *const *bufs, unsigned n)
+{
+	if (n && bump_put_bulk(bufs, n))
+		BMP_LOG(ERR, "mempool '%s': populate could not return pages to the arena: %s\n",
+			b->mp->name, bump_last_error());
+}
+
+/*
+ * Place objects in the next arena pages, each page back to the arena once
+ * its object is there.  DPDK's own populate places as many objects as fit
+ * in the chunk it is handed; so does this one (in the region, not in the
+ * chunk), so a program filling a pool chunk by chunk sees the counts it
+ * would on ring_mp_mc.  A chunk smaller than one object is the token that
+ * bmp_calc_mem_size() asked for (rte_mempool_populate_default(),
+ * populate_anon()): it gets every object left.
+ */
 int bmp_populate(struct rte_mempool *mp, unsigned int max_objs, void *vaddr, rte_iova_t iova,
 		 size_t len, rte_mempool_populate_obj_cb_t *obj_cb, void *obj_cb_arg)
 {
 	struct bmp *b = mp->pool_data;
-	uint16_t reserve_id = b->reserve_id;
 	const struct bump_arena *a = b->arena;
-	unsigned n = 0;
+	size_t total = (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
+	unsigned n = 0, want = max_objs, k = 0;
+	bool first = !b->next_idx;
+	void *batch[64];
+	uint32_t idx;
 
 	(void)vaddr;
 	(void)iova;
-	(void)len;
-	/* Every object was placed by the first call; a later chunk adds nothing. */
-	if (mp->populated_size)
-		return 0;
-	for (uint32_t idx = 0; idx < a->npages && n < max_objs; idx++) {
+	if (len >= total)
+		want = (unsigned)BUMP_MIN((size_t)max_objs, len / total);
+	for (idx = b->next_idx; idx < a->npages && n < want; idx++) {
 		void *buf = __bump_arena_page(a, idx);
 		void *obj;
 
-		if (reserve_id && a->descs[idx].pool_id == reserve_id)
+		if (bmp_straddles(b, idx, b->backing))
 			continue;
 		obj = bmp_obj(b, buf);
-		/* Objects stay free in the arena: no enqueue, the first get takes them. */
 		obj_cb(mp, obj_cb_arg, obj, bump_dpdk_mem_iova(b->mem, obj));
 		n++;
+		batch[k++] = buf;
+		if (k == BUMP_ARRAY_SIZE(batch)) {
+			bmp_release(b, batch, k);
+			k = 0;
+		}
 	}
-	if (n)
+	/* Objects stay free in the arena: no enqueue, the first get takes them. */
+	bmp_release(b, batch, k);
+	b->next_idx = idx;
+	if (n && first)
 		bmp_add_memhdr(mp, b);
 	/* As DPDK's populate: a pool that asked for no IOVA-contiguous objects stays NON_IO. */
 	if (!(mp->flags & RTE_MEMPOOL_F_NO_IOVA_CONTIG) &&
