@@ -185,8 +185,14 @@ int bmp_alloc(struct rte_mempool *mp)
 	snprintf(name, sizeof(name), "mempool-%s", mp->name);
 	struct bump_region_params rp = {
 		.name = name,
-		/* With physical IOVAs, room for an object lost at each 2 MiB boundary. */
-		.size = ((size_t)mp->size + (size_t)mp->size * page / BUMP_PAGE_2M + 2) * page,
+		/*
+		 * With physical IOVAs, room for the page lost at each 2 MiB boundary
+		 * of the span, itself longer by those pages: a 2 MiB page holds
+		 * (2 MiB - page) / page whole objects at least.
+		 */
+		.size = ((size_t)mp->size + 2 +
+			 (page < BUMP_PAGE_2M ? (size_t)mp->size * page / (BUMP_PAGE_2M - page) : 0)) *
+			page,
 		.numa_node = bmp_numa_node(mp),
 		/* EAL without hugepages (--no-huge) was asked for: no warning then. */
 		.flags = rte_eal_has_hugepages() ? 0 : BUMP_REGION_F_NO_HUGE,
@@ -207,8 +213,14 @@ int bmp_alloc(struct rte_mempool *mp)
 		goto fail_quiet;
 	}
 	pa = !bump_dpdk_mem_iova_is_va(b->mem);
-	/* A power of two never crosses a backing page; an odd size would, but rarely. */
-	if (pa && ((page & (page - 1)) ? 64 * page : page) > ri.page_size) {
+	/*
+	 * A power of two never crosses a backing page; an odd size crosses some,
+	 * kept out of every pool (bmp_reserve): the region has room for one per
+	 * 2 MiB, too few on smaller backing pages.
+	 */
+	if (pa && ((page & (page - 1)) ? (ri.page_size >= BUMP_PAGE_2M ? page >= ri.page_size :
+								  64 * page > ri.page_size) :
+					  page > ri.page_size)) {
 		BMP_LOG(ERR, "mempool '%s': %zu-byte objects in %zu-byte pages would often cross "
 			"pages whose physical addresses need not follow each other: give EAL "
 			"--iova-mode=va, or free 2 MiB hugepages for the region\n", mp->name, total,
