@@ -7,6 +7,7 @@
  *   chunks  rte_mempool_populate_iova() with two chunks of its own memory,
  *           each sized for half the objects at DPDK's object size: the
  *           first gives half, and until the second no more can be got
+ *   partial one such chunk only, objects out, then rte_mempool_free()
  *   virt4k  rte_mempool_populate_virt() over malloc'd memory in 4 KiB pages
  *   anon    rte_mempool_populate_anon()
  *   extbuf  rte_pktmbuf_pool_create_extbuf() with pinned external buffers
@@ -123,6 +124,36 @@ static void case_chunks(const char *ops)
 	printf("chunks: %d + %d objects\n", r1, r2);
 }
 
+/* Freed after one chunk of two, with objects still out: nothing may crash or stay behind. */
+static void case_partial(const char *ops)
+{
+	struct rte_mempool *mp = empty_pool("pop_partial", ops, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+	void *objs[10];
+	size_t half;
+	char *mem;
+	int r;
+
+	if (!mp)
+		return;
+	half = (size_t)(mp->header_size + mp->elt_size + mp->trailer_size) * (NOBJ / 2) +
+	       RTE_CACHE_LINE_SIZE;
+	mem = rte_malloc("pop_partial", half, RTE_CACHE_LINE_SIZE);
+	CHECK(mem, "no memory for the chunk");
+	if (!mem) {
+		rte_mempool_free(mp);
+		return;
+	}
+	r = rte_mempool_populate_iova(mp, mem, RTE_BAD_IOVA, half, NULL, NULL);
+	CHECK(r == NOBJ / 2, "the chunk gave %d objects, not %d", r, NOBJ / 2);
+	CHECK(rte_mempool_get_bulk(mp, objs, 10) == 0, "10 objects of a half-populated pool");
+	rte_mempool_put_bulk(mp, objs, 5);
+	CHECK(rte_mempool_avail_count(mp) == (unsigned)r - 5, "avail %u, not %d",
+	      rte_mempool_avail_count(mp), r - 5);
+	rte_mempool_free(mp);
+	rte_free(mem);
+	printf("partial: freed with %d of %d objects populated, 5 out\n", r, NOBJ);
+}
+
 static void case_virt4k(const char *ops)
 {
 	struct rte_mempool *mp = empty_pool("pop_virt4k", ops, 0);
@@ -207,6 +238,7 @@ int main(int argc, char **argv)
 	}
 	ops = argv[n + 1];
 	case_chunks(ops);
+	case_partial(ops);
 	case_virt4k(ops);
 	case_anon(ops);
 	case_extbuf(ops);

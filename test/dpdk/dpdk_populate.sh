@@ -16,7 +16,13 @@ if [ "$ops" = bump ]; then
 	plugin="-d $BUMP_MEMPOOL_PLUGIN"
 fi
 eal_mem=$(dpdk_eal_mem nohuge) || exit $?
-trap 'rm -rf "$(dpdk_rundir)/bmpd$$"' EXIT
+log=$(mktemp) || test_fail "mktemp"
+trap 'rm -rf "$(dpdk_rundir)/bmpd$$" "$log"' EXIT
 # shellcheck disable=SC2086
 "$DPDK_POPULATE" $eal_mem $plugin -l "$(dpdk_two_cpus | cut -d, -f1)" --no-pci --no-telemetry \
-	--log-level=lib.eal:warning --mbuf-pool-ops-name="$ops" -- "$ops"
+	--log-level=lib.eal:warning --mbuf-pool-ops-name="$ops" -- "$ops" 2>&1 | tee "$log"
+rc=$(grep -c "^$ops: PASS" "$log")
+# Each pool is freed: every page must come back (nothing kept, no double put).
+grep -E "mempool bump: .*(kept|double put|error|could not)" "$log" &&
+	test_fail "the plugin lost or refused pages at free (above)"
+[ "$rc" = 1 ] || test_fail "dpdk_populate failed (above)"
