@@ -186,13 +186,13 @@ int bmp_alloc(struct rte_mempool *mp)
 	struct bump_region_params rp = {
 		.name = name,
 		/*
-		 * With physical IOVAs, room for the page lost at each 2 MiB boundary
-		 * of the span, itself longer by those pages: a 2 MiB page holds
-		 * (2 MiB - page) / page whole objects at least.
+		 * With physical IOVAs (as bump_dpdk_mem will see them), room for the
+		 * page lost at each 2 MiB boundary of the span, itself longer by
+		 * those pages: a 2 MiB page holds (2 MiB - page) / page whole objects.
 		 */
 		.size = ((size_t)mp->size + 2 +
-			 (page < BUMP_PAGE_2M ? (size_t)mp->size * page / (BUMP_PAGE_2M - page) : 0)) *
-			page,
+			 (rte_eal_iova_mode() != RTE_IOVA_VA && page < BUMP_PAGE_2M ?
+				  (size_t)mp->size * page / (BUMP_PAGE_2M - page) : 0)) * page,
 		.numa_node = bmp_numa_node(mp),
 		/* EAL without hugepages (--no-huge) was asked for: no warning then. */
 		.flags = rte_eal_has_hugepages() ? 0 : BUMP_REGION_F_NO_HUGE,
