@@ -32,6 +32,7 @@ flags=$(pkg-config --cflags --libs libdpdk)
 c++ -std=c++17 -Wall -Wextra -Werror -o "$root/dpdk_cxx" "$(dirname "$0")/dpdk_cxx.cpp" $flags ||
 	test_fail "the C++ program does not build against the installed packages"
 ldd "$root/dpdk_cxx" | grep -q libbump && test_fail "the C++ program links libbump: it must know only DPDK"
+eal_mem=$(dpdk_eal_mem nohuge) || exit $?
 # shellcheck disable=SC2086
-"$root/dpdk_cxx" $(dpdk_eal_mem nohuge) -l "${cpus%,*}" --no-pci --no-telemetry \
+"$root/dpdk_cxx" $eal_mem -l "${cpus%,*}" --no-pci --no-telemetry \
 	--log-level=lib.eal:warning -d "$plugin" -- 4095

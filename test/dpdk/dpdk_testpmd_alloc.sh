@@ -49,10 +49,10 @@ failed=0
 for case in native anon xmem xmemhuge xbuf native,--mbuf-size=40000,--total-num-mbufs=2048; do
 	mode=${case%%,*} extra=""
 	[ "$mode" = "$case" ] || extra=$(echo "${case#*,}" | tr , ' ')
-	run bump $mode "$extra"
+	run bump "$mode" "$extra"
 	rc=$? log=$out/bump-$mode$extra.log
 	want=bump
-	[ $mode = anon ] && want=ring_mp_mc
+	[ "$mode" = anon ] && want=ring_mp_mc
 	why=""
 	if [ $rc != 0 ]; then
 		why="exit $rc: $(grep -iE "cause|error|segmentation|mempool bump" "$log" | head -3)"
@@ -70,7 +70,7 @@ for case in native anon xmem xmemhuge xbuf native,--mbuf-size=40000,--total-num-
 		grep "mempool bump:" "$log"
 		continue
 	fi
-	if ! run ring_mp_mc $mode "$extra"; then
+	if ! run ring_mp_mc "$mode" "$extra"; then
 		test_skip_case "mp-alloc-$mode$extra" \
 			"fails on ring_mp_mc too: $(grep -i cause "$out/ring_mp_mc-$mode$extra.log")"
 		continue
