@@ -19,8 +19,9 @@ libnuma-dev libdpdk-dev liburing-dev libxdp-dev libbpf-dev libbenchmark-dev"
 # clang, libclang-rt-14-dev: the libFuzzer build (doc/fuzzing.md).
 # dpdk-dev: dpdk-testpmd and dpdk-test, under which the mempool plugin is tested.
 # qemu-system-x86 ... kmod: the vfio guest (test/vfio/vfio_qemu.sh).
+# g++: install-cxx's C++ program (test/dpdk/dpdk_install.sh; build-essential has it too).
 TEST="clang libclang-rt-14-dev dpdk dpdk-dev numactl iproute2 ethtool xdp-tools
-qemu-system-x86 linux-image-amd64 busybox-static cpio kmod"
+qemu-system-x86 linux-image-amd64 busybox-static cpio kmod g++"
 # gnuplot-nox: the pages' plots; valgrind: fwd_callgrind.py (doc/bench/fwd.md);
 # dpdk-dev: dpdk-testpmd, the pure-DPDK reference of doc/bench/afxdp.md.
 BENCH="gnuplot-nox valgrind dpdk-dev iproute2 ethtool xdp-tools"
