@@ -12,8 +12,7 @@ set -u
 
 command -v dpdk-test >/dev/null || test_skip "needs DPDK's dpdk-test (apt-get install dpdk-dev)"
 dpdk_plugin_check
-ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan &&
-	test_skip "the plugin is built with ASan, which an uninstrumented DPDK program (dpdk-test) cannot load"
+dpdk_plugin_uninstrumented dpdk-test
 cpus=$(dpdk_two_cpus)
 [ -n "$cpus" ] || test_skip "needs two CPUs (distributor_autotest and others need two lcores)"
 out=$(mktemp -d) || test_fail "mktemp"

@@ -23,6 +23,14 @@ dpdk_plugin_check() {
 	done
 }
 
+# Skip unless DPDK's own programs (not built with the sanitizers) can load
+# the plugin: an ASan plugin needs the ASan runtime they lack.  $1: the program.
+dpdk_plugin_uninstrumented() {
+	if ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan; then
+		test_skip "the plugin is built with ASan, which an uninstrumented DPDK program${1:+ ($1)} cannot load"
+	fi
+}
+
 dpdk_free_hugepages() {
 	cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0
 }

@@ -17,8 +17,7 @@ set -u
 command -v dpdk-testpmd >/dev/null || test_skip "needs dpdk-testpmd (apt-get install dpdk)"
 dpdk_plugin_check
 [ -f "${OPS_TABLE:-}" ] || test_skip "OPS_TABLE is not set: run through 'meson test --suite dpdk'"
-ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan &&
-	test_skip "the plugin is built with ASan, which an uninstrumented DPDK program (dpdk-testpmd) cannot load"
+dpdk_plugin_uninstrumented dpdk-testpmd
 cpus=$(dpdk_two_cpus)
 [ -n "$cpus" ] || test_skip "needs two CPUs"
 eal_mem=$(dpdk_eal_mem huge) || exit $?

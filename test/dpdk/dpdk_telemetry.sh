@@ -13,8 +13,7 @@ command -v dpdk-testpmd >/dev/null || test_skip "needs dpdk-testpmd (apt-get ins
 command -v dpdk-telemetry.py >/dev/null || test_skip "needs dpdk-telemetry.py (apt-get install dpdk)"
 [ -f "${BUMP_MEMPOOL_PLUGIN:-}" ] || test_skip "the bump mempool plugin was not built"
 [ -x "${BUMP_STAT:-}" ] || test_skip "BUMP_STAT is not set: run through 'meson test'"
-ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan &&
-	test_skip "the plugin is built with ASan, which an uninstrumented DPDK program cannot load"
+dpdk_plugin_uninstrumented dpdk-testpmd
 cpus=$(dpdk_two_cpus)
 [ -n "$cpus" ] || test_skip "needs two CPUs"
 out=$(mktemp -d) || test_fail "mktemp"

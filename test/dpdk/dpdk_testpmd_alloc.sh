@@ -13,8 +13,7 @@ set -u
 
 command -v dpdk-testpmd >/dev/null || test_skip "needs dpdk-testpmd (apt-get install dpdk)"
 dpdk_plugin_check
-ldd "$BUMP_MEMPOOL_PLUGIN" | grep -q libasan &&
-	test_skip "the plugin is built with ASan, which an uninstrumented DPDK program cannot load"
+dpdk_plugin_uninstrumented dpdk-testpmd
 cpus=$(dpdk_two_cpus)
 [ -n "$cpus" ] || test_skip "needs two CPUs"
 [ "$(dpdk_free_hugepages)" -ge 64 ] ||
