@@ -39,6 +39,9 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 
+#define DPDK_CHECK_NAME "dpdk_plain"
+#include "dpdk_check.h"
+
 #define BURST 32
 #define FRAME_LEN 64
 #define ETHERTYPE_LOCAL 0x88b5  /* IEEE local experimental */
@@ -54,17 +57,6 @@ struct opts {
 };
 
 static struct rte_mempool *mp;
-static unsigned failures;
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			failures++; \
-			fprintf(stderr, "dpdk_plain: FAIL %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-		} \
-	} while (0)
 
 /* ---- Frames ------------------------------------------------------------ */
 

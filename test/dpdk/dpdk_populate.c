@@ -29,20 +29,11 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#define DPDK_CHECK_NAME "dpdk_populate"
+#include "dpdk_check.h"
+
 #define NOBJ 1000
 #define ELT 2048
-
-static unsigned failures;
-
-#define CHECK(cond, ...) \
-	do { \
-		if (!(cond)) { \
-			failures++; \
-			fprintf(stderr, "dpdk_populate: FAIL %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr); \
-		} \
-	} while (0)
 
 static int cmp_ptr(const void *a, const void *b)
 {
