@@ -64,8 +64,6 @@ struct bmp {
 
 	struct bump_region *region;
 	struct bump_arena *arena;
-	uint16_t reserve_id;        /* the pool that holds the pages with no object yet (bmp_reserve) */
-	uint32_t reserved;          /* pages that never get one */
 	size_t backing;             /* physical IOVAs: objects must not cross pages of this size */
 	uint32_t next_idx;          /* the arena page the next populate starts at */
 	struct bump_dpdk_mem *mem;  /* DPDK's view of the region (IOVAs, VFIO) */

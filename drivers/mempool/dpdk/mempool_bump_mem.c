@@ -122,8 +122,6 @@ static int bmp_reserve(struct bmp *b, size_t backing)
 			break;
 		n += k;
 	}
-	b->reserve_id = bump_pool_id(p);
-	b->reserved = npages - b->nobj;
 	/* The pages in flight: no warning, on purpose. */
 	bump_log_set_level(BUMP_LOG_ERR);
 	bump_pool_destroy(p);
@@ -235,7 +233,7 @@ int bmp_alloc(struct rte_mempool *mp)
 	BMP_LOG(DEBUG, "mempool '%s': %u objects of %zu bytes in %zu-byte pages of region '%s' "
 		"(%zu-byte backing pages, NUMA node %d), %u colours, %u pages without an object\n",
 		mp->name, mp->size, total, page, name, ri.page_size, ri.numa_node,
-		b->color_mask + 1, b->reserved);
+		b->color_mask + 1, b->arena->npages - b->nobj);
 	return 0;
 fail:
 	BMP_LOG(ERR, "mempool '%s': %s\n", mp->name, bump_last_error());
