@@ -89,6 +89,7 @@ struct fwd_config {
 	double duration;            /* seconds; 0: until SIGINT/SIGTERM */
 	unsigned nb_mbufs;          /* buffers per port: sizes the regions */
 	unsigned buf_size;          /* bytes per buffer, a power of two */
+	bool pool_per_lcore;        /* --rx-pools lcore: an lcore's RX queues on one arena share a pool */
 	unsigned txpkts;            /* txonly frame size */
 	bool eth_peer_set[FWD_MAX_PORTS];
 	uint8_t eth_peer[FWD_MAX_PORTS][ETH_ALEN];

@@ -61,6 +61,25 @@ static void fwd_cpu_usage_sub(struct fwd_cpu_usage *u, const struct fwd_cpu_usag
 	u->preempted -= start->preempted;
 }
 
+/*
+ * --rx-pools lcore: the pool of an earlier stream of @lc whose RX queue is on
+ * the same arena and DMA device as @fs's, or NULL.
+ */
+static struct bump_pool *fwd_lcore_shared_pool(const struct fwd_lcore *lc, unsigned i)
+{
+	const struct fwd_stream *fs = lc->streams[i];
+
+	if (!lc->app->cfg.pool_per_lcore)
+		return NULL;
+	for (unsigned j = 0; j < i; j++) {
+		const struct fwd_stream *o = lc->streams[j];
+
+		if (o->rx->arena == fs->rx->arena && o->rx->dma == fs->rx->dma)
+			return o->pool;
+	}
+	return NULL;
+}
+
 static int fwd_lcore_create_pools(struct fwd_lcore *lc)
 {
 	struct fwd_app *app = lc->app;
@@ -86,7 +105,15 @@ static int fwd_lcore_create_pools(struct fwd_lcore *lc)
 			.dma_dir = BUMP_DMA_BIDIRECTIONAL,  /* the NIC writes on RX, reads on TX */
 		};
 
-		snprintf(name, sizeof(name), "port%u-rxq%u", fs->rx->idx, fs->rxq);
+		fs->pool = fwd_lcore_shared_pool(lc, i);
+		if (fs->pool) {
+			fs->rx->pools[fs->rxq] = fs->pool;
+			continue;
+		}
+		if (app->cfg.pool_per_lcore)
+			snprintf(name, sizeof(name), "lcore%u-port%u", lc->idx, fs->rx->idx);
+		else
+			snprintf(name, sizeof(name), "port%u-rxq%u", fs->rx->idx, fs->rxq);
 		if (bump_pool_create(&pp, &fs->pool)) {
 			fprintf(stderr, "bump-fwd: lcore %u: no pool for port %u RX queue %u; %s\n",
 				lc->idx, fs->rx->idx, fs->rxq, FWD_SEE_ABOVE);
@@ -225,11 +252,12 @@ static void *fwd_lcore_main(void *arg)
 	}
 	pthread_barrier_wait(&app->barrier);  /* 3: forwarding stopped */
 	pthread_barrier_wait(&app->barrier);  /* 4: ports stopped and closed */
-	for (unsigned i = 0; i < lc->nb_streams; i++) {
+	/* Last first: a pool is destroyed by the first stream that has it, whose pool is still set. */
+	for (unsigned i = lc->nb_streams; i-- > 0;) {
 		struct fwd_stream *fs = lc->streams[i];
 
 		/* A pool still holding buffers detaches; main reports it (bump_pool_list). */
-		if (fs->pool)
+		if (fs->pool && !fwd_lcore_shared_pool(lc, i))
 			bump_pool_destroy(fs->pool);
 		fs->pool = NULL;
 		fs->rx->pools[fs->rxq] = NULL;

@@ -29,7 +29,7 @@ static const char *const fwd_default_ports[] = {
 enum {
 	OPT_PORT = 256, OPT_FWD, OPT_BURST, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD, OPT_LCORES,
 	OPT_DURATION, OPT_NB_MBUFS, OPT_BUF_SIZE, OPT_TXPKTS, OPT_ETH_PEER, OPT_NO_HUGE,
-	OPT_STATS_PERIOD, OPT_TX_FIRST, OPT_TEST_LEAK, OPT_FORCE_UNBIND,
+	OPT_STATS_PERIOD, OPT_TX_FIRST, OPT_TEST_LEAK, OPT_FORCE_UNBIND, OPT_RX_POOLS,
 	/* testpmd's names for the same settings (issue 12) */
 	OPT_NB_CORES, OPT_TOTAL_NUM_MBUFS, OPT_MBUF_SIZE, OPT_AUTO_START, OPT_LOG_LEVEL, OPT_JSON,
 };
@@ -46,6 +46,7 @@ static const struct option fwd_long_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "nb-mbufs", required_argument, NULL, OPT_NB_MBUFS },
 	{ "buf-size", required_argument, NULL, OPT_BUF_SIZE },
+	{ "rx-pools", required_argument, NULL, OPT_RX_POOLS },
 	{ "txpkts", required_argument, NULL, OPT_TXPKTS },
 	{ "eth-peer", required_argument, NULL, OPT_ETH_PEER },
 	{ "no-huge", no_argument, NULL, OPT_NO_HUGE },
@@ -110,6 +111,9 @@ static void fwd_opts_usage(FILE *out)
 		"\n"
 		"Memory (one region + arena per NUMA node, one pool per RX queue):\n"
 		"  --nb-mbufs N         buffers per port (default 8192)\n"
+		"  --rx-pools queue|lcore  one pool per RX queue (default), or one per lcore\n"
+		"                       and arena, shared by the RX queues the lcore polls, as\n"
+		"                       a DPDK program's ports share one mbuf pool\n"
 		"  --buf-size BYTES     buffer size, a multiple of 64 from 1024 (default 4096); an\n"
 		"                       odd number of cache lines (2368) spreads dpdk: ports' mbuf\n"
 		"                       headers over the L1 sets (drivers that need a power of two\n"
@@ -348,6 +352,14 @@ enum fwd_opts_result fwd_opts_parse(int argc, char **argv, struct fwd_config *cf
 			if (!cfg->engine) {
 				fprintf(stderr, "bump-fwd: --fwd '%s': unknown mode; use one of %s\n",
 					optarg, fwd_engine_names());
+				err = 1;
+			}
+			break;
+		case OPT_RX_POOLS:
+			cfg->pool_per_lcore = !strcmp(optarg, "lcore");
+			if (!cfg->pool_per_lcore && strcmp(optarg, "queue")) {
+				fprintf(stderr, "bump-fwd: --rx-pools '%s': use queue or lcore\n",
+					optarg);
 				err = 1;
 			}
 			break;

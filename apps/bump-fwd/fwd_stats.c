@@ -56,6 +56,18 @@ struct fwd_stats {
 	struct fwd_snap begin, prev, now;
 };
 
+/* Whether the pool of port @p's RX queue @q is an earlier queue's too (--rx-pools lcore). */
+static bool fwd_pool_counted(const struct fwd_app *app, unsigned p, unsigned q)
+{
+	const struct bump_pool *pool = app->ports[p].pools[q];
+
+	for (unsigned i = 0; i <= p; i++)
+		for (unsigned j = 0; j < (i < p ? app->cfg.nb_rxq : q); j++)
+			if (app->ports[i].pools[j] == pool)
+				return true;
+	return false;
+}
+
 static void fwd_stats_snap(const struct fwd_app *app, struct fwd_snap *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -69,7 +81,8 @@ static void fwd_stats_snap(const struct fwd_app *app, struct fwd_snap *s)
 		for (unsigned q = 0; q < app->cfg.nb_rxq; q++) {
 			struct bump_pool_stats st;
 
-			if (!fp->pools[q])
+			/* A shared pool's stats go with the first port that has it. */
+			if (!fp->pools[q] || fwd_pool_counted(app, p, q))
 				continue;
 			bump_pool_get_stats(fp->pools[q], &st);
 			ps->a_fast += st.alloc.fast;

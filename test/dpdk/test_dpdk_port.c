@@ -458,6 +458,78 @@ static void test_null_as_is(void)
 	pool_done(txpool);
 }
 
+/* Buffers the pool got back from anyone (its cache, its ring): the ops' enqueues. */
+static uint64_t pool_puts(struct bump_pool *pool)
+{
+	struct bump_pool_stats st;
+
+	bump_pool_get_stats(pool, &st);
+	return st.recycle.cached + st.recycle.cache_full + st.recycle.ring + st.recycle.ring_full;
+}
+
+/*
+ * Two ports whose RX queues have one pool, as a DPDK program's ports have
+ * one mbuf pool: they share one queue mempool, so what one port's TX frees
+ * refills the other's RX from one DPDK cache, and no buffer goes through
+ * bump per packet (with a mempool each, the frees of both went to one of
+ * them: the other refilled from bump every burst).  Stopping one leaves the
+ * other forwarding; once both are stopped, every buffer is home.
+ */
+static void test_null_shared(void)
+{
+	struct bump_pool *pool = pool_new("null-shared");
+	struct bump_port *a = port_up("dpdk:net_null0", pool, 512);
+	struct bump_port *b = port_up("dpdk:net_null1", pool, 512);
+	struct bump_pkt pkts[32];
+	uint64_t puts0 = 0;
+	unsigned moved = 0;
+
+	if (!a || !b)
+		return;
+	for (unsigned i = 0; i < 8000; i++) {
+		struct bump_port *from = i & 1 ? b : a, *to = i & 1 ? a : b;
+		uint16_t k = bump_port_rx_burst(from, 0, pkts, 32), n;
+
+		n = bump_port_tx_burst(to, 0, pkts, k);
+		bump_pkt_free_bulk(pkts + n, k - n);
+		if (i == 1000)
+			puts0 = pool_puts(pool);  /* warmed up: the cache holds what circulates */
+		moved += i > 1000 ? n : 0;
+	}
+	CHECK(moved > 100000);
+	CHECK(pool_puts(pool) - puts0 < moved / 100);
+	CHECK_EQ(dstats(a).rx_as_is + dstats(b).rx_as_is, dstats(a).tx_as_is + dstats(b).tx_as_is);
+	/* One DPDK cache, seen from both ports. */
+	CHECK(dstats(a).rx_mbufs_cached > 0);
+	CHECK_EQ(dstats(a).rx_mbufs_cached, dstats(b).rx_mbufs_cached);
+	/* a stopped, b forwards to itself from the same cache. */
+	CHECK_EQ(bump_port_stop(a), 0);
+	CHECK_EQ(dstats(a).rx_mbufs_cached, 0);
+	for (unsigned i = 0; i < 1000; i++) {
+		uint16_t k = bump_port_rx_burst(b, 0, pkts, 32), n = bump_port_tx_burst(b, 0, pkts, k);
+
+		bump_pkt_free_bulk(pkts + n, k - n);
+		CHECK_EQ(n, k);
+	}
+	CHECK(dstats(b).rx_mbufs_cached > 0);
+	CHECK_EQ(bump_port_stop(b), 0);
+	CHECK_EQ(dstats(b).rx_mbufs_cached, 0);
+	CHECK_EQ(fx_inflight(pool), 0);
+	/* Started again, both share a fresh mempool. */
+	CHECK_EQ(bump_port_start(a), 0);
+	CHECK_EQ(bump_port_start(b), 0);
+	for (unsigned i = 0; i < 1000; i++) {
+		uint16_t k = bump_port_rx_burst(i & 1 ? b : a, 0, pkts, 32);
+		uint16_t n = bump_port_tx_burst(i & 1 ? a : b, 0, pkts, k);
+
+		bump_pkt_free_bulk(pkts + n, k - n);
+	}
+	CHECK_EQ(dstats(a).rx_mbufs_cached, dstats(b).rx_mbufs_cached);
+	CHECK_EQ(bump_port_close(a), 0);
+	CHECK_EQ(bump_port_close(b), 0);
+	pool_done(pool);
+}
+
 /*
  * A headroom over 256 bytes leaves no room for the mbuf before the frame:
  * net_null writes into pinned pages, each leaves as a packet, a fresh page
@@ -818,6 +890,67 @@ static void test_afxdp(void)
 }
 
 /*
+ * Both ports' RX queues on one pool: one mempool is both PMDs' UMEM pool,
+ * so a frame received on b and sent on a comes back to b's fill queue
+ * through one DPDK cache (no pass between mempools: rx_umem_passed stays 0).
+ * Both PMDs hold buffers of it: closing a returns nothing while b may still
+ * use them; closing b returns all, each once.
+ */
+static void test_afxdp_shared(void)
+{
+	struct bump_pool *pool = pool_new("xdp-shared");
+	struct bump_port *a, *b;
+	struct fx_seq sa = { 0 }, sb = { 0 };
+	struct bump_error_stats err0, err1;
+	struct bump_pkt pkts[32];
+	char da[128], db[128];
+	unsigned fwd = 0, idle = 0;
+	uint64_t held;
+
+	bump_get_error_stats(&err0);
+	snprintf(da, sizeof(da), "dpdk:net_af_xdp0,iface=%s", xdp_if[0]);
+	snprintf(db, sizeof(db), "dpdk:net_af_xdp1,iface=%s", xdp_if[1]);
+	a = port_up(da, pool, 0);
+	b = port_up(db, pool, 0);
+	if (!a || !b || test_failed_checks)
+		return;
+	for (unsigned round = 0; round < 10; round++) {
+		send_frames(a, pool, 100, round * 100);
+		recv_frames(b, b, 100, &sb);
+		recv_frames(a, NULL, 100, &sa);
+	}
+	CHECK_EQ(sa.frames, 1000);
+	CHECK_EQ(sa.gaps + sa.reorders + sb.gaps + sb.reorders, 0);
+	send_frames(a, pool, 64, 0);
+	while (fwd < 20000 && idle < 100000) {
+		uint16_t k = bump_port_rx_burst(b, 0, pkts, 32), sent;
+
+		idle = k ? 0 : idle + 1;
+		sent = bump_port_tx_burst(a, 0, pkts, k);
+		bump_pkt_free_bulk(pkts + sent, k - sent);
+		fwd += sent;
+	}
+	CHECK(fwd >= 20000);
+	for (idle = 0; idle < 10000; idle++)
+		bump_pkt_free_bulk(pkts, bump_port_rx_burst(b, 0, pkts, 32));
+	CHECK_EQ(dstats(a).tx_umem, 1000 + 64 + fwd);  /* the rounds, the 64 that circle, their trips */
+	CHECK_EQ(dstats(a).rx_umem_passed + dstats(b).rx_umem_passed, 0);
+	CHECK_EQ(bump_port_stop(a), 0);
+	CHECK_EQ(bump_port_stop(b), 0);
+	/* What the pool misses is what the two PMDs hold, counted once in the one mempool. */
+	held = dstats(a).rx_mbufs_held;
+	CHECK(held > 0);
+	CHECK_EQ(held, fx_inflight(pool));
+	CHECK_EQ(dstats(b).rx_mbufs_held, held);
+	CHECK_EQ(bump_port_close(a), 0);
+	CHECK_EQ(fx_inflight(pool), held);
+	CHECK_EQ(bump_port_close(b), 0);
+	bump_get_error_stats(&err1);
+	CHECK_EQ(err1.double_put + err1.not_allocated, err0.double_put + err0.not_allocated);
+	pool_done(pool);
+}
+
+/*
  * A headroom over 256 bytes: net_af_xdp cannot receive into the pool's
  * buffers, so the queues copy every frame (rx_copied, with a warning) and
  * nothing is sent from a UMEM; frames still arrive intact, nothing is lost.
@@ -866,9 +999,10 @@ int main(int argc, char **argv)
 	/* Ports check TX handles in checked mode only: the cases here need it. */
 	setenv("BUMP_CHECKED", "1", 0);
 	if ((argc != 2 && !(argc == 5 && (!strcmp(argv[2], "afxdp") ||
+					   !strcmp(argv[2], "afxdp-shared") ||
 					   !strcmp(argv[2], "afxdp-copy")))) ||
 	    (strcmp(argv[1], "huge") && strcmp(argv[1], "nohuge"))) {
-		fprintf(stderr, "usage: test_dpdk_port nohuge|huge [afxdp|afxdp-copy IFACE_A IFACE_B]\n");
+		fprintf(stderr, "usage: test_dpdk_port nohuge|huge [afxdp|afxdp-shared|afxdp-copy IFACE_A IFACE_B]\n");
 		return 2;
 	}
 	huge = !strcmp(argv[1], "huge");
@@ -905,6 +1039,8 @@ int main(int argc, char **argv)
 		 */
 		if (!strcmp(argv[2], "afxdp"))
 			TEST_RUN(test_afxdp);
+		else if (!strcmp(argv[2], "afxdp-shared"))
+			TEST_RUN(test_afxdp_shared);
 		else
 			TEST_RUN(test_afxdp_copy);
 	} else {
@@ -915,6 +1051,7 @@ int main(int argc, char **argv)
 		TEST_RUN(test_ring_mixed);
 		TEST_RUN(test_ring_mapped);
 		TEST_RUN(test_null_as_is);
+		TEST_RUN(test_null_shared);
 		TEST_RUN(test_null_pinned);
 		TEST_RUN(test_null_copy);
 		TEST_RUN(test_ring_copy);

@@ -25,6 +25,7 @@ CASES = [
     (['--lcores', '0', '--nb-cores', '2'], 'lower --nb-cores', None),
     (['--log-level', 'loud'], "--log-level 'loud'", None),
     (['--buf-size', '3000'], 'multiple of 64', None),
+    (['--rx-pools', 'port'], "--rx-pools 'port': use queue or lcore", None),
 ]
 
 

@@ -62,6 +62,17 @@ static_assert(2 * DPDK_MBUF_CACHE <= RTE_DIM(((struct rte_mempool_cache *)0)->ob
 struct dpdk_mbuf_src {
 	struct bump_pool *_Atomic pool;  /* the queue's pool: its owner's gets; NULL once retired */
 	struct dpdk_mbuf_src *next_free;
+	/*
+	 * The RX queues whose PMDs get from this mempool: every queue given the
+	 * same bump pool (of the same kind, net_af_xdp or not, and buffer size)
+	 * shares it, as a DPDK program's ports share one mbuf pool, so that the
+	 * frees of one port refill the other from one DPDK cache.  Retired when
+	 * the last of them lets it go.  Under dpdk_mbuf_home_lock.
+	 */
+	unsigned users;
+	bool umem_q;                 /* made for a net_af_xdp queue (the arena as its UMEM) */
+	size_t buf_size;
+	struct dpdk_mbuf_src *next_live;  /* sources with users, under dpdk_mbuf_home_lock */
 	struct bump_pool *ctl;       /* any other thread's gets (PMD start), under lock */
 	struct rte_mempool *mp;      /* the queue's mempool (kept with the source when retired) */
 	unsigned cache_lcore;        /* the lcore whose DPDK cache of mp is on; LCORE_ID_ANY: none */
@@ -96,6 +107,7 @@ int dpdk_mbuf_ops_index = -1;
 struct rte_mempool *_Atomic dpdk_mbuf_mp_of[1u << 16];
 static pthread_mutex_t dpdk_mbuf_home_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct dpdk_mbuf_src *dpdk_mbuf_src_free;  /* retired ones, under the lock */
+static struct dpdk_mbuf_src *dpdk_mbuf_src_live;  /* in use by queues, under the lock */
 
 /*
  * The source this thread last got mbufs from as its pool's owner.  A PMD
@@ -481,6 +493,12 @@ int dpdk_mbuf_home_get(void)
 static void dpdk_mbuf_src_retire(struct dpdk_mbuf_src *s)
 {
 	pthread_mutex_lock(&dpdk_mbuf_home_lock);
+	for (struct dpdk_mbuf_src **l = &dpdk_mbuf_src_live; *l; l = &(*l)->next_live)
+		if (*l == s) {
+			*l = s->next_live;
+			break;
+		}
+	s->users = 0;
 	s->pool = NULL;
 	s->ctl = NULL;
 	s->cache_lcore = LCORE_ID_ANY;
@@ -494,15 +512,22 @@ bool dpdk_mbuf_usable(const struct dpdk_rxq *q)
 	return !q->copy && q->headroom <= DPDK_MBUF_FRAME && q->buf_size >= DPDK_MBUF_FRAME + 256;
 }
 
-/* @mp for @q, made net_af_xdp's UMEM when @q is on it; NULL (retired) when that fails. */
+/*
+ * @mp for @q, made net_af_xdp's UMEM when @q is on it, and found by the
+ * next queue of the same pool; NULL (retired) when that fails.
+ */
 static struct rte_mempool *dpdk_mbuf_pool_umem(const struct dpdk_rxq *q, struct rte_mempool *mp)
 {
-	if (!q->umem)
-		return mp;
-	if (dpdk_mbuf_umem_on(mp, bump_pool_arena(q->pool), q->buf_size)) {
+	struct dpdk_mbuf_src *s = mp->pool_config;
+
+	if (q->umem && dpdk_mbuf_umem_on(mp, bump_pool_arena(q->pool), q->buf_size)) {
 		dpdk_mbuf_pool_free(mp);
 		return NULL;
 	}
+	pthread_mutex_lock(&dpdk_mbuf_home_lock);
+	s->next_live = dpdk_mbuf_src_live;
+	dpdk_mbuf_src_live = s;
+	pthread_mutex_unlock(&dpdk_mbuf_home_lock);
 	return mp;
 }
 
@@ -528,6 +553,14 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 	if (dpdk_mbuf_home_get())
 		return NULL;
 	pthread_mutex_lock(&dpdk_mbuf_home_lock);
+	/* Not the one the queue retires (stop, a new setup): that one goes home. */
+	for (s = dpdk_mbuf_src_live; s; s = s->next_live)
+		if (s->pool == pool && s->umem_q == q->umem && s->buf_size == q->buf_size &&
+		    s->mp != q->retired) {
+			s->users++;
+			pthread_mutex_unlock(&dpdk_mbuf_home_lock);
+			return s->mp;
+		}
 	s = dpdk_mbuf_src_free;
 	if (s)
 		dpdk_mbuf_src_free = s->next_free;
@@ -545,6 +578,9 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 	s->cache_lcore = LCORE_ID_ANY;
 	s->bport = q->bport;
 	s->qid = q->qid;
+	s->users = 1;
+	s->umem_q = q->umem;
+	s->buf_size = q->buf_size;
 	pthread_mutex_init(&s->lock, NULL);
 	if (bump_pool_create(&pp, &s->ctl)) {
 		dpdk_mbuf_src_retire(s);
@@ -631,6 +667,22 @@ unsigned dpdk_mbuf_pool_free(struct rte_mempool *mp)
 {
 	struct dpdk_mbuf_src *s = mp->pool_config;
 	unsigned reclaimed, lcore;
+
+	pthread_mutex_lock(&dpdk_mbuf_home_lock);
+	if (s->users > 1) {
+		/*
+		 * Another queue still gets from it: it stays as it is.  Its passed
+		 * counter may be the leaving queue's: no longer counted.
+		 */
+		s->users--;
+		pthread_mutex_unlock(&dpdk_mbuf_home_lock);
+		while (atomic_exchange_explicit(&s->pass_lock, true, memory_order_acquire))
+			rte_pause();
+		s->passed = NULL;
+		atomic_store_explicit(&s->pass_lock, false, memory_order_release);
+		return 0;
+	}
+	pthread_mutex_unlock(&dpdk_mbuf_home_lock);
 
 	dpdk_mbuf_mp_forget(s->pool, mp);
 	dpdk_mbuf_mp_forget(s->ctl, mp);
