@@ -6,6 +6,8 @@
 #   (a) a plain DPDK program (dpdk_plain bench) on DPDK's ring_mp_mc mempool
 #   (b) the same program, unmodified, on bump's mempool ops (-d plugin)
 #   (c) bump's own port path: bump-fwd --fwd io on dpdk: ports
+#   (d) (c) with one pool for both ports' RX queues (--rx-pools lcore), as
+#       (a)'s ports share one mbuf pool
 #
 #   null      rx from net_null0/1 (the PMD allocates), tx to the other (it frees)
 #   ring      512 frames circulating net_ring0 -> net_ring1 -> net_ring0: no
@@ -52,23 +54,24 @@ plain() {
 		--seconds "$secs" 2>&1 | sed -n 's/.*: \([0-9.]*\) Mpps on one lcore/\1/p' | grep . || echo -
 }
 
-# native MODE: bump-fwd's Mpps, or "-".
+# native MODE [OPTION...]: bump-fwd's Mpps, or "-".
 native() {
 	case $1 in
 	null) ports="--port dpdk:net_null0 --port dpdk:net_null1" ;;
 	ring) ports="--port dpdk:net_ring0 --port dpdk:net_ring1 --tx-first=8" ;;
 	esac
+	shift
 	# shellcheck disable=SC2086
 	# Buffers of DPDK's default mbuf object size (2368 bytes, 37 cache lines), as
 	# ring_mp_mc's objects in (a): at a 4 KiB stride every mbuf header would sit
 	# in the same two L1 sets (bump-fwd's default buffers, 2x the cycles here).
 	BUMP_EAL_ARGS="$mem" "$BUMP_FWD" --lcores "$cpu" $fwd_mem --duration "$secs" --buf-size 2368 \
-		--stats-period 0 $ports 2>&1 |
+		--stats-period 0 $ports "$@" 2>&1 |
 		sed -n 's/^bump-fwd: .* forwarded in .*s: \([0-9.]*\) Mpps.*/\1/p' | grep . || echo -
 }
 
 configs="a:null:256 a:null:0 a:ring:256 a:ring-gen:256 a:ring-gen:0 \
-b:null:256 b:null:0 b:ring:256 b:ring-gen:256 b:ring-gen:0 c:null: c:ring:"
+b:null:256 b:null:0 b:ring:256 b:ring-gen:256 b:ring-gen:0 c:null: c:ring: d:null: d:ring:"
 echo "dpdk_bench: $repeat x ${secs} s per configuration on CPU $cpu, $memdesc; load $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$repeat"); do
 	for c in $configs; do
@@ -79,6 +82,7 @@ EOF
 		a) v=$(plain ring_mp_mc "$mode" "$cache") ;;
 		b) v=$(plain bump "$mode" "$cache") ;;
 		c) v=$(native "$mode") ;;
+		d) v=$(native "$mode" --rx-pools lcore) ;;
 		esac
 		echo "$v" >>"$out/$way-$mode-$cache"
 		echo "  run $r: $way $mode cache=${cache:--}: $v Mpps"
@@ -97,19 +101,21 @@ med() { stat "$1" | cut -d' ' -f1; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (x == "-" || y == "-" || y == 0) print "-"; else printf "%.2f", x / y }'; }
 
 echo
-echo "| workload | mempool cache | (a) DPDK ring_mp_mc | (b) bump mempool ops | (c) bump ports (bump-fwd) | b/a | c/a |"
-echo "|---|---|---|---|---|---|---|"
+echo "| workload | mempool cache | (a) DPDK ring_mp_mc | (b) bump mempool ops | (c) bump ports (bump-fwd) | (d) (c), one pool | b/a | c/a | d/a |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for row in null:256 null:0 ring:256 ring-gen:256 ring-gen:0; do
 	IFS=: read -r mode cache <<EOF
 $row
 EOF
 	a=$(med "a-$mode-$cache") b=$(med "b-$mode-$cache")
-	c="n/a" cr="n/a"
+	c="n/a" cr="n/a" d="n/a" dr="n/a"
 	if [ "$cache" = 256 ] && [ "$mode" != ring-gen ]; then
 		c=$(stat "c-$mode-")
 		cr=$(ratio "$(med "c-$mode-")" "$a")
+		d=$(stat "d-$mode-")
+		dr=$(ratio "$(med "d-$mode-")" "$a")
 	fi
-	echo "| $mode | $cache | $(stat "a-$mode-$cache") | $(stat "b-$mode-$cache") | $c | $(ratio "$b" "$a") | $cr |"
+	echo "| $mode | $cache | $(stat "a-$mode-$cache") | $(stat "b-$mode-$cache") | $c | $d | $(ratio "$b" "$a") | $cr | $dr |"
 done
 
 [ -n "${DPDK_BENCH_PNG:-}" ] || exit 0
@@ -118,9 +124,12 @@ for row in null:256 null:0 ring:256 ring-gen:256 ring-gen:0; do
 	IFS=: read -r mode cache <<EOF
 $row
 EOF
-	c=NaN
-	[ "$cache" = 256 ] && [ "$mode" != ring-gen ] && c=$(med "c-$mode-")
-	echo "\"$mode, cache $cache\" $(med "a-$mode-$cache") $(med "b-$mode-$cache") $c"
+	c=NaN d=NaN
+	if [ "$cache" = 256 ] && [ "$mode" != ring-gen ]; then
+		c=$(med "c-$mode-")
+		d=$(med "d-$mode-")
+	fi
+	echo "\"$mode, cache $cache\" $(med "a-$mode-$cache") $(med "b-$mode-$cache") $c $d"
 done | sed 's/ -/ NaN/g' >"$out/plot.dat"
 gnuplot <<EOF
 set terminal pngcairo size 1200,600 noenhanced font ",10"
@@ -137,6 +146,7 @@ set grid ytics
 set key top left
 plot "$out/plot.dat" using 2:xtic(1) title "(a) DPDK ring_mp_mc", \
      "" using 3 title "(b) bump mempool ops", \
-     "" using 4 title "(c) bump ports (bump-fwd)"
+     "" using 4 title "(c) bump ports (bump-fwd)", \
+     "" using 5 title "(d) (c) with one pool for both ports"
 EOF
 echo "dpdk_bench: plot in $DPDK_BENCH_PNG"
