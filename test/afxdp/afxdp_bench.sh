@@ -17,6 +17,8 @@
 #   afxdp_fwd           the port API with one arena for both ports: zero-copy forwarding
 #   afxdp_ixy           the AF_XDP peer: libxdp only, shared UMEM, zero-copy forwarding
 #   bump-fwd/net_af_xdp the same app, io mode, dpdk: ports on DPDK's net_af_xdp PMD
+#   bump-fwd/net_af_xdp-1pool  the same with one pool for both ports (--rx-pools
+#                       lcore): one UMEM mempool, as testpmd's one mbuf pool
 #   bump-fwd/net_af_xdp-copy  the same with rx=copy: a copy each way (the path before
 #                       net_af_xdp's UMEM was the pool's arena)
 #                       (when bump was built with DPDK)
@@ -124,7 +126,7 @@ run_one() {
 	afxdp_ixy)
 		set -- "$AFXDP_IXY" --if bmpbex --if bmpbey --mode "$mode" --fwd io --cpu "$CPU" \
 			--duration "$SECONDS_PER_RUN" ;;
-	bump-fwd/net_af_xdp | bump-fwd/net_af_xdp-copy)
+	bump-fwd/net_af_xdp | bump-fwd/net_af_xdp-1pool | bump-fwd/net_af_xdp-copy)
 		# Rings of 2048 as the afxdp driver's (the dpdk driver's default is 1024).
 		# Buffers of testpmd's mbuf object size (2368 bytes: its default 2176-byte
 		# data room, the 128-byte mbuf, the mempool's 64-byte header), so that
@@ -132,14 +134,16 @@ run_one() {
 		# bump-fwd's default 4096 puts every frame and mbuf header at the same
 		# offset in its 4 KiB page, where they compete for the same cache sets.
 		# -copy: the dpdk driver's rx=copy (a copy each way, the path before its
-		# RX mempools became net_af_xdp's UMEM).
-		opt=""
+		# RX mempools became net_af_xdp's UMEM).  -1pool: both ports' RX queues on
+		# one pool, so one mempool is both UMEMs' pool, as testpmd's one mbuf pool.
+		opt="" pools=queue
 		[ "$tool" = bump-fwd/net_af_xdp-copy ] && opt=";rx=copy"
+		[ "$tool" = bump-fwd/net_af_xdp-1pool ] && pools=lcore
 		set -- env BUMP_EAL_ARGS="$EAL_MEM" "$AFXDP_BUMP_FWD" \
 			--port "dpdk:net_af_xdp0,iface=bmpbex,$NAF$opt" \
 			--port "dpdk:net_af_xdp1,iface=bmpbey,$NAF$opt" \
-			--rxd 2048 --txd 2048 --buf-size 2368 --fwd io --lcores "$CPU" \
-			--duration "$SECONDS_PER_RUN" --stats-period 1
+			--rxd 2048 --txd 2048 --buf-size 2368 --rx-pools "$pools" --fwd io \
+			--lcores "$CPU" --duration "$SECONDS_PER_RUN" --stats-period 1
 		ready="running for" ;;
 	testpmd/net_af_xdp)
 		# Stopped with SIGINT SECONDS_PER_RUN after the ready line (stats blocks at
@@ -247,7 +251,7 @@ ratio() {
 TOOLS="afxdp_fwd afxdp_ixy"
 [ -x "${AFXDP_BUMP_FWD:-}" ] && TOOLS="bump-fwd $TOOLS"
 if [ "${AFXDP_DPDK:-0}" = 1 ] && [ -x "${AFXDP_BUMP_FWD:-}" ]; then
-	TOOLS="$TOOLS bump-fwd/net_af_xdp bump-fwd/net_af_xdp-copy"
+	TOOLS="$TOOLS bump-fwd/net_af_xdp bump-fwd/net_af_xdp-1pool bump-fwd/net_af_xdp-copy"
 	if [ -n "$TESTPMD" ] && [ -x "$TESTPMD" ]; then
 		TOOLS="$TOOLS testpmd/net_af_xdp"
 	else
