@@ -799,6 +799,31 @@ static void test_dma_dev(void)
  */
 static const char *xdp_if[2];  /* the veth ends: argv */
 
+/*
+ * 64 frames sent on @a circle b RX -> a TX (the veth brings them back to b)
+ * until 20,000 were forwarded; what still circles is then received and
+ * freed.  Returns how many were forwarded.
+ */
+static unsigned afxdp_circle(struct bump_port *a, struct bump_port *b, struct bump_pool *pool)
+{
+	struct bump_pkt pkts[32];
+	unsigned fwd = 0, idle = 0;
+
+	send_frames(a, pool, 64, 0);
+	while (fwd < 20000 && idle < 100000) {
+		uint16_t k = bump_port_rx_burst(b, 0, pkts, 32), sent;
+
+		idle = k ? 0 : idle + 1;
+		sent = bump_port_tx_burst(a, 0, pkts, k);
+		bump_pkt_free_bulk(pkts + sent, k - sent);
+		fwd += sent;
+	}
+	CHECK(fwd >= 20000);
+	for (idle = 0; idle < 10000; idle++)
+		bump_pkt_free_bulk(pkts, bump_port_rx_burst(b, 0, pkts, 32));
+	return fwd;
+}
+
 static void test_afxdp(void)
 {
 	struct bump_pool *pa = pool_new("xdp-a"), *pb = pool_new("xdp-b");
@@ -848,26 +873,9 @@ static void test_afxdp(void)
 	CHECK_EQ(sa.frames, n + 100);
 	CHECK_EQ(sa.gaps + sa.reorders + sb.gaps + sb.reorders, 0);
 	CHECK_EQ(dstats(b).rx_umem_passed + dstats(a).rx_umem_passed, 0);
-	{
-		struct bump_pkt pkts[32];
-		unsigned fwd = 0, idle = 0;
-
-		send_frames(a, pa, 64, 0);
-		while (fwd < 20000 && idle < 100000) {
-			uint16_t k = bump_port_rx_burst(b, 0, pkts, 32), sent;
-
-			idle = k ? 0 : idle + 1;
-			sent = bump_port_tx_burst(a, 0, pkts, k);
-			bump_pkt_free_bulk(pkts + sent, k - sent);
-			fwd += sent;
-		}
-		CHECK(fwd >= 20000);
-		/* What still circles is received and freed. */
-		for (idle = 0; idle < 10000; idle++)
-			bump_pkt_free_bulk(pkts, bump_port_rx_burst(b, 0, pkts, 32));
-		CHECK(dstats(b).rx_umem_passed > 0);
-		CHECK_EQ(dstats(a).rx_umem_passed, 0);
-	}
+	afxdp_circle(a, b, pa);
+	CHECK(dstats(b).rx_umem_passed > 0);
+	CHECK_EQ(dstats(a).rx_umem_passed, 0);
 	CHECK_EQ(bump_port_stop(a), 0);
 	CHECK_EQ(bump_port_stop(b), 0);
 	/* What the pools miss is what the PMDs hold: a's mempool holds pb's buffers too. */
@@ -902,9 +910,8 @@ static void test_afxdp_shared(void)
 	struct bump_port *a, *b;
 	struct fx_seq sa = { 0 }, sb = { 0 };
 	struct bump_error_stats err0, err1;
-	struct bump_pkt pkts[32];
 	char da[128], db[128];
-	unsigned fwd = 0, idle = 0;
+	unsigned fwd;
 	uint64_t held;
 
 	bump_get_error_stats(&err0);
@@ -921,18 +928,7 @@ static void test_afxdp_shared(void)
 	}
 	CHECK_EQ(sa.frames, 1000);
 	CHECK_EQ(sa.gaps + sa.reorders + sb.gaps + sb.reorders, 0);
-	send_frames(a, pool, 64, 0);
-	while (fwd < 20000 && idle < 100000) {
-		uint16_t k = bump_port_rx_burst(b, 0, pkts, 32), sent;
-
-		idle = k ? 0 : idle + 1;
-		sent = bump_port_tx_burst(a, 0, pkts, k);
-		bump_pkt_free_bulk(pkts + sent, k - sent);
-		fwd += sent;
-	}
-	CHECK(fwd >= 20000);
-	for (idle = 0; idle < 10000; idle++)
-		bump_pkt_free_bulk(pkts, bump_port_rx_burst(b, 0, pkts, 32));
+	fwd = afxdp_circle(a, b, pool);
 	CHECK_EQ(dstats(a).tx_umem, 1000 + 64 + fwd);  /* the rounds, the 64 that circle, their trips */
 	CHECK_EQ(dstats(a).rx_umem_passed + dstats(b).rx_umem_passed, 0);
 	CHECK_EQ(bump_port_stop(a), 0);
