@@ -67,7 +67,12 @@ struct bump_port_link {
 
 struct bump_rxq_conf {
 	uint16_t ring_size;     /* descriptors (0: the driver's default) */
-	struct bump_pool *pool; /* buffers for this queue; its owner is the polling thread */
+	/*
+	 * Buffers for this queue; its owner is the polling thread.  Queues that
+	 * thread polls may share one pool, as a DPDK program's ports share one
+	 * mbuf pool (bump-fwd --rx-pools lcore).
+	 */
+	struct bump_pool *pool;
 	/* Bytes left before the packet in each buffer (0: BUMP_PORT_HEADROOM_DEFAULT). */
 	uint16_t headroom;
 };
