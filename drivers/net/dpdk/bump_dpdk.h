@@ -88,7 +88,9 @@ struct bump_dpdk_stats {
 	uint64_t rx_pages_released;  /* pages of RX mbufs returned by stop and close */
 	uint64_t rx_mbufs_held;   /* RX mbufs a PMD still held at stop (their pages too); for
 				   * net_af_xdp, the buffers it holds now (rings, cache), back at close */
-	uint64_t rx_mbufs_cached; /* now: free mbufs in the RX queues' DPDK caches (0 once stopped) */
+	uint64_t rx_mbufs_cached; /* now: free mbufs in the RX queues' DPDK caches (0 once stopped);
+				   * this and the net_af_xdp held count are of the queues' mempools,
+				   * which ports whose RX queues have one pool share: each shows it */
 	uint64_t rx_umem_passed;  /* net_af_xdp: buffers another port's TX completions passed to
 				   * the RX refill (same arena, same lcore), not through bump */
 };

@@ -423,6 +423,15 @@ int bump_dpdk_port_id(const struct bump_port *port)
 	return dp ? dp->pid : -EINVAL;
 }
 
+/* Whether no RX queue before @qid has queue @qid's mempool (queues on one pool share it). */
+static bool dpdk_rxq_mp_first(const struct dpdk_port *dp, unsigned qid)
+{
+	for (unsigned i = 0; i < qid; i++)
+		if (dp->rxq[i] && dp->rxq[i]->mp == dp->rxq[qid]->mp)
+			return false;
+	return true;
+}
+
 int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *s)
 {
 	const struct dpdk_port *dp = dpdk_port_of(port, "bump_dpdk_get_stats");
@@ -444,10 +453,12 @@ int bump_dpdk_get_stats(const struct bump_port *port, struct bump_dpdk_stats *s)
 			s->rx_pages_released += DPDK_LD(r->st.released);
 			s->rx_mbufs_held += DPDK_LD(r->st.held);
 			s->rx_umem_passed += DPDK_LD(r->st.passed);
-			if (r->umem && r->mp)
-				s->rx_mbufs_held += dpdk_mbuf_umem_held(r->mp);
-			else if (r->as_is && r->mp)
-				s->rx_mbufs_cached += dpdk_mbuf_cached(r->mp);
+			if (r->mp && dpdk_rxq_mp_first(dp, i)) {
+				if (r->umem)
+					s->rx_mbufs_held += dpdk_mbuf_umem_held(r->mp);
+				else if (r->as_is)
+					s->rx_mbufs_cached += dpdk_mbuf_cached(r->mp);
+			}
 		}
 		if (t) {
 			s->tx_as_is += DPDK_LD(t->st.as_is);
