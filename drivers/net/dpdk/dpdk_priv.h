@@ -208,7 +208,10 @@ extern struct rte_mempool *_Atomic dpdk_mbuf_mp_of[1u << 16];
 int dpdk_mbuf_home_get(void);
 /* Whether @q's PMD can receive into mbufs that are its pool's buffers. */
 bool dpdk_mbuf_usable(const struct dpdk_rxq *q);
-/* The PMD's mempool for @q: its gets are buffers of q->pool (NULL: bump_last_error()). */
+/*
+ * The PMD's mempool for @q: its gets are buffers of q->pool; the one of
+ * another queue on that pool if there is one (NULL: bump_last_error()).
+ */
 struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q);
 bool dpdk_mbuf_pool(const struct rte_mempool *mp);
 /*
@@ -220,8 +223,9 @@ bool dpdk_mbuf_iova_is_va(const struct rte_mempool *mp);
 /* On the thread owning the queue's pool: its lcore's DPDK cache of @mp (dpdk_mbuf_pool) on. */
 void dpdk_mbuf_cache_on(struct rte_mempool *mp);
 /*
- * Retire @mp (its owner lcore's cache back to bump).  A net_af_xdp UMEM
- * one only once the PMD is gone: what it held is put back (returns how many).
+ * @q's queue lets @mp go; the last of its queues retires it (its owner
+ * lcore's cache back to bump).  A net_af_xdp UMEM one only once the PMDs
+ * are gone: what they held is put back (returns how many).
  */
 unsigned dpdk_mbuf_pool_free(struct rte_mempool *mp);
 /*
