@@ -12,7 +12,7 @@
  *
  * A stream is one RX queue of one port and the TX queue of its peer port
  * that it forwards to; each lcore (a pinned thread) polls its streams and
- * owns the pool of each of their RX queues.
+ * owns the pools of their RX queues (one each, or one for all: --rx-pools).
  */
 #ifndef FWD_H
 #define FWD_H

@@ -109,7 +109,7 @@ static void fwd_opts_usage(FILE *out)
 		"  --lcores LIST        CPUs of the forwarding threads, e.g. 1 or 2-3,5 (default:\n"
 		"                       one thread on the last CPU of the process's affinity)\n"
 		"\n"
-		"Memory (one region + arena per NUMA node, one pool per RX queue):\n"
+		"Memory (one region + arena per NUMA node, pools for the RX queues):\n"
 		"  --nb-mbufs N         buffers per port (default 8192)\n"
 		"  --rx-pools queue|lcore  one pool per RX queue (default), or one per lcore\n"
 		"                       and arena, shared by the RX queues the lcore polls, as\n"
