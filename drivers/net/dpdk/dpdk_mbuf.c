@@ -513,10 +513,10 @@ bool dpdk_mbuf_usable(const struct dpdk_rxq *q)
 }
 
 /*
- * @mp for @q, made net_af_xdp's UMEM when @q is on it, and found by the
- * next queue of the same pool; NULL (retired) when that fails.
+ * @mp ready for @q: made net_af_xdp's UMEM when @q is on it, then listed
+ * for the next queue of the same pool to share; NULL (retired) when that fails.
  */
-static struct rte_mempool *dpdk_mbuf_pool_umem(const struct dpdk_rxq *q, struct rte_mempool *mp)
+static struct rte_mempool *dpdk_mbuf_pool_ready(const struct dpdk_rxq *q, struct rte_mempool *mp)
 {
 	struct dpdk_mbuf_src *s = mp->pool_config;
 
@@ -593,7 +593,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 
 		pv->mbuf_data_room_size = room;
 		s->mp->elt_size = DPDK_MBUF_HDR + room;
-		return dpdk_mbuf_pool_umem(q, s->mp);
+		return dpdk_mbuf_pool_ready(q, s->mp);
 	}
 	dpdk_obj_name(name, sizeof(name), "rxb", q->bport, q->qid);
 	mp = dpdk_mbuf_mempool(name, q->nb_desc + 4 * DPDK_BURST, room, q->dp->socket, s, true);
@@ -606,7 +606,7 @@ struct rte_mempool *dpdk_mbuf_pool_new(struct dpdk_rxq *q)
 		return NULL;
 	}
 	s->mp = mp;
-	return dpdk_mbuf_pool_umem(q, mp);
+	return dpdk_mbuf_pool_ready(q, mp);
 }
 
 bool dpdk_mbuf_iova_is_va(const struct rte_mempool *mp)
